@@ -1,0 +1,9 @@
+"""siamfc-plugin: a trainable SiamFC tracker for the VOT toolkit and got10k."""
+from .config import PRESETS, TrackerConfig, preset
+from .errors import (CheckpointError, ConfigError, FrameReadError, InvalidBoxError, InvalidImageError,
+                     SiamFCError, TrackerStateError)
+
+__version__ = "0.1.0"
+
+__all__ = ["PRESETS", "TrackerConfig", "preset", "CheckpointError", "ConfigError", "FrameReadError",
+           "InvalidBoxError", "InvalidImageError", "SiamFCError", "TrackerStateError", "__version__"]

@@ -1,0 +1,123 @@
+"""Tracking hyper-parameters: one dataclass, the paper's presets by name.
+
+The numbers are those of the SiamFC reference code (see README, "Presets"): the paper's text rounds some of them
+(1.025 and 0.35 for the 5-scale step and learning rate).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+
+def dataclass_from_dict(cls, values: Mapping[str, Any], what: str):
+    """Build dataclass `cls` from a mapping, refusing unknown keys with a message that lists the valid ones."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown {what} field(s) {unknown}; valid fields: {sorted(known)}")
+    return cls(**dict(values))
+
+
+def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
+    """Turn ['key=value', ...] into a dict, values parsed as int, float, bool or left as str."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ConfigError(f"override {pair!r} is not of the form key=value")
+        key, raw = pair.split("=", 1)
+        out[key.strip()] = _parse_scalar(raw.strip())
+    return out
+
+
+def _parse_scalar(raw: str) -> Any:
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Everything the tracking algorithm needs; every value can be overridden."""
+
+    exemplar_size: int = 127
+    instance_size: int = 255
+    response_size: int = 17
+    total_stride: int = 8
+    context: float = 0.5  # p = context * (w + h) / 2, i.e. (w + h) / 4 as in the paper
+    response_upsample: int = 16
+    scale_num: int = 3
+    scale_step: float = 1.0375
+    scale_penalty: float = 0.9745
+    scale_lr: float = 0.59
+    window_influence: float = 0.176
+    min_scale: float = 0.2  # target size kept within [min_scale, max_scale] x its initial size
+    max_scale: float = 5.0
+    min_target_px: float = 4.0  # and never below this many pixels a side
+    name: str = "siamfc-3s"
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.exemplar_size > 0, "exemplar_size must be > 0"),
+            (self.instance_size > self.exemplar_size, "instance_size must exceed exemplar_size"),
+            (self.response_size > 0, "response_size must be > 0"),
+            (self.total_stride > 0, "total_stride must be > 0"),
+            (self.context >= 0, "context must be >= 0"),
+            (self.response_upsample >= 1, "response_upsample must be >= 1"),
+            (self.scale_num >= 1 and self.scale_num % 2 == 1, "scale_num must be a positive odd number"),
+            (self.scale_step >= 1.0, "scale_step must be >= 1"),
+            (0 < self.scale_penalty <= 1, "scale_penalty must be in (0, 1]"),
+            (0 <= self.scale_lr <= 1, "scale_lr must be in [0, 1]"),
+            (0 <= self.window_influence <= 1, "window_influence must be in [0, 1]"),
+            (0 < self.min_scale <= 1 <= self.max_scale, "need 0 < min_scale <= 1 <= max_scale"),
+            (self.min_target_px > 0, "min_target_px must be > 0"),
+        ]
+        for value in dataclasses.astuple(self):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"tracker config values must be finite, got {value}")
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(f"bad tracker config: {message} ({self})")
+
+    @property
+    def scale_factors(self) -> list[float]:
+        half = self.scale_num // 2
+        return [self.scale_step ** k for k in range(-half, half + 1)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "TrackerConfig":
+        return dataclass_from_dict(cls, values, "tracker config")
+
+    def replace(self, **overrides: Any) -> "TrackerConfig":
+        return TrackerConfig.from_dict({**self.to_dict(), **overrides})
+
+
+PRESETS: dict[str, TrackerConfig] = {
+    "siamfc-3s": TrackerConfig(),
+    "siamfc-5s": TrackerConfig(
+        scale_num=5, scale_step=1.0255, scale_penalty=0.962, scale_lr=0.34, window_influence=0.168,
+        name="siamfc-5s",
+    ),
+}
+
+
+def preset(name: str, **overrides: Any) -> TrackerConfig:
+    """The named preset, with overrides applied (a clear error for an unknown name or field)."""
+    try:
+        base = PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None
+    return base.replace(**overrides) if overrides else base
+

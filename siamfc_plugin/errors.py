@@ -1,0 +1,29 @@
+"""Exception types of the plugin: each names the input it rejects."""
+
+
+class SiamFCError(Exception):
+    """Base class of every error the plugin raises on purpose."""
+
+
+class InvalidBoxError(SiamFCError, ValueError):
+    """A bounding box is not finite, has no area, or lies wholly outside the frame."""
+
+
+class InvalidImageError(SiamFCError, ValueError):
+    """A frame has a shape or dtype the tracker cannot use."""
+
+
+class FrameReadError(SiamFCError, OSError):
+    """A frame file is missing or cannot be decoded."""
+
+
+class CheckpointError(SiamFCError):
+    """A checkpoint file is missing, truncated, of another format or of another architecture."""
+
+
+class ConfigError(SiamFCError, ValueError):
+    """A configuration has unknown fields or out-of-range values."""
+
+
+class TrackerStateError(SiamFCError, RuntimeError):
+    """update() was called before init()."""

@@ -1,0 +1,177 @@
+"""got10k experiments that work offline and under numpy 2, on folders of any sequences.
+
+- otb: any OTB-layout folder (<seq>/img/*.jpg + groundtruth_rect.txt), not only the official OTB name lists
+  (got10k's own ExperimentOTB insists on its lists and tries to download).
+- dtb70 / uav123: got10k's own experiments (they run offline as shipped).
+- got10k: got10k's ExperimentGOT10k on a val or test split.
+- vot: got10k's ExperimentVOT (patched for numpy 2) on a vot-toolkit sequences folder (color/ sub-folders).
+Each writes got10k's own results, performance.json and plots; results are written atomically and finished
+sequences are never re-run or overwritten unless `overwrite=True`.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+from typing import Any
+
+import numpy as np
+
+from .atomic import write_text
+from .datasets import read_sequences
+from .got10k_adapter import patch_got10k
+
+patch_got10k()
+
+from got10k.datasets import VOT  # noqa: E402
+from got10k.experiments import (ExperimentDTB70, ExperimentGOT10k, ExperimentOTB,  # noqa: E402
+                                ExperimentUAV123, ExperimentVOT)
+
+DATASETS = ("otb", "got10k", "vot", "uav123", "dtb70")
+
+
+class FolderDataset:
+    """got10k's dataset protocol (seq_names, (img_files, anno) items) over our sequence readers."""
+
+    def __init__(self, root: str, layout: str = "otb", names: list[str] | None = None) -> None:
+        self.sequences = read_sequences(root, layout, names)
+        if not self.sequences:
+            raise FileNotFoundError(f"no sequences found under {root}")
+        self.seq_names = [s.name for s in self.sequences]
+
+    def __getitem__(self, index):
+        if isinstance(index, str):
+            index = self.seq_names.index(index)
+        seq = self.sequences[index]
+        return seq.frames, seq.boxes
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+
+def _atomic_record(record_file: str, boxes, times) -> None:
+    """got10k's OTB-style record (boxes, then times in times/), each file written atomically."""
+    write_text(record_file, "\n".join(",".join(f"{v:.3f}" for v in box) for box in np.asarray(boxes)) + "\n")
+    time_dir = os.path.join(os.path.dirname(record_file), "times")
+    time_file = os.path.join(time_dir, os.path.basename(record_file).replace(".txt", "_time.txt"))
+    write_text(time_file, "\n".join(f"{t:.8f}" for t in np.asarray(times)) + "\n")
+
+
+class ExperimentOTBFolder(ExperimentOTB):
+    """ExperimentOTB over any OTB-layout folder; `name` names the results and reports sub-folders."""
+
+    def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
+                 name: str = "OTB", names: list[str] | None = None) -> None:
+        self.dataset = FolderDataset(root_dir, "otb", names)
+        self.result_dir = os.path.join(result_dir, name)
+        self.report_dir = os.path.join(report_dir, name)
+        self.nbins_iou = 21
+        self.nbins_ce = 51
+
+    def _record(self, record_file, boxes, times):
+        _atomic_record(record_file, boxes, times)
+
+
+class VOTFolder(VOT):
+    """got10k's VOT dataset without the download step, reading frames from color/ when present."""
+
+    def __init__(self, root_dir: str, anno_type: str = "default", return_meta: bool = True) -> None:
+        self.root_dir = root_dir
+        self.version = 2017
+        self.anno_type = anno_type
+        self.return_meta = return_meta
+        with open(os.path.join(root_dir, "list.txt")) as handle:
+            self.seq_names = [line.strip() for line in handle if line.strip()]
+        self.seq_dirs = [os.path.join(root_dir, s) for s in self.seq_names]
+        self.anno_files = [os.path.join(s, "groundtruth.txt") for s in self.seq_dirs]
+
+    def __getitem__(self, index):
+        if isinstance(index, str):
+            index = self.seq_names.index(index)
+        seq_dir = self.seq_dirs[index]
+        color = os.path.join(seq_dir, "color")
+        img_files = sorted(glob.glob(os.path.join(color if os.path.isdir(color) else seq_dir, "*.jpg")))
+        anno = np.loadtxt(self.anno_files[index], delimiter=",", ndmin=2)
+        if self.anno_type == "rect" and anno.shape[1] == 8:
+            anno = self._corner2rect(anno)
+        if self.return_meta:
+            return img_files, anno, self._fetch_meta(seq_dir, len(img_files))
+        return img_files, anno
+
+
+class ExperimentVOTFolder(ExperimentVOT):
+    """ExperimentVOT on a local vot-toolkit sequences folder, offline."""
+
+    def __init__(self, root_dir: str, experiments=("supervised",), result_dir: str = "results",
+                 report_dir: str = "reports", name: str = "VOT") -> None:
+        self.dataset = VOTFolder(root_dir)
+        self.experiments = (experiments,) if isinstance(experiments, str) else tuple(experiments)
+        self.read_image = True
+        self.result_dir = os.path.join(result_dir, name)
+        self.report_dir = os.path.join(report_dir, name)
+        self.skip_initialize = 5
+        self.burnin = 10
+        self.repetitions = 15
+        self.sensitive = 100
+        self.nbins_eao = 1500
+        self.tags = ["camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty"]
+
+
+def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, subset: str = "val"):
+    if dataset == "otb":
+        return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB")
+    if dataset == "dtb70":
+        return ExperimentDTB70(root, result_dir, report_dir)
+    if dataset == "uav123":
+        return ExperimentUAV123(root, "UAV123", result_dir, report_dir)
+    if dataset == "got10k":
+        return ExperimentGOT10k(root, subset, result_dir, report_dir)
+    if dataset == "vot":
+        return ExperimentVOTFolder(root, ("supervised",), result_dir, report_dir)
+    raise ValueError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
+
+
+def tracker_results_dir(experiment, tracker_name: str) -> str:
+    return os.path.join(experiment.result_dir, tracker_name)
+
+
+def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
+                   subset: str = "val") -> dict[str, Any]:
+    """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
+
+    Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
+    """
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"dataset root not found: {root}")
+    result_dir = os.path.join(out_dir, "results")
+    report_dir = os.path.join(out_dir, "reports")
+    experiment = make_experiment(dataset, root, result_dir, report_dir, subset)
+    mine = tracker_results_dir(experiment, tracker.name)
+    if overwrite and os.path.isdir(mine):
+        shutil.rmtree(mine)
+    experiment.run(tracker)
+    performance = experiment.report([tracker.name])
+    return summarise(dataset, experiment, tracker.name, performance)
+
+
+def summarise(dataset: str, experiment, tracker_name: str, performance: dict) -> dict[str, Any]:
+    """The headline numbers of a report, in one flat dict (the `siamfc eval --json` line)."""
+    sequences = list(experiment.dataset.seq_names)
+    frames = int(sum(len(experiment.dataset[i][0]) for i in range(len(sequences))))
+    perf = performance.get(tracker_name, performance)
+    summary: dict[str, Any] = {"tracker": tracker_name, "dataset": dataset, "sequences": len(sequences),
+                               "frames": frames, "report_dir": os.path.join(experiment.report_dir, tracker_name)}
+    overall = perf.get("overall", perf)
+    if dataset in ("otb", "uav123", "dtb70"):
+        summary.update(success_auc=overall["success_score"], precision_20px=overall["precision_score"],
+                       fps=overall["speed_fps"])
+    elif dataset == "got10k":
+        summary.update(ao=overall.get("ao"), sr50=overall.get("sr"), fps=overall.get("speed_fps"))
+    elif dataset == "vot":
+        summary.update(accuracy=overall.get("accuracy"), robustness=overall.get("robustness"),
+                       fps=overall.get("speed_fps"))
+    report_files = glob.glob(os.path.join(summary["report_dir"], "**", "*.*"), recursive=True)
+    summary["report_files"] = sorted(report_files)
+    write_text(os.path.join(summary["report_dir"], "summary.json"), json.dumps(summary, indent=2, default=float))
+    return summary

@@ -1,0 +1,134 @@
+"""The SiamFC tracking algorithm, free of any toolkit: numpy frames in, x,y,w,h boxes out.
+
+Per frame: crop the search region at every scale around the last position, score all scales against the exemplar
+features (computed once, never updated), upsample each score map x16 bicubically, penalise the non-unit scales,
+take the best scale, add the cosine window to its normalised map, move to the peak and damp the scale change.
+"""
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from .config import TrackerConfig
+from .crops import context_side, crop, mean_colour
+from .errors import InvalidBoxError, TrackerStateError
+from .images import to_rgb_uint8
+
+
+class ScoringBackend(Protocol):
+    """What the algorithm needs from a network: exemplar features once, then score maps for a batch of crops."""
+
+    def embed_exemplar(self, exemplar: np.ndarray):  # (1, s, s, 3) uint8 -> opaque features
+        ...
+
+    def score(self, exemplar_features, search: np.ndarray) -> np.ndarray:  # (S, s, s, 3) uint8 -> (S, R, R) f32
+        ...
+
+
+def validate_box(box, frame_shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """A finite x,y,w,h with w, h > 0 that overlaps the frame; InvalidBoxError names what is wrong."""
+    try:
+        values = [float(v) for v in np.asarray(box, dtype=np.float64).reshape(-1)]
+    except (TypeError, ValueError):
+        raise InvalidBoxError(f"box {box!r} is not a sequence of 4 numbers") from None
+    if len(values) != 4:
+        raise InvalidBoxError(f"box must have 4 values x,y,w,h, got {len(values)}: {box!r}")
+    x, y, w, h = values
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidBoxError(f"box has NaN or infinite values: {values}")
+    if w <= 0 or h <= 0:
+        raise InvalidBoxError(f"box has no area (w={w}, h={h}): {values}")
+    height, width = frame_shape[:2]
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise InvalidBoxError(f"box {values} lies wholly outside the {width}x{height} frame")
+    return x, y, w, h
+
+
+class SiamFCTracker:
+    """One target at a time; init() may be called again at any moment (re-initialisation)."""
+
+    def __init__(self, backend: ScoringBackend, config: TrackerConfig | None = None) -> None:
+        self.backend = backend
+        self.config = config or TrackerConfig()
+        cfg = self.config
+        self.scale_factors = np.asarray(cfg.scale_factors, dtype=np.float64)
+        up = cfg.response_upsample * cfg.response_size
+        hann = np.outer(np.hanning(up), np.hanning(up)).astype(np.float32)
+        self.window = hann / hann.sum()
+        self.upsampled_size = up
+        self._search = np.empty((cfg.scale_num, cfg.instance_size, cfg.instance_size, 3), dtype=np.uint8)
+        self._exemplar = np.empty((1, cfg.exemplar_size, cfg.exemplar_size, 3), dtype=np.uint8)
+        self._up = np.empty((cfg.scale_num, up, up), dtype=np.float32)
+        self.exemplar_features = None
+        self.confidence = float("nan")
+
+    # ---- state -------------------------------------------------------------------------------------------------
+    def init(self, image, box) -> None:
+        frame = to_rgb_uint8(image)
+        x, y, w, h = validate_box(box, frame.shape)
+        cfg = self.config
+        self.center = np.array([x + w / 2.0, y + h / 2.0])
+        self.initial_size = np.array([max(w, cfg.min_target_px), max(h, cfg.min_target_px)])
+        self.target_size = self.initial_size.copy()
+        self.fill = mean_colour(frame)
+        z_side = context_side(*self.target_size, cfg.context)
+        crop(frame, tuple(self.center), z_side, cfg.exemplar_size, self.fill, out=self._exemplar[0])
+        self.exemplar_features = self.backend.embed_exemplar(self._exemplar)
+        self.confidence = 1.0
+
+    def update(self, image) -> np.ndarray:
+        if self.exemplar_features is None:
+            raise TrackerStateError("update() called before init()")
+        frame = to_rgb_uint8(image)
+        responses = self.backend.score(self.exemplar_features, self.search_crops(frame))
+        return self.step(responses, frame.shape)
+
+    def search_crops(self, frame: np.ndarray) -> np.ndarray:
+        """The search crops of every scale for this frame, written into one preallocated batch."""
+        cfg = self.config
+        x_side = context_side(*self.target_size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        for i, factor in enumerate(self.scale_factors):
+            crop(frame, tuple(self.center), x_side * factor, cfg.instance_size, self.fill, out=self._search[i])
+        return self._search
+
+    def step(self, responses: np.ndarray, frame_shape: tuple[int, ...]) -> np.ndarray:
+        """Move the target from the raw score maps (S, R, R) of this frame's search crops; returns x,y,w,h."""
+        cfg = self.config
+        up = self.upsampled_size
+        for i in range(cfg.scale_num):
+            cv2.resize(responses[i], (up, up), dst=self._up[i], interpolation=cv2.INTER_CUBIC)
+        peaks = self._up.reshape(cfg.scale_num, -1).max(axis=1).astype(np.float64)
+        if not np.all(np.isfinite(peaks)):
+            # A non-finite score map (e.g. a broken backend) must not move the target: keep the box, no confidence.
+            self.confidence = 0.0
+            return self.box
+        # The penalty must lower a score whatever its sign: multiply positive peaks, divide negative ones.
+        penalty = np.where(self.scale_factors == 1.0, 1.0, cfg.scale_penalty)
+        penalised = np.where(peaks > 0, peaks * penalty, peaks / penalty)
+        best = int(np.argmax(penalised))
+        self.confidence = float(1.0 / (1.0 + math.exp(-float(np.clip(peaks[best], -50, 50)))))
+
+        response = self._up[best] - self._up[best].min()
+        response /= response.sum() + 1e-16
+        response = (1 - cfg.window_influence) * response + cfg.window_influence * self.window
+        row, col = np.unravel_index(int(np.argmax(response)), response.shape)
+
+        x_side = context_side(*self.target_size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        to_frame = cfg.total_stride / cfg.response_upsample * x_side * self.scale_factors[best] / cfg.instance_size
+        self.center += np.array([col - (up - 1) / 2.0, row - (up - 1) / 2.0]) * to_frame
+
+        scale = (1 - cfg.scale_lr) + cfg.scale_lr * self.scale_factors[best]
+        low = np.maximum(self.initial_size * cfg.min_scale, cfg.min_target_px)
+        high = self.initial_size * cfg.max_scale
+        self.target_size = np.clip(self.target_size * scale, low, high)
+        height, width = frame_shape[:2]
+        self.center = np.clip(self.center, [0.0, 0.0], [float(width), float(height)])
+        return self.box
+
+    @property
+    def box(self) -> np.ndarray:
+        w, h = self.target_size
+        return np.array([self.center[0] - w / 2.0, self.center[1] - h / 2.0, w, h])

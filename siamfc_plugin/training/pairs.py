@@ -1,0 +1,167 @@
+"""Pair sampler: (exemplar crop, search crop, labels, weights) from mixed training sources.
+
+Pair k of epoch e depends only on (seed, e, k), so runs are reproducible whatever the number of loader workers, and
+a resumed run sees exactly the pairs the uninterrupted one would have seen.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..crops import context_side, mean_colour
+from ..errors import FrameReadError
+from ..images import read_frame
+from .sources import Track
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    exemplar_size: int = 127
+    instance_size: int = 255
+    response_size: int = 17
+    total_stride: int = 8
+    context: float = 0.5
+    max_frame_gap: int = 100  # T in the paper
+    negative_prob: float = 0.25  # pairs from different tracks, all labels -1 (paper, first version)
+    gray_prob: float = 0.25
+    flip_prob: float = 0.5
+    scale_jitter: float = 0.05  # search scale drawn from [1/(1+j), 1+j]; also the aspect jitter
+    max_shift: float = 32.0  # search-crop pixels the target centre may move off the crop centre
+    radius: float = 16.0  # R: positives within R search-crop pixels of the target centre
+    still_scale_jitter: float = 0.15  # the two views of a still image differ more (no motion to learn from)
+
+
+def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.0, 0.0),
+                negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (+1 within `radius` crop pixels of the target, -1 elsewhere) and balanced weights (sum 1).
+
+    `offset` is the target centre's (dx, dy) from the search-crop centre, in crop pixels.
+    """
+    grid = (np.arange(response_size) - (response_size - 1) / 2.0) * total_stride
+    dx = grid[None, :] - offset[0]
+    dy = grid[:, None] - offset[1]
+    positive = (np.sqrt(dx ** 2 + dy ** 2) <= radius) & (not negative)
+    labels = np.where(positive, 1.0, -1.0).astype(np.float32)
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    weights = np.zeros_like(labels)
+    if n_pos:
+        weights[positive] = 0.5 / n_pos
+        weights[~positive] = 0.5 / n_neg
+    else:
+        weights[:] = 1.0 / positive.size
+    return labels, weights
+
+
+def affine_crop(image: np.ndarray, center, side_x: float, side_y: float, out_size: int, fill,
+                flip: bool = False) -> np.ndarray:
+    """Crop side_x by side_y frame pixels around center into out_size^2 (independent axes: aspect jitter)."""
+    sx, sy = side_x / out_size, side_y / out_size
+    cx, cy = center
+    tx = cx - 0.5 + (0.5 - out_size / 2.0) * sx
+    ty = cy - 0.5 + (0.5 - out_size / 2.0) * sy
+    matrix = np.array([[sx, 0.0, tx], [0.0, sy, ty]])
+    if flip:  # mirror the output horizontally: output column u samples what column out-1-u would have
+        matrix[0] = [-sx, 0.0, tx + sx * (out_size - 1)]
+    return cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+class PairSampler(Dataset):
+    """Map-style dataset of `pairs_per_epoch` pairs; call set_epoch(e) before each epoch."""
+
+    def __init__(self, sources: list[tuple[list[Track], float]], config: PairConfig = PairConfig(),
+                 pairs_per_epoch: int = 50_000, seed: int = 0, frame_reader=read_frame) -> None:
+        self.sources = [(tracks, float(weight)) for tracks, weight in sources if tracks and weight > 0]
+        if not self.sources:
+            raise ValueError("the pair sampler needs at least one source with tracks and a weight > 0")
+        weights = np.array([w for _, w in self.sources])
+        self.source_probs = weights / weights.sum()
+        self.config = config
+        self.pairs_per_epoch = int(pairs_per_epoch)
+        self.seed = int(seed)
+        self.epoch = 0
+        self.read = frame_reader
+        self.unreadable = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return self.pairs_per_epoch
+
+    def rng(self, index: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self.epoch, int(index)])
+
+    def choose(self, rng: np.random.Generator) -> tuple[Track, int, Track, int, bool]:
+        """(exemplar track, frame, search track, frame, negative): frames visible and at most T apart."""
+        tracks = self.sources[rng.choice(len(self.sources), p=self.source_probs)][0]
+        track = tracks[rng.integers(len(tracks))]
+        visible = np.flatnonzero(track.visible)
+        i = int(visible[rng.integers(len(visible))])
+        if rng.random() < self.config.negative_prob:
+            other_tracks = self.sources[rng.choice(len(self.sources), p=self.source_probs)][0]
+            other = other_tracks[rng.integers(len(other_tracks))]
+            if other is not track:
+                other_visible = np.flatnonzero(other.visible)
+                return track, i, other, int(other_visible[rng.integers(len(other_visible))]), True
+        near = visible[np.abs(visible - i) <= self.config.max_frame_gap]
+        return track, i, track, int(near[rng.integers(len(near))]), False
+
+    def __getitem__(self, index: int):
+        for attempt in range(10):
+            rng = np.random.default_rng([self.seed, self.epoch, int(index), attempt])
+            try:
+                return self.make_pair(rng)
+            except FrameReadError as exc:
+                self.unreadable += 1
+                log.warning("skipping unreadable frame: %s", exc)
+        raise FrameReadError(f"10 pairs in a row hit unreadable frames (last around pair {index})")
+
+    def make_pair(self, rng: np.random.Generator):
+        cfg = self.config
+        z_track, i, x_track, j, negative = self.choose(rng)
+        still = len(z_track) == 1 and not negative
+        flip = rng.random() < cfg.flip_prob
+        gray = rng.random() < cfg.gray_prob
+
+        z_image = self.read(z_track.frames[i])
+        z_box = z_track.boxes[i]
+        z_side = context_side(z_box[2], z_box[3], cfg.context)
+        z_center = (z_box[0] + z_box[2] / 2, z_box[1] + z_box[3] / 2)
+        jitter = cfg.still_scale_jitter if still else cfg.scale_jitter
+        if still:  # the exemplar view of a still image gets its own small jitter too
+            z_side *= math.exp(rng.uniform(-jitter, jitter) / 2)
+        exemplar = affine_crop(z_image, z_center, z_side, z_side, cfg.exemplar_size, mean_colour(z_image), flip)
+
+        x_image = z_image if (x_track is z_track and j == i) else self.read(x_track.frames[j])
+        x_box = x_track.boxes[j]
+        x_side = context_side(x_box[2], x_box[3], cfg.context) * cfg.instance_size / cfg.exemplar_size
+        scale = math.exp(rng.uniform(-math.log1p(jitter), math.log1p(jitter)))
+        aspect = math.exp(rng.uniform(-math.log1p(jitter), math.log1p(jitter)) / 2)
+        side_x, side_y = x_side * scale * aspect, x_side * scale / aspect
+        shift = rng.uniform(-cfg.max_shift, cfg.max_shift, size=2)  # target offset in crop pixels
+        x_center = (x_box[0] + x_box[2] / 2 - shift[0] * side_x / cfg.instance_size,
+                    x_box[1] + x_box[3] / 2 - shift[1] * side_y / cfg.instance_size)
+        search = affine_crop(x_image, x_center, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip)
+        if flip:
+            shift[0] = -shift[0]
+        if gray:
+            exemplar = _gray3(exemplar)
+            search = _gray3(search)
+        labels, weights = make_labels(cfg.response_size, cfg.total_stride, cfg.radius, shift, negative)
+        return (torch.from_numpy(exemplar).permute(2, 0, 1), torch.from_numpy(search).permute(2, 0, 1),
+                torch.from_numpy(labels)[None], torch.from_numpy(weights)[None])
+
+
+def _gray3(image: np.ndarray) -> np.ndarray:
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return np.repeat(gray[:, :, None], 3, axis=2)

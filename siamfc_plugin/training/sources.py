@@ -1,0 +1,139 @@
+"""Training data sources. Each reads a real dataset's own layout and yields Tracks: frame paths, boxes, visibility.
+
+A COCO still image is a Track of one frame: its pairs are two augmentations of the same box.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..datasets import Sequence, read_got10k_sequence, read_sequences
+
+log = logging.getLogger(__name__)
+
+Track = Sequence  # the same record: name, frames, boxes (x,y,w,h), visible
+
+VID_EXCLUDED_CLASSES = {"n01726692": "snake", "n04468005": "train", "n02062744": "whale", "n01674464": "lizard"}
+
+
+@dataclass
+class SourceSpec:
+    """One entry of a training config: kind in {got10k, vid, coco, otb, vot}, its root, a mixing weight."""
+
+    kind: str
+    root: str
+    weight: float = 1.0
+    subset: str = "train"
+    max_tracks: int | None = None
+
+
+def got10k_tracks(root: str, subset: str = "train") -> list[Track]:
+    """GOT-10k train/val: <root>/<subset>/list.txt; frames absent or fully covered are not visible."""
+    base = os.path.join(root, subset) if os.path.isdir(os.path.join(root, subset)) else root
+    listed = os.path.join(base, "list.txt")
+    names = ([line.strip() for line in open(listed) if line.strip()] if os.path.isfile(listed)
+             else sorted(d for d in os.listdir(base) if os.path.isdir(os.path.join(base, d))))
+    return [read_got10k_sequence(os.path.join(base, name)) for name in names]
+
+
+def coco_tracks(root: str, annotations: str | None = None, min_side: float = 8.0) -> list[Track]:
+    """COCO detection: one single-frame Track per non-crowd box with both sides >= min_side pixels."""
+    path = annotations or os.path.join(root, "annotations.json")
+    with open(path) as handle:
+        data = json.load(handle)
+    images = {img["id"]: img for img in data["images"]}
+    image_dir = os.path.join(root, "images") if os.path.isdir(os.path.join(root, "images")) else root
+    tracks = []
+    for ann in data["annotations"]:
+        x, y, w, h = (float(v) for v in ann["bbox"])
+        if ann.get("iscrowd", 0) or w < min_side or h < min_side:
+            continue
+        image = images.get(ann["image_id"])
+        if image is None:
+            continue
+        tracks.append(Track(f"coco-{ann['id']}", [os.path.join(image_dir, image["file_name"])],
+                            np.array([[x, y, w, h]])))
+    return tracks
+
+
+def vid_tracks(root: str, subset: str = "train", max_area: float = 0.75 ** 2, min_area: float = 0.1 ** 2,
+               edge_margin: float = 0.05) -> list[Track]:
+    """ImageNet VID with the paper's curation.
+
+    Drops the classes snake, train, whale and lizard; objects whose area exceeds max_area or is under min_area of
+    the image; frames where the object is closer to the image edge than edge_margin of its mean size.
+    Layout: <root>/Annotations/VID/<subset>/**/<video>/<frame>.xml and <root>/Data/VID/<subset>/... .jpg
+    """
+    ann_root = os.path.join(root, "Annotations", "VID", subset)
+    videos = sorted({os.path.dirname(p) for p in glob.glob(os.path.join(ann_root, "**", "*.xml"), recursive=True)})
+    tracks: list[Track] = []
+    for video in videos:
+        per_object: dict[str, dict] = {}
+        xml_files = sorted(glob.glob(os.path.join(video, "*.xml")))
+        for index, xml_path in enumerate(xml_files):
+            try:
+                tree = ET.parse(xml_path).getroot()
+            except ET.ParseError:
+                log.warning("skipping unreadable VID annotation %s", xml_path)
+                continue
+            width = float(tree.findtext("size/width"))
+            height = float(tree.findtext("size/height"))
+            frame = os.path.relpath(xml_path, ann_root)[:-4] + ".JPEG"
+            frame = os.path.join(root, "Data", "VID", subset, frame)
+            for obj in tree.findall("object"):
+                if obj.findtext("name") in VID_EXCLUDED_CLASSES:
+                    continue
+                box = obj.find("bndbox")
+                x0, x1 = float(box.findtext("xmin")), float(box.findtext("xmax"))
+                y0, y1 = float(box.findtext("ymin")), float(box.findtext("ymax"))
+                entry = per_object.setdefault(obj.findtext("trackid"), {"frames": [], "boxes": [], "size": []})
+                entry["frames"].append(frame)
+                entry["boxes"].append([x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+                entry["size"].append((width, height))
+        for track_id, entry in sorted(per_object.items()):
+            boxes = np.array(entry["boxes"], dtype=np.float64)
+            sizes = np.array(entry["size"], dtype=np.float64)
+            keep = _vid_curation(boxes, sizes, max_area, min_area, edge_margin)
+            if keep.sum() >= 2:
+                name = f"{os.path.relpath(video, ann_root)}:{track_id}"
+                tracks.append(Track(name, [f for f, k in zip(entry["frames"], keep) if k], boxes[keep]))
+    return tracks
+
+
+def _vid_curation(boxes, sizes, max_area, min_area, edge_margin) -> np.ndarray:
+    area_ratio = boxes[:, 2] * boxes[:, 3] / (sizes[:, 0] * sizes[:, 1])
+    keep = (area_ratio <= max_area) & (area_ratio >= min_area)
+    mean_size = np.mean((boxes[:, 2] + boxes[:, 3]) / 2) if len(boxes) else 0.0
+    margin = edge_margin * mean_size
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    inside = (x0 >= margin) & (y0 >= margin) & (x1 <= sizes[:, 0] - margin) & (y1 <= sizes[:, 1] - margin)
+    return keep & inside
+
+
+def load_source(spec: SourceSpec) -> list[Track]:
+    if spec.kind == "got10k":
+        tracks = got10k_tracks(spec.root, spec.subset)
+    elif spec.kind == "coco":
+        tracks = coco_tracks(spec.root)
+    elif spec.kind == "vid":
+        tracks = vid_tracks(spec.root, spec.subset)
+    elif spec.kind in ("otb", "vot"):
+        tracks = read_sequences(spec.root, spec.kind)
+    else:
+        raise ValueError(f"unknown data source kind {spec.kind!r}; use got10k, vid, coco, otb or vot")
+    tracks = [t for t in tracks if t.visible.any()]
+    broken = sum(t.skipped_lines for t in tracks)
+    if broken:
+        log.warning("%s source %s: skipped %d broken annotation lines", spec.kind, spec.root, broken)
+    if spec.max_tracks:
+        tracks = tracks[: spec.max_tracks]
+    if not tracks:
+        raise ValueError(f"{spec.kind} source {spec.root} holds no usable tracks")
+    return tracks

@@ -1,0 +1,331 @@
+"""The SiamFC trainer: balanced logistic loss, SGD with a geometric learning-rate decay, per-epoch validation with
+the real tracker, atomic checkpoints every epoch, exact resume. Runs on CPU, CUDA (mixed precision) and under
+torchrun (DistributedDataParallel).
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Subset
+from tqdm import tqdm
+
+from ..backends import TorchBackend
+from ..checkpoint import read_checkpoint, save_checkpoint
+from ..config import ConfigError, dataclass_from_dict, preset
+from ..datasets import read_sequences
+from ..evaluation import run_sequence
+from ..network import SiamFC, arch_spec
+from ..tracker import SiamFCTracker
+from .pairs import PairConfig, PairSampler
+from .sources import SourceSpec, load_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "alexnet-slim"
+    sources: list[dict[str, Any]] = field(default_factory=list)  # SourceSpec fields: kind, root, weight, ...
+    pairs: dict[str, Any] = field(default_factory=dict)  # PairConfig overrides
+    epochs: int = 50
+    pairs_per_epoch: int = 50_000
+    batch_size: int = 8
+    lr_start: float = 1e-2
+    lr_end: float = 1e-5
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    seed: int = 0
+    workers: int = 0
+    device: str = "auto"  # auto: CUDA when present
+    amp: bool = True  # mixed precision, CUDA only
+    threads: int = 0  # torch CPU threads, 0 = torch's default
+    val_root: str = ""  # OTB/VOT/GOT-10k folder for one-pass validation AUC every epoch
+    val_max_frames: int = 0  # 0 = whole sequences
+    val_every: int = 1
+    val_preset: str = "siamfc-3s"
+    out_dir: str = "runs/train"
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        arch_spec(self.arch)
+        positive = ("epochs", "pairs_per_epoch", "batch_size", "val_every", "log_every")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"train config: {name} must be >= 1, got {getattr(self, name)}")
+        if not (0 < self.lr_end <= self.lr_start):
+            raise ConfigError(f"train config: need 0 < lr_end <= lr_start, got {self.lr_start}, {self.lr_end}")
+        if not self.sources:
+            raise ConfigError("train config: no data sources (add [[sources]] kind/root/weight entries)")
+        for spec in self.sources:
+            dataclass_from_dict(SourceSpec, spec, "source")
+        self.pair_config()
+
+    def pair_config(self) -> PairConfig:
+        return dataclass_from_dict(PairConfig, self.pairs, "pairs")
+
+    @classmethod
+    def from_file(cls, path: str, overrides: dict[str, Any] | None = None) -> "TrainConfig":
+        """TOML or JSON file, then overrides like {'epochs': 2, 'pairs.negative_prob': 0.1}."""
+        with open(path, "rb") as handle:
+            if path.endswith(".json"):
+                values = json.load(handle)
+            else:
+                values = _toml().load(handle)
+        return cls.from_dict(values, overrides)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], overrides: dict[str, Any] | None = None) -> "TrainConfig":
+        values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
+        for key, value in (overrides or {}).items():
+            if key.startswith("pairs."):
+                values.setdefault("pairs", {})[key[6:]] = value
+            else:
+                values[key] = value
+        return dataclass_from_dict(cls, values, "train config")
+
+
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
+def lr_at(step: int, total: int, start: float, end: float) -> float:
+    """Geometric decay from start (first step) to end (last step)."""
+    return start * (end / start) ** (step / max(total - 1, 1))
+
+
+def balanced_logistic_loss(scores: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """sum over the map of w * log(1 + exp(-y v)), averaged over the batch (weights sum to 1 per map)."""
+    per_position = F.softplus(-labels * scores.float())
+    return (weights * per_position).sum() / scores.shape[0]
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.rank = int(os.environ.get("RANK", 0))
+        self.world = int(os.environ.get("WORLD_SIZE", 1))
+        self.device = self._device()
+        if self.world > 1 and not torch.distributed.is_initialized():
+            torch.distributed.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        self.model = SiamFC(config.arch)
+        self.model.initialise()
+        self.model.to(self.device)
+        self.net = self.model
+        if self.world > 1:
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr_start, momentum=config.momentum,
+                                         weight_decay=config.weight_decay)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.epoch = 0
+        self.step = 0
+        self.best_auc = -1.0
+        self.history: list[dict[str, Any]] = []
+        self.wall_seconds = 0.0
+        os.makedirs(config.out_dir, exist_ok=True)
+        self.last_path = os.path.join(config.out_dir, "last.pth")
+        self.best_path = os.path.join(config.out_dir, "best.pth")
+
+    @property
+    def use_amp(self) -> bool:
+        return self.config.amp and self.device.type == "cuda"
+
+    def _device(self) -> torch.device:
+        wanted = self.config.device
+        if wanted == "auto":
+            wanted = "cuda" if torch.cuda.is_available() else "cpu"
+        if wanted == "cuda" and self.world > 1:
+            local = int(os.environ.get("LOCAL_RANK", 0))
+            torch.cuda.set_device(local)
+            return torch.device("cuda", local)
+        return torch.device(wanted)
+
+    # ---- data --------------------------------------------------------------------------------------------------
+    def build_sampler(self) -> PairSampler:
+        sources = []
+        for values in self.config.sources:
+            spec = dataclass_from_dict(SourceSpec, values, "source")
+            tracks = load_source(spec)
+            log.info("source %s %s: %d tracks, %d visible frames", spec.kind, spec.root, len(tracks),
+                     sum(int(t.visible.sum()) for t in tracks))
+            sources.append((tracks, spec.weight))
+        return PairSampler(sources, self.config.pair_config(), self.config.pairs_per_epoch, self.config.seed)
+
+    def loader(self, sampler: PairSampler) -> DataLoader:
+        indices = range(self.rank, len(sampler), self.world)  # each rank its own slice of the epoch's pairs
+        return DataLoader(Subset(sampler, indices), batch_size=self.config.batch_size, shuffle=False,
+                          num_workers=self.config.workers, drop_last=True,
+                          persistent_workers=False, pin_memory=self.device.type == "cuda")
+
+    # ---- state -------------------------------------------------------------------------------------------------
+    def save_state(self) -> None:
+        if self.rank != 0:
+            return
+        save_checkpoint(self.last_path, self.model, preset(self.config.val_preset), self.summary(), extra={
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "best_auc": self.best_auc,
+            "history": self.history,
+            "train_config": dataclasses.asdict(self.config),
+        })
+
+    def resume(self, path: str | None = None) -> bool:
+        path = path or self.last_path
+        if not os.path.isfile(path):
+            return False
+        payload = read_checkpoint(path)
+        if payload["arch"] != self.config.arch:
+            raise ConfigError(f"cannot resume {path}: it trains {payload['arch']!r}, the config {self.config.arch!r}")
+        self.model.load_state_dict(payload["state_dict"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scaler.load_state_dict(payload["scaler"])
+        self.epoch, self.step = int(payload["epoch"]), int(payload["step"])
+        self.best_auc = float(payload["best_auc"])
+        self.history = list(payload["history"])
+        self.wall_seconds = float(payload["training"].get("wall_seconds", 0.0))
+        log.info("resumed from %s at epoch %d (step %d)", path, self.epoch, self.step)
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "arch": self.config.arch,
+            "epochs_done": self.epoch,
+            "pairs_seen": self.step * self.config.batch_size * self.world,
+            "best_val_auc": self.best_auc,
+            "wall_seconds": self.wall_seconds,
+            "device": str(self.device),
+            "sources": [dict(s) for s in self.config.sources],
+            "history": self.history,
+        }
+
+    # ---- loop --------------------------------------------------------------------------------------------------
+    def fit(self) -> dict[str, Any]:
+        cfg = self.config
+        sampler = self.build_sampler()
+        steps_per_epoch = cfg.pairs_per_epoch // (cfg.batch_size * self.world)
+        if steps_per_epoch < 1:
+            raise ConfigError("pairs_per_epoch is smaller than one batch")
+        total = steps_per_epoch * cfg.epochs
+        val_sequences = self.validation_sequences()
+        csv_path = os.path.join(cfg.out_dir, "log.csv")
+        writer = _tensorboard(cfg.out_dir) if self.rank == 0 else None
+        while self.epoch < cfg.epochs:
+            sampler.set_epoch(self.epoch)
+            self.net.train()
+            started = time.perf_counter()
+            losses = []
+            bar = tqdm(self.loader(sampler), total=steps_per_epoch, desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
+                       disable=self.rank != 0, file=sys.stderr, dynamic_ncols=True)
+            for exemplar, search, labels, weights in bar:
+                lr = lr_at(self.step, total, cfg.lr_start, cfg.lr_end)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                loss = self.train_step(exemplar, search, labels, weights)
+                losses.append(loss)
+                self.step += 1
+                if self.step % cfg.log_every == 0 and self.rank == 0:
+                    bar.set_postfix(loss=f"{np.mean(losses[-cfg.log_every:]):.4f}", lr=f"{lr:.2e}")
+                    _append_csv(csv_path, {"epoch": self.epoch + 1, "step": self.step,
+                                           "loss": float(np.mean(losses[-cfg.log_every:])), "lr": lr})
+                    if writer:
+                        writer.add_scalar("loss", losses[-1], self.step)
+                        writer.add_scalar("lr", lr, self.step)
+            self.epoch += 1
+            self.wall_seconds += time.perf_counter() - started
+            record = {"epoch": self.epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"),
+                      "lr": lr_at(self.step - 1, total, cfg.lr_start, cfg.lr_end),
+                      "seconds": time.perf_counter() - started, "unreadable_frames": sampler.unreadable}
+            if val_sequences and (self.epoch % cfg.val_every == 0 or self.epoch == cfg.epochs):
+                record.update(self.validate(val_sequences))
+                if writer:
+                    writer.add_scalar("val_auc", record["val_auc"], self.epoch)
+            self.history.append(record)
+            log.info("epoch %d: %s", self.epoch, json.dumps(record))
+            if self.rank == 0:
+                _append_csv(os.path.join(cfg.out_dir, "epochs.csv"),
+                            {k: v for k, v in record.items() if not isinstance(v, dict)})
+                if record.get("val_auc", -1.0) > self.best_auc:
+                    self.best_auc = record["val_auc"]
+                    save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
+                if not val_sequences:
+                    save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
+                self.save_state()
+        if writer:
+            writer.close()
+        return self.summary()
+
+    def train_step(self, exemplar, search, labels, weights) -> float:
+        dev = self.device
+        exemplar = exemplar.to(dev, non_blocking=True).float()
+        search = search.to(dev, non_blocking=True).float()
+        labels, weights = labels.to(dev), weights.to(dev)
+        with torch.autocast(dev.type, dtype=torch.float16, enabled=self.use_amp):
+            scores = self.net(exemplar, search)
+        loss = balanced_logistic_loss(scores, labels, weights)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training loss became {loss.item()} at step {self.step}; lower lr_start")
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return float(loss.detach())
+
+    def validation_sequences(self):
+        if not self.config.val_root or self.rank != 0:
+            return []
+        return read_sequences(self.config.val_root)
+
+    def validate(self, sequences) -> dict[str, Any]:
+        self.model.eval()
+        tracker = SiamFCTracker(TorchBackend.from_model(self.model, str(self.device)), preset(self.config.val_preset))
+        max_frames = self.config.val_max_frames or None
+        per_sequence = {seq.name: round(run_sequence(tracker, seq, max_frames).auc, 4) for seq in sequences}
+        self.model.train()
+        return {"val_auc": float(np.mean(list(per_sequence.values()))), "val_auc_per_sequence": per_sequence}
+
+
+def _append_csv(path: str, row: dict[str, Any]) -> None:
+    new = not os.path.isfile(path)
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def _tensorboard(folder: str):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except Exception:  # tensorboard is optional
+        return None
+    return SummaryWriter(os.path.join(folder, "tb"))
+
+
+def train(config: TrainConfig, resume: bool = False) -> dict[str, Any]:
+    trainer = Trainer(config)
+    if resume:
+        trainer.resume()
+    summary = trainer.fit()
+    if math.isfinite(trainer.best_auc):
+        log.info("best validation AUC %.4f -> %s", trainer.best_auc, trainer.best_path)
+    return summary

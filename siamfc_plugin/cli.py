@@ -1,0 +1,232 @@
+"""The `siamfc` command line. Every subcommand shares the tracker options (--checkpoint, --preset, ...)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+import numpy as np
+
+from .config import PRESETS, parse_overrides
+from .errors import SiamFCError
+from .network import ARCHITECTURES
+
+DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
+
+
+def tracker_options() -> argparse.ArgumentParser:
+    """The options every subcommand that builds a tracker accepts."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("tracker")
+    group.add_argument("--checkpoint", help="model checkpoint (default: the trained model shipped in the package)")
+    group.add_argument("--preset", default="siamfc-3s", choices=sorted(PRESETS), help="tracking hyper-parameters")
+    group.add_argument("--arch", choices=sorted(ARCHITECTURES), help="architecture (default: the checkpoint's)")
+    group.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                       help="override a tracker config value, e.g. --set window_influence=0.2 (repeatable)")
+    group.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    group.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    group.add_argument("--backend", default="torch", help="scoring backend (see `siamfc bench --help`)")
+    group.add_argument("--random-weights", action="store_true",
+                       help="use a randomly initialised net (a baseline for comparisons, not a tracker)")
+    group.add_argument("--name", help="tracker name in results (default: derived from preset and model)")
+    return parent
+
+
+def build_tracker_from_args(args):
+    from .checkpoint import build_tracker
+
+    return build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
+                         random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
+                         backend=args.backend, threads=args.threads or None)
+
+
+def tracker_name(args, tracker) -> str:
+    if args.name:
+        return args.name
+    suffix = "-random" if args.random_weights else ""
+    arch = "" if tracker.arch == "alexnet-slim" else f"-{tracker.arch}"
+    return f"SiamFC-{args.preset.split('-')[1]}{arch}{suffix}"
+
+
+def parse_box(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(" ", ",").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"box {text!r} is not x,y,w,h numbers") from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"box {text!r} needs 4 values x,y,w,h")
+    return values
+
+
+# ---- track ---------------------------------------------------------------------------------------------------------
+def cmd_track(args) -> int:
+    from .video import annotate_writer, iterate_frames
+    from .atomic import write_text
+
+    tracker = build_tracker_from_args(args)
+    boxes, writer = [], None
+    for index, frame in iterate_frames(args.input):
+        if index == 0:
+            tracker.init(frame, args.box)
+            box = np.asarray(args.box, dtype=np.float64)
+        else:
+            box = tracker.update(frame)
+        boxes.append(box)
+        if args.video:
+            writer = writer or annotate_writer(args.video, frame.shape, args.fps)
+            writer.write(frame, box, tracker.confidence)
+    if writer:
+        writer.close()
+    text = "\n".join(",".join(f"{v:.2f}" for v in b) for b in boxes) + "\n"
+    if args.output:
+        write_text(args.output, text)
+        print(f"wrote {len(boxes)} boxes to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# ---- eval ----------------------------------------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    from .got10k_adapter import Got10kTracker
+    from .got10k_experiments import run_experiment
+
+    core = build_tracker_from_args(args)
+    tracker = Got10kTracker(core, name=tracker_name(args, core))
+    summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
+                             subset=args.subset)
+    headline = {k: v for k, v in summary.items() if k != "report_files"}
+    for key, value in headline.items():
+        print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
+    if args.json:
+        print(json.dumps(headline, default=float))
+    return 0
+
+
+# ---- demo ----------------------------------------------------------------------------------------------------------
+def cmd_demo(args) -> int:
+    from .synthetic import SyntheticConfig, write_benchmark
+
+    root = args.data or DEFAULT_SYNTHETIC_ROOT
+    write_benchmark(root, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
+    args.dataset, args.root, args.subset = "otb", root, "val"
+    print(f"synthetic benchmark: {root}")
+    return cmd_eval(args)
+
+
+# ---- synthetic -----------------------------------------------------------------------------------------------------
+def cmd_synthetic(args) -> int:
+    from .synthetic import SyntheticConfig, write_benchmark
+
+    names = write_benchmark(args.out, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
+    print(f"wrote {len(names)} sequences to {args.out}")
+    return 0
+
+
+# ---- train ---------------------------------------------------------------------------------------------------------
+def cmd_train(args) -> int:
+    from .training.trainer import TrainConfig, train
+
+    config = TrainConfig.from_file(args.config, parse_overrides(args.overrides))
+    summary = train(config, resume=args.resume)
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}, default=float))
+    return 0
+
+
+def cmd_bench_train(args) -> int:
+    from .training.throughput import measure
+
+    result = measure(args.config, parse_overrides(args.overrides), steps=args.steps)
+    print(json.dumps(result))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="siamfc", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = tracker_options()
+
+    p = sub.add_parser("track", parents=[common], help="track one target through a video file or image folder")
+    p.add_argument("input", help="video file or folder of images (sorted by name)")
+    p.add_argument("--box", type=parse_box, required=True, help="initial box x,y,w,h in the first frame")
+    p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame")
+    p.add_argument("--video", help="write an annotated video here (.mp4 or .avi)")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.set_defaults(func=cmd_track)
+
+    p = sub.add_parser("eval", parents=[common], help="run a toolkit's experiment and report its metrics")
+    p.add_argument("--toolkit", choices=["got10k"], default="got10k")
+    p.add_argument("--dataset", choices=["otb", "got10k", "vot", "uav123", "dtb70"], required=True)
+    p.add_argument("--root", required=True, help="dataset root folder")
+    p.add_argument("--subset", default="val", help="GOT-10k split (val or test)")
+    p.add_argument("--out", default="got10k-output", help="folder for results/ and reports/")
+    p.add_argument("--overwrite", action="store_true", help="re-run sequences that already have results")
+    p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", parents=[common], help="the main job on the embedded synthetic benchmark")
+    p.add_argument("--data", help=f"where to write the synthetic benchmark (default {DEFAULT_SYNTHETIC_ROOT})")
+    p.add_argument("--out", default="demo-output")
+    p.add_argument("--sequences", type=int, default=6)
+    p.add_argument("--frames", type=int, default=80)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("synthetic", help="write the synthetic benchmark (OTB layout)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--sequences", type=int, default=6)
+    p.add_argument("--frames", type=int, default=80)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_synthetic)
+
+    p = sub.add_parser("train", help="train SiamFC from a config file (TOML or JSON)")
+    p.add_argument("--config", required=True)
+    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set epochs=2 --set pairs.negative_prob=0.1")
+    p.add_argument("--resume", action="store_true", help="continue from <out_dir>/last.pth when it exists")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench-train", help="training throughput: pairs/s, data loading vs compute")
+    p.add_argument("--config", required=True)
+    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE")
+    p.add_argument("--steps", type=int, default=20)
+    p.set_defaults(func=cmd_bench_train)
+
+    for register in _extensions():
+        register(sub, common)
+    return parser
+
+
+def _extensions():
+    """Subcommands defined next to the code they drive (VOT workspace, leaderboard, benchmark)."""
+    registrars = []
+    for module, attr in (("siamfc_plugin.vot.cli", "register"), ("analysis.cli", "register"),
+                         ("siamfc_plugin.bench", "register")):
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # that part is not installed in this tree
+            raise
+        registrars.append(getattr(mod, attr))
+    return registrars
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except (SiamFCError, FileNotFoundError, ValueError) as exc:
+        print(f"siamfc {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Frame sources for `siamfc track` (a video file or an image folder) and an annotated-video writer."""
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from .datasets import list_images
+from .errors import FrameReadError
+from .images import read_frame
+
+
+def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
+    """(index, RGB frame) from an image folder (sorted names) or any video file OpenCV can open."""
+    if os.path.isdir(source):
+        files = list_images(source)
+        if not files:
+            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source}")
+        for index, path in enumerate(files):
+            yield index, read_frame(path)
+        return
+    if not os.path.isfile(source):
+        raise FrameReadError(f"input not found: {source}")
+    capture = cv2.VideoCapture(source)
+    if not capture.isOpened():
+        raise FrameReadError(f"cannot open video {source}")
+    index = 0
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            yield index, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            index += 1
+    finally:
+        capture.release()
+    if index == 0:
+        raise FrameReadError(f"video {source} has no readable frames")
+
+
+class AnnotatedVideo:
+    def __init__(self, path: str, shape: tuple[int, ...], fps: float) -> None:
+        fourcc = cv2.VideoWriter_fourcc(*("mp4v" if path.lower().endswith(".mp4") else "MJPG"))
+        self.writer = cv2.VideoWriter(path, fourcc, fps, (shape[1], shape[0]))
+        if not self.writer.isOpened():
+            raise OSError(f"cannot write video {path}")
+
+    def write(self, frame: np.ndarray, box, confidence: float) -> None:
+        image = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        x, y, w, h = (int(round(v)) for v in box)
+        cv2.rectangle(image, (x, y), (x + w, y + h), (0, 255, 0), 2)
+        cv2.putText(image, f"{confidence:.2f}", (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 1)
+        self.writer.write(image)
+
+    def close(self) -> None:
+        self.writer.release()
+
+
+def annotate_writer(path: str, shape: tuple[int, ...], fps: float) -> AnnotatedVideo:
+    return AnnotatedVideo(path, shape, fps)

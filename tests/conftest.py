@@ -1,0 +1,68 @@
+"""Shared fixtures. Real data comes from ../shared/data (beside the repo); tests that need it skip, with the reason,
+where it is absent (a user's clone)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SIAMFC_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} is absent (set SIAMFC_SHARED_DATA to ../shared/data)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def otb_root() -> Path:
+    return shared_path("eval", "otb")
+
+
+@pytest.fixture(scope="session")
+def vot_root() -> Path:
+    return shared_path("eval", "vot")
+
+
+@pytest.fixture(scope="session")
+def train_root() -> Path:
+    return shared_path("train")
+
+
+@pytest.fixture(scope="session")
+def random_checkpoint(tmp_path_factory) -> str:
+    """A checkpoint of a seeded, randomly initialised slim net: for plumbing tests, never for accuracy claims."""
+    import torch
+
+    from siamfc_plugin.checkpoint import save_checkpoint
+    from siamfc_plugin.network import SiamFC
+
+    torch.manual_seed(0)
+    model = SiamFC("alexnet-slim")
+    model.initialise()
+    path = tmp_path_factory.mktemp("ckpt") / "random_slim.pth"
+    save_checkpoint(path, model, training={"note": "random weights for tests"})
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def trained_checkpoint() -> str:
+    from siamfc_plugin.checkpoint import shipped_model_path
+
+    path = shipped_model_path("alexnet-slim")
+    if path is None:
+        pytest.skip("no trained model is shipped in siamfc_plugin/models yet")
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory) -> Path:
+    from siamfc_plugin.synthetic import SyntheticConfig, write_benchmark
+
+    root = tmp_path_factory.mktemp("synthetic")
+    write_benchmark(str(root), SyntheticConfig(sequences=3, frames=30, seed=0))
+    return root

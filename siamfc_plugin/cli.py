@@ -95,8 +95,9 @@ def cmd_eval(args) -> int:
 
     core = build_tracker_from_args(args)
     tracker = Got10kTracker(core, name=tracker_name(args, core))
+    names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset)
+                             subset=args.subset, names=names)
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
@@ -111,7 +112,7 @@ def cmd_demo(args) -> int:
 
     root = args.data or DEFAULT_SYNTHETIC_ROOT
     write_benchmark(root, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
-    args.dataset, args.root, args.subset = "otb", root, "val"
+    args.dataset, args.root, args.subset, args.sequences = "otb", root, "val", None
     print(f"synthetic benchmark: {root}")
     return cmd_eval(args)
 
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", required=True, help="dataset root folder")
     p.add_argument("--subset", default="val", help="GOT-10k split (val or test)")
     p.add_argument("--out", default="got10k-output", help="folder for results/ and reports/")
+    p.add_argument("--sequences", help="comma-separated sequence names to run (default: all)")
     p.add_argument("--overwrite", action="store_true", help="re-run sequences that already have results")
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)

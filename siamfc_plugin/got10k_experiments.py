@@ -2,7 +2,7 @@
 
 - otb: any OTB-layout folder (<seq>/img/*.jpg + groundtruth_rect.txt), not only the official OTB name lists
   (got10k's own ExperimentOTB insists on its lists and tries to download).
-- dtb70 / uav123: got10k's own experiments (they run offline as shipped).
+- dtb70: OTB-like folders; uav123: the UAV123 layout (anno/UAV123 + data_seq/UAV123), any sequence names.
 - got10k: got10k's ExperimentGOT10k on a val or test split.
 - vot: got10k's ExperimentVOT (patched for numpy 2) on a vot-toolkit sequences folder (color/ sub-folders).
 Each writes got10k's own results, performance.json and plots; results are written atomically and finished
@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 
 from .atomic import write_text
-from .datasets import read_sequences
+from .datasets import read_boxes, read_sequences
 from .got10k_adapter import patch_got10k
 
 patch_got10k()
 
 from got10k.datasets import VOT  # noqa: E402
-from got10k.experiments import (ExperimentDTB70, ExperimentGOT10k, ExperimentOTB,  # noqa: E402
-                                ExperimentUAV123, ExperimentVOT)
+from got10k.experiments import ExperimentGOT10k, ExperimentOTB, ExperimentUAV123, ExperimentVOT  # noqa: E402
 
 DATASETS = ("otb", "got10k", "vot", "uav123", "dtb70")
 
@@ -73,16 +72,47 @@ class ExperimentOTBFolder(ExperimentOTB):
         _atomic_record(record_file, boxes, times)
 
 
+class UAV123Folder:
+    """UAV123 layout (anno/UAV123/<seq>.txt, data_seq/UAV123/<folder>/*.jpg) for any sequence names: official
+    names use got10k's frame ranges (sub-sequences such as bird1_1 share a folder); others use their whole folder."""
+
+    def __init__(self, root_dir: str, names: list[str] | None = None) -> None:
+        import got10k.datasets.uav123 as uav
+
+        with open(os.path.join(os.path.dirname(uav.__file__), "uav123.json")) as handle:
+            self.metas = json.load(handle)["UAV123"]
+        anno_files = sorted(glob.glob(os.path.join(root_dir, "anno", "UAV123", "*.txt")))
+        if not anno_files:
+            raise FileNotFoundError(f"no anno/UAV123/*.txt under {root_dir}")
+        self.anno_files = {os.path.basename(f)[:-4]: f for f in anno_files}
+        self.seq_names = [n for n in self.anno_files if names is None or n in names]
+        self.root_dir = root_dir
+
+    def __getitem__(self, index):
+        name = self.seq_names[index] if not isinstance(index, str) else index
+        meta = self.metas.get(name, {"folder_name": name})
+        frames = sorted(glob.glob(os.path.join(self.root_dir, "data_seq", "UAV123", meta["folder_name"], "*.jpg")))
+        if "start_frame" in meta:
+            frames = frames[meta["start_frame"] - 1: meta["end_frame"]]
+        anno, _ = read_boxes(self.anno_files[name])
+        return frames, anno
+
+    def __len__(self) -> int:
+        return len(self.seq_names)
+
+
 class VOTFolder(VOT):
     """got10k's VOT dataset without the download step, reading frames from color/ when present."""
 
-    def __init__(self, root_dir: str, anno_type: str = "default", return_meta: bool = True) -> None:
+    def __init__(self, root_dir: str, anno_type: str = "default", return_meta: bool = True,
+                 names: list[str] | None = None) -> None:
         self.root_dir = root_dir
         self.version = 2017
         self.anno_type = anno_type
         self.return_meta = return_meta
         with open(os.path.join(root_dir, "list.txt")) as handle:
-            self.seq_names = [line.strip() for line in handle if line.strip()]
+            self.seq_names = [line.strip() for line in handle if line.strip() and (names is None or
+                                                                                  line.strip() in names)]
         self.seq_dirs = [os.path.join(root_dir, s) for s in self.seq_names]
         self.anno_files = [os.path.join(s, "groundtruth.txt") for s in self.seq_dirs]
 
@@ -104,8 +134,8 @@ class ExperimentVOTFolder(ExperimentVOT):
     """ExperimentVOT on a local vot-toolkit sequences folder, offline."""
 
     def __init__(self, root_dir: str, experiments=("supervised",), result_dir: str = "results",
-                 report_dir: str = "reports", name: str = "VOT") -> None:
-        self.dataset = VOTFolder(root_dir)
+                 report_dir: str = "reports", name: str = "VOT", names: list[str] | None = None) -> None:
+        self.dataset = VOTFolder(root_dir, names=names)
         self.experiments = (experiments,) if isinstance(experiments, str) else tuple(experiments)
         self.read_image = True
         self.result_dir = os.path.join(result_dir, name)
@@ -118,17 +148,40 @@ class ExperimentVOTFolder(ExperimentVOT):
         self.tags = ["camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty"]
 
 
-def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, subset: str = "val"):
+class ExperimentUAV123Folder(ExperimentUAV123):
+    """got10k's UAV123 experiment (NaN-aware metrics) over UAV123Folder."""
+
+    def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
+                 names: list[str] | None = None) -> None:
+        self.dataset = UAV123Folder(root_dir, names)
+        self.result_dir = os.path.join(result_dir, "UAV123")
+        self.report_dir = os.path.join(report_dir, "UAV123")
+        self.nbins_iou = 21
+        self.nbins_ce = 51
+
+    def _record(self, record_file, boxes, times):
+        _atomic_record(record_file, boxes, times)
+
+
+def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, subset: str = "val",
+                    names: list[str] | None = None):
+    """The experiment for a dataset kind; `names` restricts it to those sequences (where the kind allows)."""
     if dataset == "otb":
-        return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB")
-    if dataset == "dtb70":
-        return ExperimentDTB70(root, result_dir, report_dir)
+        return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB", names=names)
+    if dataset == "dtb70":  # DTB70 is OTB-like: <seq>/img + groundtruth_rect.txt
+        return ExperimentOTBFolder(root, result_dir, report_dir, name="DTB70", names=names)
     if dataset == "uav123":
-        return ExperimentUAV123(root, "UAV123", result_dir, report_dir)
+        return ExperimentUAV123Folder(root, result_dir, report_dir, names)
     if dataset == "got10k":
-        return ExperimentGOT10k(root, subset, result_dir, report_dir)
+        experiment = ExperimentGOT10k(root, subset, result_dir, report_dir)
+        if names:
+            keep = [i for i, n in enumerate(experiment.dataset.seq_names) if n in names]
+            for attr in ("seq_names", "seq_dirs", "anno_files"):
+                values = getattr(experiment.dataset, attr)
+                setattr(experiment.dataset, attr, [values[i] for i in keep])
+        return experiment
     if dataset == "vot":
-        return ExperimentVOTFolder(root, ("supervised",), result_dir, report_dir)
+        return ExperimentVOTFolder(root, ("supervised",), result_dir, report_dir, names=names)
     raise ValueError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
 
 
@@ -137,7 +190,7 @@ def tracker_results_dir(experiment, tracker_name: str) -> str:
 
 
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
-                   subset: str = "val") -> dict[str, Any]:
+                   subset: str = "val", names: list[str] | None = None) -> dict[str, Any]:
     """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
@@ -146,7 +199,7 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
         raise FileNotFoundError(f"dataset root not found: {root}")
     result_dir = os.path.join(out_dir, "results")
     report_dir = os.path.join(out_dir, "reports")
-    experiment = make_experiment(dataset, root, result_dir, report_dir, subset)
+    experiment = make_experiment(dataset, root, result_dir, report_dir, subset, names)
     mine = tracker_results_dir(experiment, tracker.name)
     if overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)

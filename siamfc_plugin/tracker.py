@@ -62,6 +62,8 @@ class SiamFCTracker:
         self._search = np.empty((cfg.scale_num, cfg.instance_size, cfg.instance_size, 3), dtype=np.uint8)
         self._exemplar = np.empty((1, cfg.exemplar_size, cfg.exemplar_size, 3), dtype=np.uint8)
         self._up = np.empty((cfg.scale_num, up, up), dtype=np.float32)
+        self._response = np.empty((up, up), dtype=np.float32)
+        self._window_cache: tuple | None = None
         self.exemplar_features = None
         self.confidence = float("nan")
 
@@ -111,9 +113,13 @@ class SiamFCTracker:
         best = int(np.argmax(penalised))
         self.confidence = float(1.0 / (1.0 + math.exp(-float(np.clip(peaks[best], -50, 50)))))
 
-        response = self._up[best] - self._up[best].min()
+        # In place, in a preallocated buffer; the same float32 operations in the same order as
+        # (1 - wi) * (r - min) / (sum + 1e-16) + wi * window, so the same bits.
+        response, best_map = self._response, self._up[best]
+        np.subtract(best_map, best_map.min(), out=response)
         response /= response.sum() + 1e-16
-        response = (1 - cfg.window_influence) * response + cfg.window_influence * self.window
+        np.multiply(response, 1 - cfg.window_influence, out=response)
+        response += self._weighted_window(cfg.window_influence)
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
 
         x_side = context_side(*self.target_size, cfg.context) * cfg.instance_size / cfg.exemplar_size
@@ -127,6 +133,13 @@ class SiamFCTracker:
         height, width = frame_shape[:2]
         self.center = np.clip(self.center, [0.0, 0.0], [float(width), float(height)])
         return self.box
+
+    def _weighted_window(self, influence: float) -> np.ndarray:
+        """influence * window, computed once per influence value (float32, as the product in step() would be)."""
+        cache = self._window_cache
+        if cache is None or cache[0] != influence or cache[1] is not self.window:
+            cache = self._window_cache = (influence, self.window, influence * self.window)
+        return cache[2]
 
     @property
     def box(self) -> np.ndarray:

@@ -1,0 +1,351 @@
+"""`siamfc bench` (tracking speed per backend / architecture / number of scales) and `siamfc export` (ONNX).
+
+bench runs the tracker end to end on one real sequence (or the synthetic one) for every configuration and prints a
+JSON object as the last line of stdout; it also writes it to benchmarks/<date>-<machine>.json. Frames are decoded
+before timing. Each configuration is timed over several runs (fps: the median), then once more with each stage timed
+apart (crop, network, post-processing). The fp32 sgemm throughput of this machine (torch matmul) is measured in the
+same run, right before each configuration too, so that numbers taken under background load can be compared as
+ratios. Boxes are compared with those of the eager fp32 reference ('torch' on the CPU, else 'torch-fp32') on the same
+frames. Weights: --checkpoint, else the shipped model of the architecture, else seeded random weights (speed only;
+the JSON says which: "weights": "random" or the path).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from .backends import BACKENDS, make_backend, set_threads
+from .config import preset
+from .images import to_rgb_uint8
+from .metrics import iou, success_auc
+from .network import KERNELS, STRIDES, SiamFC, arch_spec
+
+REFERENCE = "torch-fp32"
+SCALE_PRESETS = {3: "siamfc-3s", 5: "siamfc-5s"}
+
+
+# ---- machine ------------------------------------------------------------------------------------------------------
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_flags() -> list[str]:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    keep = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16",
+                            "amx_tile", "amx_int8")
+                    return [f for f in keep if f in flags]
+    except OSError:
+        pass
+    return []
+
+
+def machine_info(device: str = "cpu") -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpu": cpu_model(), "cpu_flags": cpu_flags(), "logical_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "numpy": np.__version__,
+        "python": platform.python_version(), "platform": platform.platform(),
+    }
+    try:
+        info["load_average_1_5_15"] = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        pass
+    for module in ("onnxruntime", "onnx", "cv2"):
+        try:
+            info[module] = __import__(module).__version__
+        except ImportError:
+            pass
+    if device.startswith("cuda") and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
+        info["cuda"] = torch.version.cuda
+    return info
+
+
+def machine_slug(info: dict[str, Any]) -> str:
+    cpu = re.sub(r"\((r|tm)\)|cpu|processor|@", " ", info["cpu"].lower())
+    cpu = re.sub(r"[^a-z0-9.]+", "-", cpu).strip("-")
+    return f"{cpu}-{info['logical_cores']}c"
+
+
+def sgemm_gflops(size: int = 2048, repeats: int = 3) -> float:
+    """Best-of fp32 matmul throughput (GFLOP/s) with torch's current threads: the machine's practical fp32 peak."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size ** 3 / best / 1e9
+
+
+# ---- model cost ---------------------------------------------------------------------------------------------------
+def gflop_per_frame(arch: str, scales: int, exemplar: int = 127, instance: int = 255) -> float:
+    """Multiply-adds x 2 of one tracking step in the reference formulation: the embedding of every search crop and
+    the cross-correlation (the exemplar branch runs once per target and is left out)."""
+    spec = arch_spec(arch)
+
+    def embed(side: int) -> tuple[float, int]:
+        flops, c_in = 0.0, 3
+        for i, (c_out, k, s, g) in enumerate(zip(spec.channels, KERNELS, STRIDES, spec.groups)):
+            side = (side - k) // s + 1
+            flops += 2.0 * side * side * c_out * (c_in // g) * k * k
+            if i < 2:
+                side = (side - 3) // 2 + 1
+            c_in = c_out
+        return flops, side
+
+    x_flops, x_side = embed(instance)
+    _, z_side = embed(exemplar)
+    r = x_side - z_side + 1
+    xcorr = 2.0 * spec.channels[-1] * z_side * z_side * r * r
+    return scales * (x_flops + xcorr) / 1e9
+
+
+# ---- data ---------------------------------------------------------------------------------------------------------
+def load_sequence(root: str | None, name: str | None = None, max_frames: int | None = None):
+    """(name, decoded frames, ground-truth boxes, mean decode ms per frame)."""
+    from .datasets import read_otb_sequence, read_sequences
+    from .images import read_frame
+
+    if root is None:
+        from .synthetic import SyntheticConfig, make_sequence
+
+        frames, boxes = make_sequence(np.random.default_rng([0, 0]), SyntheticConfig(frames=max_frames or 60))
+        return "Synthetic01", [to_rgb_uint8(f) for f in frames], boxes, None
+    if os.path.isdir(os.path.join(root, "img")):
+        sequences = read_otb_sequence(root)
+    else:
+        sequences = read_sequences(root)
+    if name:
+        sequences = [s for s in sequences if s.name == name]
+    if not sequences:
+        raise FileNotFoundError(f"no sequence {name or ''} under {root}")
+    seq = sequences[0]
+    n = len(seq) if max_frames is None else min(len(seq), max_frames)
+    start = time.perf_counter()
+    frames = [read_frame(f) for f in seq.frames[:n]]
+    decode_ms = (time.perf_counter() - start) / n * 1e3
+    return seq.name, frames, seq.boxes[:n], decode_ms
+
+
+# ---- running ------------------------------------------------------------------------------------------------------
+def track_timed(tracker, frames, first_box) -> tuple[np.ndarray, float]:
+    """Boxes and total tracker seconds (init + every update), the got10k speed measure."""
+    boxes = np.zeros((len(frames), 4))
+    boxes[0] = first_box
+    total = 0.0
+    for k, frame in enumerate(frames):
+        start = time.perf_counter()
+        if k == 0:
+            tracker.init(frame, first_box)
+        else:
+            boxes[k] = tracker.update(frame)
+        total += time.perf_counter() - start
+    return boxes, total
+
+
+def track_stages(tracker, frames, first_box) -> dict[str, float]:
+    """Mean ms per update of each stage: crops, network (backend.score), post-processing (step)."""
+    tracker.init(frames[0], first_box)
+    crop = net = post = 0.0
+    for frame in frames[1:]:
+        t0 = time.perf_counter()
+        image = to_rgb_uint8(frame)
+        crops = tracker.search_crops(image)
+        t1 = time.perf_counter()
+        responses = tracker.backend.score(tracker.exemplar_features, crops)
+        t2 = time.perf_counter()
+        tracker.step(responses, image.shape)
+        t3 = time.perf_counter()
+        crop, net, post = crop + t1 - t0, net + t2 - t1, post + t3 - t2
+    n = max(1, len(frames) - 1)
+    return {"ms_crop": crop / n * 1e3, "ms_network": net / n * 1e3, "ms_post": post / n * 1e3}
+
+
+def build_model(arch: str, checkpoint: str | None) -> tuple[SiamFC, str]:
+    from .checkpoint import load_model, shipped_model_path
+
+    path = checkpoint or shipped_model_path(arch)
+    if path:
+        model, _ = load_model(path, arch if checkpoint is None else None)
+        return model, path
+    torch.manual_seed(0)
+    model = SiamFC(arch)
+    model.initialise()
+    return model.eval(), "random"
+
+
+def run_bench(root: str | None = None, sequence: str | None = None, backends=("torch", "onnx", "int8"),
+              archs=("alexnet-slim",), scales=(3,), runs: int = 5, frames: int | None = None,
+              checkpoint: str | None = None, device: str = "cpu", threads: int | None = None,
+              calibration: str | None = None, log=print) -> dict[str, Any]:
+    from .tracker import SiamFCTracker
+
+    set_threads(threads)
+    name, images, gt, decode_ms = load_sequence(root, sequence, frames)
+    info = machine_info(device)
+    samples = [sgemm_gflops()]
+    log(f"sequence {name}: {len(images)} frames {images[0].shape[1]}x{images[0].shape[0]}; "
+        f"sgemm {samples[0]:.1f} GFLOP/s; load average {info.get('load_average_1_5_15')}")
+    if checkpoint:  # a checkpoint fixes the architecture
+        from .checkpoint import read_checkpoint
+
+        archs = (read_checkpoint(checkpoint)["arch"],)
+    results = []
+    for arch in archs:
+        model, weights = build_model(arch, checkpoint)
+        built = {}
+        for n_scales in scales:
+            config = preset(SCALE_PRESETS.get(n_scales, "siamfc-3s"), scale_num=n_scales)
+            reference_boxes = None
+            # on the CPU 'torch' is the fp32 reference itself: run it once
+            reference = "torch" if device == "cpu" and "torch" in backends else REFERENCE
+            order = [reference] + [b for b in backends if b != reference]
+            for backend_name in order:
+                if backend_name not in built:
+                    start = time.perf_counter()
+                    options = {"calibration": calibration} if backend_name == "int8" and calibration else {}
+                    built[backend_name] = (make_backend(backend_name, model, device=device, threads=threads,
+                                                       **options), time.perf_counter() - start)
+                backend, build_s = built[backend_name]
+                tracker = SiamFCTracker(backend, config)
+                nearby = sgemm_gflops(repeats=2)
+                samples.append(nearby)
+                track_timed(tracker, images[: min(5, len(images))], gt[0])  # warm-up
+                fps_runs, boxes = [], None
+                for _ in range(max(1, runs)):
+                    boxes, seconds = track_timed(tracker, images, gt[0])
+                    fps_runs.append(len(images) / seconds)
+                if backend_name == reference:
+                    reference_boxes = boxes
+                    if reference not in backends:
+                        continue
+                stages = track_stages(tracker, images, gt[0])
+                fps = statistics.median(fps_runs)
+                gflop = gflop_per_frame(arch, n_scales, config.exemplar_size, config.instance_size)
+                result = {
+                    "backend": backend_name, "arch": arch, "scales": n_scales, "fps": round(fps, 2),
+                    "fps_runs": [round(v, 2) for v in fps_runs], "ms_per_frame": round(1e3 / fps, 2),
+                    "decode_ms": None if decode_ms is None else round(decode_ms, 2),
+                    **{k: round(v, 2) for k, v in stages.items()},
+                    "gflop_per_frame": round(gflop, 3), "gflops_achieved": round(gflop * fps, 1),
+                    "network_gflops": round(gflop / stages["ms_network"] * 1e3, 1),
+                    "sgemm_gflops_nearby": round(nearby, 1),
+                    "sgemm_ratio": round(gflop * fps / nearby, 3),
+                    "network_sgemm_ratio": round(gflop / stages["ms_network"] * 1e3 / nearby, 3),
+                    "iou_vs_reference": round(float(iou(boxes, reference_boxes).mean()), 4),
+                    "min_iou_vs_reference": round(float(iou(boxes, reference_boxes).min()), 4),
+                    "auc": round(float(success_auc(boxes, gt)), 4),
+                    "auc_reference": round(float(success_auc(reference_boxes, gt)), 4),
+                    "weights": weights, "build_s": round(build_s, 2),
+                }
+                results.append(result)
+                log(f"{arch:13s} {n_scales}s {backend_name:11s} {fps:6.1f} fps  crop {stages['ms_crop']:5.1f} "
+                    f"net {stages['ms_network']:6.1f} post {stages['ms_post']:4.1f} ms  "
+                    f"{result['gflops_achieved']:5.1f} GFLOP/s = {result['sgemm_ratio']:.2f} x sgemm "
+                    f"({nearby:.0f})  IoU vs ref {result['iou_vs_reference']:.4f}")
+    samples.append(sgemm_gflops())
+    info["torch_threads"] = torch.get_num_threads()
+    return {
+        "machine": info, "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "sequence": name, "frames": len(images), "frame_size": [images[0].shape[1], images[0].shape[0]],
+        "runs": runs, "threads": threads or torch.get_num_threads(), "device": device, "reference": REFERENCE,
+        "sgemm_gflops": round(max(samples), 1), "sgemm_samples": [round(v, 1) for v in samples],
+        "note": ("fps: median over runs of frames / tracker seconds (init + updates, decoding excluded); "
+                 "sgemm_ratio: gflop_per_frame * fps / sgemm measured just before that configuration"),
+        "results": results,
+    }
+
+
+# ---- CLI ----------------------------------------------------------------------------------------------------------
+def _csv(kind):
+    def parse(text: str):
+        return [kind(v.strip()) for v in text.split(",") if v.strip()]
+    return parse
+
+
+def cmd_bench(args) -> int:
+    unknown = [b for b in args.backends if b not in BACKENDS]
+    if unknown:
+        raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
+    # `or`: another subcommand's set_defaults may have reset the shared tracker options to None
+    report = run_bench(args.root, args.sequence, tuple(args.backends), tuple(args.archs), tuple(args.scales),
+                       args.runs, args.frames, args.checkpoint, args.device or "cpu", args.threads or None,
+                       args.calibration,
+                       log=lambda text: print(text, flush=True))
+    if not args.no_save:
+        from .atomic import write_text
+
+        path = args.out or os.path.join("benchmarks", f"{datetime.date.today().isoformat()}-"
+                                                      f"{machine_slug(report['machine'])}.json")
+        write_text(path, json.dumps(report, indent=2) + "\n")
+        print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(report))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .checkpoint import load_model, resolve_checkpoint
+    from .onnx_backend import export_onnx
+
+    if args.random_weights:
+        torch.manual_seed(0)
+        model = SiamFC(args.arch or "alexnet-slim")
+        model.initialise()
+        model.eval()
+    else:
+        model, _ = load_model(resolve_checkpoint(args.checkpoint, args.arch), args.arch)
+    paths = export_onnx(model, args.onnx, int8=args.int8, calibration=args.calibration, head=args.head)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("bench", parents=[common], help="tracking speed per backend, architecture, scales",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", help="an OTB-layout sequence folder (img/ + groundtruth_rect.txt) or a dataset root "
+                                  "(default: a synthetic sequence)")
+    p.add_argument("--sequence", help="sequence name under a dataset root (default: the first)")
+    p.add_argument("--backends", type=_csv(str), default=["torch", "onnx", "int8"],
+                   help=f"comma-separated, from {','.join(BACKENDS)} (default torch,onnx,int8)")
+    p.add_argument("--archs", type=_csv(str), default=["alexnet-slim"], help="comma-separated architectures")
+    p.add_argument("--scales", type=_csv(int), default=[3], help="comma-separated numbers of scales (3: siamfc-3s, "
+                                                                 "5: siamfc-5s)")
+    p.add_argument("--runs", type=int, default=5, help="timed runs per configuration (fps: their median)")
+    p.add_argument("--frames", type=int, help="use only the first N frames")
+    p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")
+    p.add_argument("--out", help="JSON file (default benchmarks/<date>-<machine>.json)")
+    p.add_argument("--no-save", action="store_true", help="print the JSON only")
+    p.set_defaults(func=cmd_bench)
+
+    p = subparsers.add_parser("export", parents=[common], help="export the network to ONNX (search + exemplar)")
+    p.add_argument("--onnx", required=True, metavar="PATH",
+                   help="search branch file; the exemplar branch goes to <stem>-exemplar.onnx beside it")
+    p.add_argument("--int8", action="store_true", help="statically quantise the search branch (int8)")
+    p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")
+    p.add_argument("--head", choices=["fused", "conv"], default="fused",
+                   help="cross-correlation head: fused into the last conv (fast) or a plain conv with z as weight")
+    p.set_defaults(func=cmd_export)

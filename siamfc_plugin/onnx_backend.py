@@ -1,0 +1,474 @@
+"""ONNX export of the SiamFC branches and onnxruntime scoring backends (fp32 and static int8).
+
+The graphs are written directly with onnx.helper from the BatchNorm-folded embedding (no tracing, so the export does
+not depend on torch's ONNX exporter of the day). Two graphs, both taking the tracker's crops as they are, uint8 NHWC:
+
+- exemplar: `exemplar` (N, s, s, 3) uint8 -> `features` (N, C, h, w) float32
+- search:   `search` (N, S, S, 3) uint8, `z` (1, C, h, w) float32 -> `scores` (N, 1, R, R) float32
+            = SCORE_SCALE * conv2d(phi(search), z) + bias  (the cross-correlation is one Conv with z as its weight)
+
+The int8 backend quantises the search graph statically (onnxruntime QDQ, per-channel int8 weights, uint8
+activations, MinMax ranges) on real search crops: the crops the fp32 tracker itself takes on calibration sequences.
+The cross-correlation stays in fp32; the exemplar branch (run once per target) stays fp32.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from typing import Iterable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .network import SCORE_SCALE, SiamFC, fold_batchnorm
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+CACHE_ENV = "SIAMFC_CACHE_DIR"
+CALIBRATION_ENV = "SIAMFC_CALIBRATION"
+DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "onnx")
+
+
+def _require_onnx():
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        from .errors import ConfigError
+
+        raise ConfigError("the onnx/int8 backends need onnx and onnxruntime: pip install 'siamfc-plugin[onnx]'") \
+            from exc
+
+
+# ---- graph construction -------------------------------------------------------------------------------------------
+def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str):
+    """ONNX nodes and initialisers for a folded embedding (Conv2d with bias / ReLU / MaxPool2d only)."""
+    from onnx import helper, numpy_helper
+
+    nodes, inits = [], []
+    current = input_name
+    for i, m in enumerate(embedding):
+        out = f"{prefix}{i}"
+        if isinstance(m, nn.Conv2d):
+            if m.padding_mode != "zeros" or isinstance(m.padding, str):
+                raise ValueError("only explicit zero padding is exported")
+            w = numpy_helper.from_array(m.weight.detach().cpu().float().numpy(), f"{prefix}w{i}")
+            inits.append(w)
+            inputs = [current, w.name]
+            if m.bias is not None:
+                b = numpy_helper.from_array(m.bias.detach().cpu().float().numpy(), f"{prefix}b{i}")
+                inits.append(b)
+                inputs.append(b.name)
+            ph, pw = m.padding
+            nodes.append(helper.make_node("Conv", inputs, [out], name=f"{prefix}conv{i}",
+                                          kernel_shape=list(m.kernel_size), strides=list(m.stride),
+                                          dilations=list(m.dilation), pads=[ph, pw, ph, pw], group=m.groups))
+        elif isinstance(m, nn.ReLU):
+            nodes.append(helper.make_node("Relu", [current], [out], name=f"{prefix}relu{i}"))
+        elif isinstance(m, nn.MaxPool2d):
+            k = _pair(m.kernel_size)
+            s = _pair(m.stride if m.stride is not None else m.kernel_size)
+            p = _pair(m.padding)
+            if _pair(m.dilation) != (1, 1):
+                raise ValueError("dilated max-pooling is not exported")
+            nodes.append(helper.make_node("MaxPool", [current], [out], name=f"{prefix}pool{i}", kernel_shape=list(k),
+                                          strides=list(s), pads=[p[0], p[1], p[0], p[1]],
+                                          ceil_mode=int(m.ceil_mode)))
+        else:
+            raise ValueError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
+        current = out
+    return nodes, inits, current
+
+
+def _pair(v) -> tuple[int, int]:
+    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def _input_nodes(name: str, prefix: str):
+    """uint8 NHWC -> float32 NCHW: transpose the bytes first (4x less memory to move), then cast."""
+    from onnx import TensorProto, helper
+
+    return [helper.make_node("Transpose", [name], [f"{prefix}nchw_u8"], perm=[0, 3, 1, 2], name=f"{prefix}transpose"),
+            helper.make_node("Cast", [f"{prefix}nchw_u8"], [f"{prefix}nchw"], to=TensorProto.FLOAT,
+                             name=f"{prefix}cast")], f"{prefix}nchw"
+
+
+def _model(graph, metadata: dict):
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="siamfc-plugin")
+    model.ir_version = min(model.ir_version, 8)
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, str(value)
+    import onnx
+
+    onnx.checker.check_model(model)
+    return model
+
+
+HEADS = ("fused", "conv")
+
+
+def _split_head(embedding: nn.Sequential) -> tuple[nn.Sequential, nn.Conv2d]:
+    layers = list(embedding)
+    last = layers[-1]
+    if not isinstance(last, nn.Conv2d) or last.bias is None or last.stride != (1, 1) or last.padding != (0, 0):
+        raise ValueError("the fused head needs an embedding that ends with a bare stride-1 unpadded conv with bias")
+    return nn.Sequential(*layers[:-1]), last
+
+
+def exemplar_graph(embedding: nn.Sequential, metadata: dict | None = None, head: str = "fused"):
+    """The exemplar branch: uint8 NHWC crop (1, s, s, 3) -> features (1, C, h, w) and, for the fused head, the
+    per-target kernel of the search branch's last layer (see search_graph)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+    pre, x = _input_nodes("exemplar", "z_")
+    nodes, inits, out = _embedding_nodes(embedding, x, "z_")
+    nodes[-1].output[0] = "features"
+    outputs = [helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, "c", "h", "w"])]
+    if head == "fused":
+        _, conv5 = _split_head(embedding)
+        groups, c_out = conv5.groups, conv5.out_channels
+        per = c_out // groups
+        weight = conv5.weight.detach().cpu().float().numpy()  # (C, Cin/g, kh, kw)
+        kh, kw = weight.shape[2:]
+        inits += [numpy_helper.from_array(np.array([c_out, -1], dtype=np.int64), "k_zshape"),
+                  numpy_helper.from_array(conv5.bias.detach().cpu().float().numpy(), "k_b5"),
+                  numpy_helper.from_array(np.array([1], dtype=np.int64), "k_one"),
+                  numpy_helper.from_array(np.array([-1, weight.shape[1], kh, kw], dtype=np.int64), "k_kshape")]
+        # zz (hw, C): the exemplar features, one row per exemplar position
+        k_nodes = [helper.make_node("Reshape", ["features", "k_zshape"], ["k_zc"]),
+                   helper.make_node("Transpose", ["k_zc"], ["k_zz"], perm=[1, 0])]
+        parts = []
+        for g in range(groups):
+            w_g = numpy_helper.from_array(weight[g * per:(g + 1) * per].reshape(per, -1), f"k_w5_{g}")
+            inits += [w_g, numpy_helper.from_array(np.array([g * per], dtype=np.int64), f"k_s{g}"),
+                      numpy_helper.from_array(np.array([(g + 1) * per], dtype=np.int64), f"k_e{g}")]
+            k_nodes += [helper.make_node("Slice", ["k_zz", f"k_s{g}", f"k_e{g}", "k_one"], [f"k_zz{g}"]),
+                        helper.make_node("MatMul", [f"k_zz{g}", w_g.name], [f"k_m{g}"]),
+                        helper.make_node("Reshape", [f"k_m{g}", "k_kshape"], [f"k_part{g}"])]
+            parts.append(f"k_part{g}")
+        k_nodes.append(helper.make_node("Concat", parts, ["kernel"], axis=1) if groups > 1
+                       else helper.make_node("Identity", parts, ["kernel"]))
+        k_nodes.append(helper.make_node("MatMul", ["k_zz", "k_b5"], ["kernel_bias"]))
+        # shift (1, hw, h, w): one-hot, so that conv(y, shift) sums y[p] shifted by exemplar position p
+        k_nodes += [helper.make_node("Shape", ["features"], ["k_hw2"], start=2),
+                    helper.make_node("ReduceProd", ["k_hw2"], ["k_hw"], keepdims=1),
+                    helper.make_node("Concat", ["k_hw", "k_hw"], ["k_sq"], axis=0),
+                    helper.make_node("ConstantOfShape", ["k_sq"], ["k_zeros"],
+                                     value=helper.make_tensor("v", TensorProto.FLOAT, [1], [0.0])),
+                    helper.make_node("EyeLike", ["k_zeros"], ["k_eye"]),
+                    helper.make_node("Concat", ["k_one", "k_hw", "k_hw2"], ["k_eshape"], axis=0),
+                    helper.make_node("Reshape", ["k_eye", "k_eshape"], ["shift"])]
+        nodes += k_nodes
+        outputs += [helper.make_tensor_value_info("kernel", TensorProto.FLOAT, ["hw", weight.shape[1] * groups, kh, kw]),
+                    helper.make_tensor_value_info("kernel_bias", TensorProto.FLOAT, ["hw"]),
+                    helper.make_tensor_value_info("shift", TensorProto.FLOAT, [1, "hw", "h", "w"])]
+    graph = helper.make_graph(
+        pre + nodes, "siamfc_exemplar",
+        [helper.make_tensor_value_info("exemplar", TensorProto.UINT8, [1, "height", "width", 3])], outputs, inits)
+    return _model(graph, {"branch": "exemplar", "head": head, **(metadata or {})})
+
+
+def search_graph(embedding: nn.Sequential, bias: float, score_scale: float = SCORE_SCALE,
+                 metadata: dict | None = None, head: str = "fused"):
+    """The search branch with the head: uint8 NHWC crops + the exemplar graph's outputs -> scores (N, 1, R, R).
+
+    head 'conv': scores = conv2d(phi(x), z), z the exemplar features (input `z`): a convolution whose weight is only
+    known at run time, a GEMV per image for onnxruntime (slow: im2col of C*h*w rows for one output channel).
+    head 'fused' (default): phi's last layer is linear, so conv2d(conv5(u), z) = sum over exemplar positions p of
+    (conv5 weights contracted with z[:, p]) applied to u, shifted by p. The exemplar graph computes that kernel
+    (h*w output channels instead of C: 3.5x fewer multiply-adds than conv5 for the slim net, 128 -> 36) and the
+    search graph runs conv(u, kernel) then a one-hot `shift` conv that adds the h*w shifted planes. Same maths,
+    float sums in another order.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+    pre, x = _input_nodes("search", "x_")
+    body = _split_head(embedding)[0] if head == "fused" else embedding
+    nodes, inits, feat = _embedding_nodes(body, x, "x_")
+    inits += [numpy_helper.from_array(np.array(score_scale, dtype=np.float32), "score_scale"),
+              numpy_helper.from_array(np.array(bias, dtype=np.float32), "score_bias")]
+    if head == "fused":
+        head_nodes = [helper.make_node("Conv", [feat, "kernel", "kernel_bias"], ["y"], name="fused5"),
+                      helper.make_node("Conv", ["y", "shift"], ["xcorr"], name="xcorr")]
+        extra = [helper.make_tensor_value_info("kernel", TensorProto.FLOAT, ["hw", "cin", "kh", "kw"]),
+                 helper.make_tensor_value_info("kernel_bias", TensorProto.FLOAT, ["hw"]),
+                 helper.make_tensor_value_info("shift", TensorProto.FLOAT, [1, "hw", "h", "w"])]
+    else:
+        head_nodes = [helper.make_node("Conv", [feat, "z"], ["xcorr"], name="xcorr")]
+        extra = [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, "c", "h", "w"])]
+    head_nodes += [helper.make_node("Mul", ["xcorr", "score_scale"], ["scaled"], name="scale"),
+                   helper.make_node("Add", ["scaled", "score_bias"], ["scores"], name="bias")]
+    graph = helper.make_graph(
+        pre + nodes + head_nodes, "siamfc_search",
+        [helper.make_tensor_value_info("search", TensorProto.UINT8, ["n", "height", "width", 3])] + extra,
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["n", 1, "r", "r"])], inits)
+    return _model(graph, {"branch": "search", "head": head, **(metadata or {})})
+
+
+HEAD_NODES = ("fused5", "xcorr", "scale", "bias")
+
+
+def export_onnx(model: SiamFC, path: str, int8: bool = False, calibration: str | None = None,
+                calibration_crops: int = 96, head: str = "fused") -> list[str]:
+    """Write the search branch to `path` and the exemplar branch beside it (<stem>-exemplar.onnx); returns both.
+
+    int8=True writes the statically quantised search branch (calibrated on `calibration`: a dataset root or sequence
+    folder, default the synthetic benchmark) and the fp32 exemplar branch.
+    """
+    _require_onnx()
+    from .atomic import write_with
+
+    if int8:
+        backend = int8_backend(model, calibration=calibration, calibration_crops=calibration_crops, head=head)
+    else:
+        backend = OnnxBackend.from_model(model, head=head)
+    stem = path[:-5] if path.endswith(".onnx") else path
+    exemplar_path = f"{stem}-exemplar.onnx"
+    write_with(path, lambda tmp: _save(backend.search_model, tmp))
+    write_with(exemplar_path, lambda tmp: _save(backend.exemplar_model, tmp))
+    return [path, exemplar_path]
+
+
+def _save(model, path: str) -> None:
+    import onnx
+
+    onnx.save(model, path)
+
+
+def _metadata(model: SiamFC) -> dict:
+    return {"arch": model.arch, "score_scale": SCORE_SCALE, "bias": float(model.bias.detach()),
+            "weights_sha1": weights_digest(model)}
+
+
+def weights_digest(model: SiamFC) -> str:
+    h = hashlib.sha1()
+    for key, value in sorted(model.state_dict().items()):
+        h.update(key.encode())
+        h.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+# ---- calibration --------------------------------------------------------------------------------------------------
+class _Recorder:
+    """A scoring backend wrapper that keeps a copy of every batch of search crops it scores."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.crops: list[np.ndarray] = []
+
+    def embed_exemplar(self, exemplar):
+        return self.backend.embed_exemplar(exemplar)
+
+    def score(self, features, search):
+        self.crops.append(search.copy())
+        return self.backend.score(features, search)
+
+
+def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarray]]:
+    """(frames, boxes) pairs: from a dataset root / sequence folder, else the synthetic benchmark (in memory)."""
+    from .datasets import read_otb_sequence, read_sequences
+    from .images import read_frame
+
+    if source is None:
+        from .synthetic import SyntheticConfig, make_sequence
+
+        cfg = SyntheticConfig(frames=24)
+        for index in range(4):
+            frames, boxes = make_sequence(np.random.default_rng([cfg.seed, index]), cfg)
+            yield frames, boxes
+        return
+    if not os.path.isdir(source):
+        raise FileNotFoundError(f"calibration data not found: {source}")
+    if os.path.isdir(os.path.join(source, "img")):
+        sequences = read_otb_sequence(source)
+    else:
+        sequences = read_sequences(source)
+    for seq in sequences:
+        n = min(len(seq), 40)
+        yield [read_frame(f) for f in seq.frames[:n]], seq.boxes[:n]
+
+
+def calibration_search_crops(model: SiamFC, source: str | None = None, count: int = 96,
+                             preset_name: str = "siamfc-3s") -> np.ndarray:
+    """Real search crops (all scales) taken by the fp32 tracker on the calibration sequences, evenly sampled."""
+    from .config import preset
+    from .tracker import SiamFCTracker
+
+    recorder = _Recorder(OnnxBackend.from_model(model))
+    tracker = SiamFCTracker(recorder, preset(preset_name))
+    for frames, boxes in _calibration_sequences(source):
+        if not np.all(np.isfinite(boxes[0])):
+            continue
+        tracker.init(frames[0], boxes[0])
+        for frame in frames[1:]:
+            tracker.update(frame)
+    if not recorder.crops:
+        raise ValueError(f"no calibration crops from {source!r}")
+    crops = np.concatenate(recorder.crops)
+    pick = np.unique(np.linspace(0, len(crops) - 1, min(count, len(crops))).round().astype(int))
+    return crops[pick]
+
+
+CALIBRATION_METHODS = ("minmax", "percentile", "entropy")
+
+
+def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3, exclude: tuple = (),
+                    method: str = "minmax", percentile: float = 99.999):
+    """Statically quantised copy of the search graph: QDQ, per-channel int8 weights, uint8 activations, MinMax
+    ranges over `crops`; the head (and the nodes in `exclude`) stay fp32. `feeds`: the exemplar graph's outputs
+    for one target (the head is not quantised, so which target does not matter)."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, \
+        quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter([{"search": crops[i:i + batch], **feeds} for i in range(0, len(crops), batch)])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    if method not in CALIBRATION_METHODS:
+        raise ValueError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
+    extra = {"CalibPercentile": percentile} if method == "percentile" else {}
+    methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+               "entropy": CalibrationMethod.Entropy}
+    with tempfile.TemporaryDirectory(prefix="siamfc-quant-") as tmp:
+        src, pre, dst = (os.path.join(tmp, n) for n in ("search.onnx", "pre.onnx", "int8.onnx"))
+        onnx.save(search_model, src)
+        quant_pre_process(src, pre, skip_symbolic_shape=True)
+        names = {n.name for n in onnx.load(pre).graph.node}
+        excluded = [n for n in (*HEAD_NODES, *exclude) if n in names]
+        quantize_static(pre, dst, Reader(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, per_channel=True,
+                        calibrate_method=methods[method],
+                        nodes_to_exclude=excluded, extra_options=extra)
+        quantized = onnx.load(dst)
+    entry = quantized.metadata_props.add()
+    entry.key, entry.value = "quantization", (f"int8 QDQ per-channel weights, uint8 activations, {method} on "
+                                              f"{len(crops)} search crops; fp32: {', '.join(excluded)}")
+    return quantized
+
+
+# ---- backends -----------------------------------------------------------------------------------------------------
+def session_options(threads: int | None = None):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.inter_op_num_threads = 1
+    if threads:
+        so.intra_op_num_threads = int(threads)
+    so.log_severity_level = 3
+    return so
+
+
+class OnnxBackend:
+    """onnxruntime on CPU: the exemplar and search graphs (fp32, or the int8 search graph).
+
+    The exemplar features are a dict of the exemplar graph's outputs that the search graph takes as inputs.
+    """
+
+    def __init__(self, exemplar_model, search_model, threads: int | None = None, name: str = "onnx") -> None:
+        _require_onnx()
+        import onnx
+        import onnxruntime as ort
+
+        self.exemplar_model = exemplar_model if not isinstance(exemplar_model, bytes) else onnx.load_from_string(
+            exemplar_model)
+        self.search_model = search_model if not isinstance(search_model, bytes) else onnx.load_from_string(
+            search_model)
+        so = session_options(threads)
+        providers = ["CPUExecutionProvider"]
+        self.name = name
+        self.exemplar_session = ort.InferenceSession(self.exemplar_model.SerializeToString(), so, providers=providers)
+        self.search_session = ort.InferenceSession(self.search_model.SerializeToString(), so, providers=providers)
+        search_inputs = {i.name for i in self.search_session.get_inputs()} - {"search"}
+        # exemplar output -> search input ('features' feeds the plain head's 'z')
+        self._feed = {o.name: ("z" if o.name == "features" else o.name) for o in self.exemplar_session.get_outputs()}
+        self._feed = {k: v for k, v in self._feed.items() if v in search_inputs}
+        missing = search_inputs - set(self._feed.values())
+        if missing:
+            raise ValueError(f"the exemplar graph does not give the search graph's inputs {sorted(missing)}")
+
+    @classmethod
+    def from_model(cls, model: SiamFC, threads: int | None = None, head: str = "fused") -> "OnnxBackend":
+        _require_onnx()
+        folded = fold_batchnorm(model.embedding)
+        meta = _metadata(model)
+        return cls(exemplar_graph(folded, meta, head),
+                   search_graph(folded, float(model.bias.detach()), SCORE_SCALE, meta, head), threads, "onnx")
+
+    @classmethod
+    def from_files(cls, search_path: str, exemplar_path: str | None = None,
+                   threads: int | None = None) -> "OnnxBackend":
+        import onnx
+
+        if exemplar_path is None:
+            exemplar_path = (search_path[:-5] if search_path.endswith(".onnx") else search_path) + "-exemplar.onnx"
+        return cls(onnx.load(exemplar_path), onnx.load(search_path), threads, "onnx-file")
+
+    def embed_exemplar(self, exemplar: np.ndarray) -> dict:
+        outputs = list(self._feed)
+        values = self.exemplar_session.run(outputs, {"exemplar": np.ascontiguousarray(exemplar)})
+        return {self._feed[name]: value for name, value in zip(outputs, values)}
+
+    def score(self, exemplar_features: dict, search: np.ndarray) -> np.ndarray:
+        out = self.search_session.run(["scores"], {"search": np.ascontiguousarray(search), **exemplar_features})
+        return out[0][:, 0]
+
+
+def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | None = None,
+                 calibration_crops: int = 96, cache_dir: str | None = None, head: str = "fused",
+                 exclude: tuple = (), method: str = "minmax") -> OnnxBackend:
+    """OnnxBackend with the statically quantised search graph.
+
+    Calibration crops come from `calibration` (a dataset root or OTB sequence folder), else $SIAMFC_CALIBRATION,
+    else the synthetic benchmark. The quantised graph is cached on disk ($SIAMFC_CACHE_DIR, default
+    ~/.cache/siamfc-plugin/onnx), keyed by the weights and the calibration settings: calibration runs once per model.
+    """
+    _require_onnx()
+    import onnx
+
+    folded = fold_batchnorm(model.embedding)
+    meta = _metadata(model)
+    source = calibration or os.environ.get(CALIBRATION_ENV) or None
+    tag = os.path.abspath(source) if source else "synthetic"
+    key = hashlib.sha1(f"{meta['weights_sha1']}|{tag}|{calibration_crops}|{head}|{sorted(exclude)}|{method}|v2".encode())
+    cache = cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE
+    path = os.path.join(cache, f"search-int8-{model.arch}-{key.hexdigest()[:16]}.onnx")
+    fp32 = OnnxBackend.from_model(model, threads, head)
+    search = None
+    if os.path.isfile(path):
+        try:
+            search = onnx.load(path)
+        except Exception:  # a broken cache entry: calibrate again
+            search = None
+    if search is None:
+        log.info("calibrating the int8 search branch on %s", tag)
+        crops = calibration_search_crops(model, source, calibration_crops)
+        middle = crops[len(crops) // 2]
+        off = (middle.shape[0] - 127) // 2
+        feeds = fp32.embed_exemplar(np.ascontiguousarray(middle[None, off:off + 127, off:off + 127]))
+        search = quantize_search(fp32.search_model, crops, feeds, exclude=exclude, method=method)
+        try:
+            from .atomic import write_with
+
+            write_with(path, lambda tmp: _save(search, tmp))
+        except OSError as exc:  # a read-only home: work without the cache
+            log.warning("cannot cache the int8 model: %s", exc)
+    return OnnxBackend(fp32.exemplar_model, search, threads, "int8")

@@ -1,0 +1,111 @@
+"""Checkpoints: round trip with metadata, weights_only loading, and clear errors for wrong files."""
+import os
+
+import pytest
+import torch
+
+from siamfc_plugin.checkpoint import build_tracker, load_model, read_checkpoint, save_checkpoint
+from siamfc_plugin.config import TrackerConfig, preset
+from siamfc_plugin.errors import CheckpointError, ConfigError
+from siamfc_plugin.network import SiamFC
+
+
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(3)
+    model = SiamFC("alexnet-slim")
+    model.initialise()
+    path = tmp_path / "m.pth"
+    save_checkpoint(path, model, preset("siamfc-5s"), training={"epochs": 2, "pairs_seen": 100})
+    return model, path
+
+
+def test_round_trip_with_metadata(saved):
+    model, path = saved
+    loaded, payload = load_model(path)
+    assert payload["arch"] == "alexnet-slim" and payload["format_version"] == 1
+    assert payload["training"]["pairs_seen"] == 100
+    assert TrackerConfig.from_dict(payload["tracker_config"]) == preset("siamfc-5s")
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_model(tmp_path / "nope.pth")
+
+
+def test_truncated_file(saved, tmp_path):
+    _, path = saved
+    data = open(path, "rb").read()
+    bad = tmp_path / "truncated.pth"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated, corrupt"):
+        load_model(bad)
+
+
+def test_not_a_checkpoint(tmp_path):
+    other = tmp_path / "other.pth"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(CheckpointError, match="not a siamfc-plugin checkpoint"):
+        load_model(other)
+    text = tmp_path / "text.pth"
+    text.write_text("hello")
+    with pytest.raises(CheckpointError):
+        load_model(text)
+
+
+def test_wrong_architecture(saved):
+    _, path = saved
+    with pytest.raises(CheckpointError, match="holds architecture 'alexnet-slim'"):
+        load_model(path, arch="alexnet")
+
+
+def test_missing_keys(saved, tmp_path):
+    _, path = saved
+    payload = read_checkpoint(path)
+    del payload["state_dict"]["embedding.0.weight"]
+    broken = tmp_path / "missing.pth"
+    torch.save(payload, broken)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        load_model(broken)
+    del payload["arch"]
+    torch.save(payload, broken)
+    with pytest.raises(CheckpointError, match="lacks the 'arch'"):
+        load_model(broken)
+
+
+def test_code_in_a_pickle_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pth"
+    torch.save({"format": "siamfc-plugin-checkpoint", "x": Evil()}, path)
+    with pytest.raises(CheckpointError):
+        read_checkpoint(path)
+
+
+def test_save_is_atomic(saved, tmp_path, monkeypatch):
+    """A failing write leaves the previous checkpoint intact and no temporary file behind."""
+    model, path = saved
+    before = open(path, "rb").read()
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", boom)
+    with pytest.raises(OSError, match="disk is full"):
+        save_checkpoint(path, model)
+    assert open(path, "rb").read() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pth"]
+
+
+def test_config_errors_before_work(saved):
+    _, path = saved
+    with pytest.raises(ConfigError, match="unknown tracker config field"):
+        build_tracker(str(path), overrides={"window_inflence": 0.2})
+    with pytest.raises(ConfigError, match="scale_num"):
+        build_tracker(str(path), overrides={"scale_num": 4})
+    with pytest.raises(ConfigError, match="unknown preset"):
+        build_tracker(str(path), preset_name="siamfc-7s")

@@ -1,0 +1,83 @@
+"""got10k integration on real data: the Tracker subclass and the offline, numpy-2 experiment runner."""
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from siamfc_plugin.checkpoint import build_tracker
+from siamfc_plugin.got10k_adapter import Got10kTracker
+from siamfc_plugin.got10k_experiments import run_experiment
+from siamfc_plugin.metrics import success_auc
+
+
+@pytest.fixture(scope="module")
+def tracker(random_checkpoint):
+    return Got10kTracker(build_tracker(random_checkpoint), name="SiamFC-test")
+
+
+def test_tracker_is_deterministic(tracker, otb_root):
+    frames = sorted((otb_root / "Crossing" / "img").iterdir())[:8]
+    box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",")[0]
+    first, _ = tracker.track([str(f) for f in frames], box)
+    second, _ = tracker.track([str(f) for f in frames], box)
+    assert tracker.is_deterministic
+    np.testing.assert_array_equal(first, second)
+
+
+def test_otb_folder_experiment_on_real_sequences(tracker, otb_root, tmp_path):
+    summary = run_experiment(tracker, "otb", str(otb_root), str(tmp_path), names=["Crossing", "DragonBaby"])
+    report = tmp_path / "reports" / "OTB" / "SiamFC-test"
+    performance = json.loads((report / "performance.json").read_text())["SiamFC-test"]
+    assert set(performance["seq_wise"]) == {"Crossing", "DragonBaby"}
+    assert (report / "success_plots.png").is_file() and (report / "precision_plots.png").is_file()
+    assert summary["sequences"] == 2 and summary["frames"] == 120 + 113
+    # the report's AUC is the one recomputed independently from the box files
+    aucs = []
+    for name in ("Crossing", "DragonBaby"):
+        boxes = np.loadtxt(tmp_path / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
+        gt = np.loadtxt(otb_root / name / "groundtruth_rect.txt", delimiter=",")
+        aucs.append(success_auc(boxes, gt))
+    assert summary["success_auc"] == pytest.approx(np.mean(aucs), abs=1e-6)
+    # finished sequences are not re-run: the result file is left untouched
+    record = tmp_path / "results" / "OTB" / "SiamFC-test" / "Crossing.txt"
+    stamp = record.stat().st_mtime_ns
+    run_experiment(tracker, "otb", str(otb_root), str(tmp_path), names=["Crossing"])
+    assert record.stat().st_mtime_ns == stamp
+
+
+def test_vot_experiment_patched_for_numpy2(tracker, vot_root, tmp_path):
+    summary = run_experiment(tracker, "vot", str(vot_root), str(tmp_path), names=["ball1"])
+    assert summary["sequences"] == 1
+    assert 0.0 <= summary["accuracy"] <= 1.0
+    assert os.path.isfile(os.path.join(summary["report_dir"], "performance.json"))
+
+
+def test_got10k_val_layout(tracker, train_root, tmp_path):
+    """GOT-10k's own experiment on a val split assembled (by links) from the real GOT-10k-layout data."""
+    source = train_root / "got10k" / "train"
+    val = tmp_path / "data" / "val"
+    val.mkdir(parents=True)
+    names = ["DAVIS2016_camel", "DAVIS2016_cows"]
+    for name in names:
+        os.symlink(source / name, val / name)
+    (val / "list.txt").write_text("\n".join(names) + "\n")
+    summary = run_experiment(tracker, "got10k", str(tmp_path / "data"), str(tmp_path / "out"))
+    assert summary["sequences"] == 2 and 0.0 <= summary["ao"] <= 1.0 and 0.0 <= summary["sr50"] <= 1.0
+
+
+@pytest.mark.parametrize("layout", ["dtb70", "uav123"])
+def test_uav_layouts(tracker, synthetic_root, tmp_path, layout):
+    """DTB70 (OTB-like) and UAV123 (anno/ + data_seq/) layouts, built from the synthetic benchmark."""
+    root = tmp_path / layout
+    names = sorted(os.listdir(synthetic_root))[:2]
+    for name in names:
+        if layout == "dtb70":
+            shutil.copytree(synthetic_root / name, root / name)
+        else:
+            shutil.copytree(synthetic_root / name / "img", root / "data_seq" / "UAV123" / name)
+            (root / "anno" / "UAV123").mkdir(parents=True, exist_ok=True)
+            shutil.copy(synthetic_root / name / "groundtruth_rect.txt", root / "anno" / "UAV123" / f"{name}.txt")
+    summary = run_experiment(tracker, layout, str(root), str(tmp_path / "out"))
+    assert summary["sequences"] == 2 and 0.0 <= summary["success_auc"] <= 1.0

@@ -1,0 +1,437 @@
+"""`siamfc vot ...`: prepare a VOT workspace, test the trax tracker, run the real toolkit and read its analysis.
+
+The toolkit is run as `python -m vot ...` in a subprocess. `vot test` and `vot evaluate` exit 0 even when the tracker
+failed, so every command here checks the output and the results on disk and fails loudly (exit status 2, a message
+naming the tracker, experiment and sequence) when something is missing.
+"""
+from __future__ import annotations
+
+import configparser
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from . import workspace as ws
+from .workspace import VotError
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+# ---- running the toolkit -------------------------------------------------------------------------------------------
+def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: bool = True,
+                timeout: float | None = None, cwd: str | None = None) -> tuple[int, str]:
+    """Run `python -m vot ARGUMENTS`; return (exit status, output without colour codes). Output is echoed to stderr
+    as it comes when `echo`."""
+    environment = dict(os.environ)
+    environment.update(env or {})
+    environment.setdefault("PYTHONUNBUFFERED", "1")
+    command = [sys.executable, "-m", "vot"] + arguments
+    if echo:
+        print("$ " + " ".join(command[1:]), file=sys.stderr, flush=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment, cwd=cwd,
+                               text=True, errors="replace")
+    lines = []
+    try:
+        import threading
+
+        timer = None
+        if timeout:
+            timer = threading.Timer(timeout, process.kill)
+            timer.daemon = True
+            timer.start()
+        for line in process.stdout:
+            lines.append(ANSI.sub("", line))
+            if echo:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+        process.wait()
+        if timer:
+            timer.cancel()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    output = "".join(lines)
+    if timeout and process.returncode in (-9, 137):
+        raise VotError(f"`vot {' '.join(arguments)}` did not finish in {timeout:.0f} s and was stopped")
+    return process.returncode, output
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+# ---- registry helpers ----------------------------------------------------------------------------------------------
+def _read_ini(path: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser()
+    parser.optionxform = str  # keep the case the file uses
+    if not parser.read(path):
+        raise FileNotFoundError(f"tracker registry not found: {path}")
+    return parser
+
+
+def tracker_env_from_args(args) -> dict[str, str]:
+    """SIAMFC_* variables for the shared tracker options that were given on the command line."""
+    env = {}
+    if getattr(args, "checkpoint", None):
+        env["SIAMFC_CHECKPOINT"] = os.path.abspath(args.checkpoint)
+    if getattr(args, "random_weights", False):
+        env["SIAMFC_RANDOM_WEIGHTS"] = "1"
+    for option, variable in (("preset", "SIAMFC_PRESET"), ("arch", "SIAMFC_ARCH"), ("device", "SIAMFC_DEVICE"),
+                             ("backend", "SIAMFC_BACKEND"), ("name", "SIAMFC_NAME")):
+        if getattr(args, option, None):
+            env[variable] = str(getattr(args, option))
+    if getattr(args, "threads", None):
+        env["SIAMFC_THREADS"] = str(args.threads)
+    if getattr(args, "overrides", None):
+        env["SIAMFC_SET"] = ";".join(args.overrides)
+    return env
+
+
+def derived_registry(source: str, tracker: str, env: dict[str, str], folder: str) -> str:
+    """A trackers.ini in `folder` with the entry `tracker` of `source` (paths made absolute) plus env overrides."""
+    parser = _read_ini(source)
+    if tracker not in parser:
+        raise VotError(f"tracker {tracker!r} is not in {source}; entries: {parser.sections()}")
+    entry = dict(parser[tracker])
+    root = os.path.dirname(os.path.abspath(source))
+    if "paths" in entry:
+        entry["paths"] = os.pathsep.join(os.path.normpath(os.path.join(root, p))
+                                         for p in entry["paths"].split(os.pathsep) if p)
+    checkpoint_key = next((k for k in entry if k.upper() == "ENV_SIAMFC_CHECKPOINT"), None)
+    if checkpoint_key and not os.path.isabs(entry[checkpoint_key]):
+        from .trax_tracker import resolve_path
+
+        entry[checkpoint_key] = resolve_path(entry[checkpoint_key], {"PYTHONPATH": entry.get("paths", root)})
+    for key in [k for k in entry if k.lower().startswith("env_") and k[4:].upper() in env]:
+        del entry[key]
+    for variable, value in env.items():
+        entry[f"env_{variable}"] = value
+    out = configparser.ConfigParser()
+    out.optionxform = str
+    out[tracker] = entry
+    path = os.path.join(folder, "trackers.ini")
+    with open(path, "w") as handle:
+        out.write(handle)
+    return path
+
+
+def default_registry() -> str:
+    if os.path.isfile(ws.REPO_TRACKERS_INI):
+        return ws.REPO_TRACKERS_INI
+    raise VotError("no trackers.ini given and none beside this package: pass --registry PATH "
+                   "(or prepare a workspace, which writes one)")
+
+
+# ---- commands ------------------------------------------------------------------------------------------------------
+def cmd_prepare(args) -> int:
+    names = [n for n in (args.names or "").split(",") if n] or None
+    written = ws.init_workspace(args.workspace, stack=args.stack)
+    prepared = ws.prepare_sequences(args.workspace, source=args.source, synthetic=args.synthetic,
+                                    layout=args.layout, count=args.sequences, names=names, max_frames=args.frames,
+                                    synthetic_frames=args.synthetic_frames, seed=args.seed, overwrite=args.overwrite)
+    for path in written:
+        print(f"wrote {path}")
+    total = sum(p.frames for p in prepared)
+    print(f"prepared {len(prepared)} sequences ({total} frames) in {os.path.join(args.workspace, 'sequences')}: "
+          + ", ".join(f"{p.name} ({p.frames})" for p in prepared))
+    _warn_eao_range(args.workspace, max(p.frames for p in prepared))
+    return 0
+
+
+def _warn_eao_range(workspace: str, longest: int) -> None:
+    try:
+        import yaml
+
+        stack = ws.read_config(workspace).get("stack", "")
+        path = os.path.join(workspace, stack)
+        if not os.path.isfile(path):
+            return
+        with open(path) as handle:
+            data = yaml.safe_load(handle) or {}
+        for name, experiment in (data.get("experiments") or {}).items():
+            for analysis in experiment.get("analyses") or []:
+                if str(analysis.get("type", "")).endswith("eao_score") and int(analysis.get("low", 0)) >= longest:
+                    print(f"note: experiment {name}: the EAO interval {analysis.get('low')}-{analysis.get('high')} "
+                          f"starts beyond the longest sequence ({longest} frames): the EAO score will be n/a. "
+                          f"Edit low/high in {path} for this data.", file=sys.stderr)
+    except Exception:  # a hint only
+        pass
+
+
+def cmd_test(args) -> int:
+    registry = os.path.abspath(args.registry) if args.registry else default_registry()
+    tracker = args.tracker or "siamfc"
+    env = tracker_env_from_args(args)
+    with tempfile.TemporaryDirectory(prefix="siamfc-vot-test-") as tmp:
+        if env:
+            registry = derived_registry(registry, tracker, env, tmp)
+        command = ["--registry", registry, "test", tracker]
+        if args.sequence:
+            command += ["--sequence", os.path.abspath(args.sequence)]
+        code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout, cwd=tmp)
+    problems = [line.strip() for line in output.splitlines()
+                if re.search(r"Error during tracker execution|Tracker does not exist|Unable to continue|Traceback",
+                             line)]
+    if code != 0 or problems or "Test concluded successfuly" not in output:
+        raise VotError(f"`vot test {tracker}` failed (exit status {code}): "
+                       + ("; ".join(problems) if problems else "no 'Test concluded' line")
+                       + f"\n--- last output ---\n{_tail(output)}")
+    print(f"vot test {tracker}: ok")
+    return 0
+
+
+def _load_workspace(path: str):
+    from vot.workspace import Workspace
+
+    return Workspace.load(path)
+
+
+def check_results(workspace_dir: str, trackers: list[str], experiments: list[str] | None = None
+                  ) -> list[tuple[str, str, str]]:
+    """(tracker, experiment, sequence) for every sequence without complete results, by the toolkit's own scan."""
+    workspace = _load_workspace(workspace_dir)
+    resolved = workspace.registry.resolve(*trackers, storage=workspace.storage.substorage("results"),
+                                          skip_unknown=False)
+    missing = []
+    for tracker in resolved:
+        for key, experiment in workspace.stack.experiments.items():
+            if experiments and key not in experiments:
+                continue
+            for sequence in workspace.dataset:
+                for transformed in experiment.transform(sequence):
+                    complete, _, _ = experiment.scan(tracker, transformed)
+                    if not complete:
+                        missing.append((tracker.identifier, key, transformed.name))
+    return missing
+
+
+ERROR_LINE = re.compile(r"Tracker (\S+) encountered an error at sequence (\S+): (.*)")
+LOG_LINE = re.compile(r"Tracker output written to file: (\S+)")
+
+
+def cmd_evaluate(args) -> int:
+    workspace = os.path.abspath(args.workspace)
+    ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
+    if args.stack:
+        print(f"stack of {workspace}: {ws.set_stack(workspace, args.stack)}")
+    experiments = [e for e in (args.experiments or "").split(",") if e] or None
+    command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
+        (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
+    code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout)
+
+    errors = ERROR_LINE.findall(output)
+    logs = LOG_LINE.findall(output)
+    try:
+        missing = check_results(workspace, args.trackers, experiments)
+    except Exception as exc:  # the toolkit cannot even load the workspace or resolve a tracker
+        raise VotError(f"cannot check the results of {args.trackers} in {workspace}: {type(exc).__name__}: {exc}"
+                       f"\n--- last toolkit output ---\n{_tail(output)}") from exc
+    if code != 0 or errors or missing or "Evaluation interrupted" in output:
+        lines = [f"`vot evaluate` did not produce complete results (exit status {code}, "
+                 f"which the toolkit keeps at 0 even when a tracker fails):"]
+        for tracker, sequence, message in errors:
+            lines.append(f"  tracker {tracker} crashed on sequence {sequence}: {message}")
+        for tracker, experiment, sequence in missing:
+            lines.append(f"  no results: tracker {tracker}, experiment {experiment}, sequence {sequence}")
+        for log in logs:
+            lines.append(f"  tracker log: {log}")
+            try:
+                with open(log) as handle:
+                    lines.append("    " + _tail(handle.read(), 12).replace("\n", "\n    "))
+            except OSError:
+                pass
+        if not errors and not missing:
+            lines.append(_tail(output))
+        raise VotError("\n".join(lines))
+    print(f"evaluation complete: {', '.join(args.trackers)} on {len(ws.list_sequences(workspace))} sequences")
+    if args.no_analysis:
+        return 0
+    path = run_analysis(workspace, args.trackers, args.name, experiments, echo=not args.quiet)
+    print(f"analysis: {path}")
+    print(format_table(read_analysis(path)))
+    return 0
+
+
+def run_analysis(workspace: str, trackers: list[str], name: str | None = None, experiments: list[str] | None = None,
+                 echo: bool = True, timeout: float | None = None) -> str:
+    """`vot analysis --format json` with the persistent cache off (stale results otherwise); the JSON's path."""
+    name = name or "siamfc-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    command = ["analysis", "--workspace", workspace, "--format", "json", "--name", name]
+    command += (["--experiments", ",".join(experiments)] if experiments else []) + list(trackers)
+    code, output = run_toolkit(command, env={"VOT_PERSISTENT_CACHE": "0"}, echo=echo, timeout=timeout)
+    path = os.path.join(workspace, "analysis", name + ".json")
+    if code != 0 or not os.path.isfile(path):
+        raise VotError(f"`vot analysis` failed (exit status {code}, no {path}):\n{_tail(output)}")
+    return path
+
+
+# ---- reading the analysis ------------------------------------------------------------------------------------------
+ANALYSIS_KEYS = {
+    "vot.analysis.supervised.AverageAccuracyRobustness": "average_ar",
+    "vot.analysis.supervised.AccuracyRobustness": "ar",
+    "vot.analysis.failures.CumulativeFailureCount": "failures",
+    "vot.analysis.supervised.EAOScore": "eao",
+    "vot.analysis.supervised.EAOCurve": "eao_curve",
+    "vot.analysis.accuracy.AverageAccuracy": "average_accuracy",
+    "vot.analysis.accuracy.SuccessPlot": "success_plot",
+    "vot.analysis.accuracy.AverageSuccessPlot": "average_success_plot",
+    "vot.analysis.multistart.AverageAccuracyRobustness": "average_ar",
+    "vot.analysis.multistart.EAOScore": "eao",
+}
+
+
+def read_analysis(path: str) -> dict:
+    """{experiment: {tracker: {accuracy, robustness, failures, eao, eao_curve, average_accuracy, per_sequence...}}}
+    from the JSON `vot analysis --format json` writes (numbers None where the toolkit gave NaN)."""
+    with open(path) as handle:
+        data = json.load(handle)
+    trackers = list(data.get("trackers", {}))
+    sequences = list(data.get("sequences", {}))
+    table = {"_trackers": trackers, "_sequences": sequences, "_path": path}
+    for experiment, block in (data.get("results") or {}).items():
+        analyses = block.get("parameters", {}).get("analyses", [])
+        rows = {t: {} for t in trackers}
+        for analysis, result in zip(analyses, block.get("results", [])):
+            key = ANALYSIS_KEYS.get(analysis.get("type"))
+            if key is None:
+                continue
+            # the toolkit writes each result Grid flattened row-major: (trackers x sequences) for per-sequence
+            # analyses, one cell per tracker for aggregates; a cell is the tuple of the analysis' measures
+            result = list(result or [])
+            per_sequence = len(result) == len(trackers) * len(sequences) and key in ("ar", "success_plot")
+            for t, tracker in enumerate(trackers):
+                row = rows[tracker]
+                if per_sequence:
+                    cells = result[t * len(sequences):(t + 1) * len(sequences)]
+                    if key == "ar":
+                        row["per_sequence"] = {
+                            seq: {"accuracy": ws._number(v[0]), "failures": ws._number(v[1]), "frames": v[3]}
+                            for seq, v in zip(sequences, cells) if v is not None}
+                    else:
+                        row[key] = dict(zip(sequences, cells))
+                    continue
+                if t >= len(result) or result[t] is None:
+                    continue
+                cell = result[t]
+                if key == "average_ar":
+                    row["accuracy"] = ws._number(cell[0])
+                    row["robustness"] = ws._number(cell[1])
+                elif key == "failures":
+                    row["failures"] = ws._number(cell[0])
+                elif key == "eao":
+                    row["eao"] = ws._number(cell[0])
+                elif key == "eao_curve":
+                    row["eao_curve"] = [ws._number(v) for v in cell[0]]
+                elif key == "average_accuracy":
+                    row["average_accuracy"] = ws._number(cell[0])
+                elif key == "average_success_plot":
+                    row[key] = cell[0]
+        table[experiment] = rows
+    return table
+
+
+def format_table(table: dict) -> str:
+    def fmt(value, spec=".3f"):
+        return "n/a" if value is None else format(value, spec)
+
+    out = []
+    for experiment, rows in table.items():
+        if experiment.startswith("_"):
+            continue
+        out.append(f"experiment {experiment}")
+        if any("accuracy" in r or "eao" in r or "failures" in r for r in rows.values()):
+            out.append(f"  {'tracker':<24} {'accuracy':>9} {'failures':>9} {'robustness':>11} {'EAO':>7}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} {fmt(r.get('failures'), '.0f'):>9} "
+                           f"{fmt(r.get('robustness'), '.2f'):>11} {fmt(r.get('eao')):>7}")
+            if any("eao" in r and r["eao"] is None for r in rows.values()):
+                out.append("  (EAO n/a: the stack's EAO interval [low, high] lies beyond the sequences' lengths)")
+        if any("average_accuracy" in r for r in rows.values()):
+            out.append(f"  {'tracker':<24} {'average overlap':>16}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>16}")
+    return "\n".join(out)
+
+
+def cmd_table(args) -> int:
+    path = args.analysis or ws.latest_analysis(os.path.abspath(args.workspace))
+    table = read_analysis(path)
+    if args.json:
+        print(json.dumps({k: v for k, v in table.items() if not k.startswith("_")}, default=str))
+    else:
+        print(f"analysis: {path}")
+        print(format_table(table))
+    return 0
+
+
+def cmd_patch_stack(args) -> int:
+    path = ws.patch_stack(args.stack, os.path.abspath(args.workspace), args.output, point_config=not args.keep_config)
+    print(f"wrote {path}" + ("" if args.keep_config else " and pointed config.yaml at it"))
+    return 0
+
+
+# ---- registration --------------------------------------------------------------------------------------------------
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("vot", help="VOT toolkit: prepare a workspace, test, evaluate, print results")
+    sub = parser.add_subparsers(dest="vot_command", required=True)
+    default_ws = "workspace"
+
+    p = sub.add_parser("prepare", help="fill a workspace's sequences/ from an OTB, VOT or GOT-10k folder or the "
+                                      "synthetic generator (creates config.yaml and stacks/ when missing)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from", dest="source", metavar="PATH", help="dataset folder (OTB, VOT or GOT-10k layout)")
+    source.add_argument("--synthetic", action="store_true", help="use the embedded synthetic generator")
+    p.add_argument("--workspace", default=default_ws, help=f"workspace folder (default ./{default_ws})")
+    p.add_argument("--sequences", type=int, help="take only the first N sequences")
+    p.add_argument("--names", help="comma-separated sequence names to take")
+    p.add_argument("--frames", type=int, help="cut every sequence to its first N frames (quick runs)")
+    p.add_argument("--layout", choices=["otb", "vot", "got10k"], help="source layout (default: detected)")
+    p.add_argument("--synthetic-frames", type=int, default=80, help="frames per synthetic sequence")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic generator")
+    p.add_argument("--stack", default=ws.DEFAULT_STACK,
+                   help=f"stack for a new config.yaml: {', '.join(ws.STACKS)} or a toolkit stack name")
+    p.add_argument("--overwrite", action="store_true", help="replace an already prepared sequences/")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("test", parents=[common],
+                       help="`vot test` of a trackers.ini entry (tracker options given here override its env_*)")
+    p.add_argument("tracker", nargs="?", help="entry of the registry (default siamfc)")
+    p.add_argument("--registry", help="trackers.ini (default: the one beside the package)")
+    p.add_argument("--sequence", help="a sequence folder to test on instead of the toolkit's dummy sequence")
+    p.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    p.add_argument("--quiet", action="store_true", help="do not echo the toolkit's output")
+    # None = not given: only options given on the command line override the entry's env_*
+    p.set_defaults(func=cmd_test, preset=None, device=None, threads=None, backend=None)
+
+    p = sub.add_parser("evaluate", help="`vot evaluate` + `vot analysis --format json`, failing when any sequence "
+                                       "has no results; prints accuracy, failures, EAO")
+    p.add_argument("trackers", nargs="+", help="tracker entries of the workspace's registry")
+    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--stack", help=f"set the workspace's stack first ({', '.join(ws.STACKS)}, a file or a toolkit "
+                                   "stack name)")
+    p.add_argument("--experiments", help="comma-separated experiment names of the stack")
+    p.add_argument("--force", action="store_true", help="re-run sequences that already have results")
+    p.add_argument("--name", help="name of the analysis JSON (default siamfc-<time>)")
+    p.add_argument("--no-analysis", action="store_true", help="only run the experiments")
+    p.add_argument("--timeout", type=float, help="stop the toolkit after this many seconds")
+    p.add_argument("--quiet", action="store_true", help="do not echo the toolkit's output")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("table", help="print accuracy, failures, robustness and EAO from an analysis JSON")
+    p.add_argument("analysis", nargs="?", help="analysis JSON (default: the newest in <workspace>/analysis)")
+    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--json", action="store_true", help="print the parsed numbers as JSON")
+    p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("patch-stack", help="copy a stock stack (e.g. vot2017, vot2020/shortterm) into a workspace "
+                                          "with the compat experiments, so that it runs on vot-toolkit 0.9.0")
+    p.add_argument("stack", help="toolkit stack name or stack file")
+    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--output", help="file name in the workspace (default <stack>_compat.yaml)")
+    p.add_argument("--keep-config", action="store_true", help="do not point config.yaml at the new stack")
+    p.set_defaults(func=cmd_patch_stack)

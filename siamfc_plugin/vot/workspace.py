@@ -1,0 +1,457 @@
+"""VOT workspaces: fill sequences/ from OTB, VOT or GOT-10k folders (or the synthetic generator), write the stacks and
+trackers.ini the plugin ships, rewrite stock stacks to the compat experiments, read results and analyses back.
+
+Everything here writes plain files; the toolkit itself is driven by siamfc_plugin.vot.cli (`python -m vot ...`).
+"""
+from __future__ import annotations
+
+import glob
+import math
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..atomic import write_text
+from ..datasets import detect_layout, list_images, read_sequences
+from ..errors import SiamFCError
+
+
+class VotError(SiamFCError):
+    """A workspace or a toolkit run is not what it should be (the message says what and where)."""
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_TRACKERS_INI = os.path.join(REPO_ROOT, "trackers.ini")
+REPO_WORKSPACE = os.path.join(REPO_ROOT, "workspace")
+
+# ---- stacks --------------------------------------------------------------------------------------------------------
+# The committed workspace/stacks/*.yaml are exactly these texts (tests/test_vot.py checks it); `siamfc vot prepare`
+# writes them into any new workspace, so they work from a pip install too.
+STACKS = {
+    "baseline": """\
+# VOT2015-style baseline: supervised experiment, re-initialisation 5 frames after a failure (overlap 0).
+# vot-toolkit 0.9.0's stock `supervised` experiment crashes with every tracker; the compat class keeps its behaviour.
+# repetitions 15 as in VOT2015: the toolkit stops after 3 identical runs (a deterministic tracker such as SiamFC).
+# EAO interval 108-371 is VOT2015's (from its sequence lengths); for other data choose one inside your lengths.
+title: SiamFC VOT2015-style baseline (supervised, re-initialisation)
+experiments:
+  baseline:
+    type: siamfc_plugin.vot.compat.Supervised
+    repetitions: 15
+    skip_initialize: 5
+    analyses:
+      - type: supervised_ar
+        sensitivity: 30
+      - type: supervised_average_ar
+        sensitivity: 30
+      - type: cumulative_failures
+      - type: supervised_eao_score
+        low: 108
+        high: 371
+      - type: supervised_eao_curve
+""",
+    "unsupervised": """\
+# Unsupervised (one-pass, no re-initialisation): average overlap and success plot, as in VOT2017's unsupervised.
+title: SiamFC unsupervised (one pass)
+experiments:
+  unsupervised:
+    type: siamfc_plugin.vot.compat.Unsupervised
+    repetitions: 1
+    analyses:
+      - type: average_accuracy
+      - type: success_plot
+      - type: average_success_plot
+""",
+    "realtime": """\
+# Realtime (VOT2017 style): the supervised baseline, but a frame arrives every 1/fps s (fps of the sequence file);
+# when the tracker is still busy the previous answer stands for the frames it missed (grace: first 3 frames free).
+title: SiamFC realtime (supervised, frames at the sequence's frame rate)
+experiments:
+  realtime:
+    type: siamfc_plugin.vot.compat.Supervised
+    realtime:
+      grace: 3
+    repetitions: 1
+    skip_initialize: 5
+    analyses:
+      - type: supervised_average_ar
+        sensitivity: 30
+      - type: cumulative_failures
+      - type: supervised_eao_score
+        low: 108
+        high: 371
+      - type: supervised_eao_curve
+""",
+}
+DEFAULT_STACK = "baseline"
+
+WORKSPACE_CONFIG = """\
+# VOT toolkit workspace of the siamfc plugin. Fill sequences/ with `siamfc vot prepare --from DATASET` or
+# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see docs/vot.md).
+registry:
+  - {registry}
+stack: {stack}
+"""
+
+
+def stack_path(name: str) -> str:
+    return f"stacks/{name}.yaml"
+
+
+# ---- trackers.ini --------------------------------------------------------------------------------------------------
+TRACKERS = [
+    ("siamfc", "SiamFC (3 scales)", {"SIAMFC_PRESET": "siamfc-3s"}),
+    ("siamfc_5s", "SiamFC (5 scales)", {"SIAMFC_PRESET": "siamfc-5s"}),
+    ("siamfc_random", "SiamFC random weights (a baseline, not a tracker)",
+     {"SIAMFC_PRESET": "siamfc-3s", "SIAMFC_RANDOM_WEIGHTS": "1"}),
+]
+
+
+def trackers_ini_text(paths: str | None = ".") -> str:
+    """The plugin's trackers.ini. `paths` (relative to the ini) is where the package lives when it is not installed;
+    None leaves it out (the package is then imported from the interpreter's site-packages)."""
+    lines = [
+        "# VOT toolkit tracker registry of the siamfc plugin (vot-toolkit 0.9.0, vot-trax 4).",
+        "# Parameters reach the trax process as environment variables: see siamfc_plugin/vot/trax_tracker.py.",
+        "# SIAMFC_CHECKPOINT (relative: to this file's folder) selects a model; unset = the model shipped in the",
+        "# package. Until one is shipped in siamfc_plugin/models/, add e.g. env_SIAMFC_CHECKPOINT = runs/x/best.pth.",
+        "",
+    ]
+    for name, label, env in TRACKERS:
+        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython", "command = siamfc_plugin.vot.trax_tracker"]
+        if paths is not None:
+            lines.append(f"paths = {paths}")
+        lines.append("timeout = 120")
+        lines += [f"env_{k} = {v}" for k, v in env.items()]
+        lines.append("")
+    lines += [
+        "# One entry per further shipped model, e.g. once siamfc_plugin/models/siamfc_alexnet.pth exists:",
+        "# [siamfc_alexnet]",
+        "# label = SiamFC AlexNet (3 scales)",
+        "# protocol = traxpython",
+        "# command = siamfc_plugin.vot.trax_tracker",
+        "# paths = .",
+        "# timeout = 120",
+        "# env_SIAMFC_PRESET = siamfc-3s",
+        "# env_SIAMFC_ARCH = alexnet",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---- workspace setup -----------------------------------------------------------------------------------------------
+def init_workspace(workspace: str, stack: str = DEFAULT_STACK) -> list[str]:
+    """Create config.yaml, stacks/ and (when the repository's trackers.ini is not reachable) trackers.ini in
+    `workspace`; files that exist are kept. Returns the files written."""
+    written = []
+    os.makedirs(workspace, exist_ok=True)
+    for name, text in STACKS.items():
+        path = os.path.join(workspace, stack_path(name))
+        if not os.path.isfile(path):
+            write_text(path, text)
+            written.append(path)
+    config = os.path.join(workspace, "config.yaml")
+    if not os.path.isfile(config):
+        if os.path.isfile(REPO_TRACKERS_INI):
+            registry = _relative_or_absolute(REPO_TRACKERS_INI, workspace)
+        else:
+            registry = "./trackers.ini"
+            local = os.path.join(workspace, "trackers.ini")
+            if not os.path.isfile(local):
+                write_text(local, trackers_ini_text(paths=None))
+                written.append(local)
+        stack_ref = stack_path(stack) if stack in STACKS else stack
+        write_text(config, WORKSPACE_CONFIG.format(registry=registry, stack=stack_ref))
+        written.append(config)
+    return written
+
+
+def _relative_or_absolute(path: str, start: str) -> str:
+    try:
+        rel = os.path.relpath(path, os.path.abspath(start))
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(path)
+    return rel if not rel.startswith(".." + os.sep + "..") else os.path.abspath(path)
+
+
+def read_config(workspace: str) -> dict:
+    import yaml
+
+    path = os.path.join(workspace, "config.yaml")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{workspace} is not a VOT workspace (no config.yaml); "
+                                "create one with `siamfc vot prepare --workspace DIR ...`")
+    with open(path) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def set_stack(workspace: str, stack: str) -> str:
+    """Point config.yaml at `stack` (a name of STACKS, a file in the workspace, or a toolkit stack name)."""
+    import yaml
+
+    config = read_config(workspace)
+    if stack in STACKS and os.path.isfile(os.path.join(workspace, stack_path(stack))):
+        stack = stack_path(stack)
+    config["stack"] = stack
+    header = "".join(line for line in open(os.path.join(workspace, "config.yaml")) if line.startswith("#"))
+    write_text(os.path.join(workspace, "config.yaml"), header + yaml.safe_dump(config, sort_keys=False))
+    return stack
+
+
+def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_config: bool = True) -> str:
+    """Copy a stack (a toolkit stack name such as vot2017 or vot2020/shortterm, or a file) into the workspace with
+    the experiment types the toolkit 0.9.0 cannot run replaced by the compat classes; return the new file's path."""
+    import yaml
+    from vot.stack import resolve_stack
+
+    from .compat import REPLACEMENTS
+
+    source = resolve_stack(stack, workspace)
+    if source is None:
+        raise FileNotFoundError(f"stack {stack!r} is neither a toolkit stack nor a file in {workspace}")
+    with open(source) as handle:
+        data = yaml.safe_load(handle)
+    replaced = []
+    for name, experiment in (data.get("experiments") or {}).items():
+        kind = experiment.get("type")
+        if kind in REPLACEMENTS:
+            experiment["type"] = REPLACEMENTS[kind]
+            replaced.append(f"{name}: {kind} -> {REPLACEMENTS[kind]}")
+    out_name = out_name or re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.splitext(stack)[0].strip("./")) + "_compat.yaml"
+    out = os.path.join(workspace, out_name)
+    header = (f"# {stack} with the experiments vot-toolkit 0.9.0 cannot run replaced by siamfc_plugin.vot.compat\n"
+              + "".join(f"#   {r}\n" for r in replaced))
+    write_text(out, header + yaml.safe_dump(data, sort_keys=False))
+    if point_config:
+        set_stack(workspace, out_name)
+    return out
+
+
+# ---- sequences -----------------------------------------------------------------------------------------------------
+@dataclass
+class PreparedSequence:
+    name: str
+    frames: int
+    source: str
+
+
+def _place(src: str, dst: str) -> None:
+    """Hard link when possible (same file system: no copy), else copy."""
+    if os.path.exists(dst):
+        os.remove(dst)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _format_box(box) -> str:
+    if not np.all(np.isfinite(box)) or box[2] <= 0 or box[3] <= 0:
+        return "nan,nan,nan,nan"
+    return ",".join(f"{float(v):.4f}".rstrip("0").rstrip(".") for v in box)
+
+
+def write_sequence(folder: str, name: str, frames: list[str], groundtruth_lines: list[str],
+                   fps: int = 30, tags: dict[str, list[str]] | None = None,
+                   values: dict[str, list[str]] | None = None) -> PreparedSequence:
+    """One vot-toolkit sequence: `sequence`, color/%08d.<ext>, groundtruth.txt, <tag>.tag, <value>.value."""
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    color = os.path.join(folder, "color")
+    os.makedirs(color)
+    extensions = {os.path.splitext(f)[1].lower() for f in frames}
+    ext = extensions.pop() if len(extensions) == 1 else ".jpg"
+    ext = ".jpg" if ext == ".jpeg" else ext
+    if ext not in (".jpg", ".png"):
+        ext = ".png"
+    for index, src in enumerate(frames, 1):
+        dst = os.path.join(color, f"{index:08d}{ext}")
+        if os.path.splitext(src)[1].lower() in (ext, ".jpeg" if ext == ".jpg" else ext):
+            _place(src, dst)
+        else:  # another format (bmp, mixed): convert
+            import cv2
+
+            image = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+            if image is None:
+                raise OSError(f"cannot read frame {src}")
+            cv2.imwrite(dst, image)
+    write_text(os.path.join(folder, "groundtruth.txt"), "\n".join(groundtruth_lines) + "\n")
+    write_text(os.path.join(folder, "sequence"),
+               f"channels.color=color/%08d{ext}\nformat=default\nfps={fps}\nname={name}\n")
+    for tag, lines in (tags or {}).items():
+        write_text(os.path.join(folder, f"{tag}.tag"), "\n".join(lines) + "\n")
+    for value, lines in (values or {}).items():
+        write_text(os.path.join(folder, f"{value}.value"), "\n".join(lines) + "\n")
+    return PreparedSequence(name, len(frames), folder)
+
+
+def _read_lines(path: str) -> list[str]:
+    with open(path) as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
+def _vot_metadata(folder: str) -> dict[str, str]:
+    meta = {}
+    path = os.path.join(folder, "sequence")
+    if os.path.isfile(path):
+        for line in _read_lines(path):
+            if "=" in line:
+                key, value = line.split("=", 1)
+                meta[key.strip()] = value.strip()
+    return meta
+
+
+def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None) -> PreparedSequence:
+    """A VOT sequence is copied as it is (polygons stay polygons), cut to max_frames."""
+    meta = _vot_metadata(src)
+    pattern = meta.get("channels.color")
+    if pattern:
+        frames = sorted(glob.glob(os.path.join(src, re.sub(r"%0?\d*d", "*", pattern))))
+    else:
+        color = os.path.join(src, "color")
+        frames = list_images(color if os.path.isdir(color) else src)
+    gt = _read_lines(os.path.join(src, "groundtruth.txt"))
+    n = min(len(frames), len(gt))
+    if max_frames:
+        n = min(n, max_frames)
+    tags = {os.path.splitext(os.path.basename(p))[0]: _read_lines(p)[:n]
+            for p in glob.glob(os.path.join(src, "*.tag")) + glob.glob(os.path.join(src, "*.label"))}
+    values = {os.path.splitext(os.path.basename(p))[0]: _read_lines(p)[:n]
+              for p in glob.glob(os.path.join(src, "*.value"))}
+    # a tag file may be shorter than the sequence (trailing zeros left out): the toolkit pads it
+    try:
+        fps = int(float(meta.get("fps", 30)))
+    except ValueError:
+        fps = 30
+    return write_sequence(dst, name, frames[:n], gt[:n], fps=fps, tags=tags, values=values)
+
+
+def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence:
+    """An OTB / GOT-10k sequence (x,y,w,h boxes; NaN or invisible rows become nan lines = no annotation)."""
+    n = len(seq) if not max_frames else min(len(seq), max_frames)
+    boxes = np.array(seq.boxes[:n], dtype=np.float64)
+    visible = np.asarray(seq.visible[:n], dtype=bool)
+    lines = [_format_box(box) if vis else "nan,nan,nan,nan" for box, vis in zip(boxes, visible)]
+    tags = {}
+    for key, values in (seq.attributes or {}).items():
+        values = np.asarray(values).reshape(-1)[:n]
+        if key in ("absence", "cut_by_image") and values.size:
+            tags[key] = [str(int(v != 0)) for v in values]
+    return write_sequence(dst, seq.name, list(seq.frames[:n]), lines, tags=tags)
+
+
+def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool = False, layout: str | None = None,
+                      count: int | None = None, names: list[str] | None = None, max_frames: int | None = None,
+                      synthetic_frames: int = 80, seed: int = 0, overwrite: bool = False) -> list[PreparedSequence]:
+    """Fill <workspace>/sequences (list.txt + one folder per sequence) from a dataset folder or the generator."""
+    target = os.path.join(workspace, "sequences")
+    if os.path.isfile(os.path.join(target, "list.txt")) and not overwrite:
+        raise VotError(f"{target} is already prepared (list.txt exists); pass --overwrite to replace it "
+                              "(results of the old sequences stay in results/: delete them if names are reused)")
+    if (source is None) == (not synthetic):
+        raise ValueError("give exactly one of a source folder (--from) or --synthetic")
+    if source is not None and not os.path.isdir(source):
+        raise FileNotFoundError(f"dataset folder not found: {source}")
+
+    os.makedirs(workspace, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".sequences-", dir=workspace)
+    try:
+        prepared: list[PreparedSequence] = []
+        if synthetic:
+            from ..synthetic import SyntheticConfig, write_benchmark
+
+            raw = os.path.join(staging, ".synthetic")
+            write_benchmark(raw, SyntheticConfig(sequences=count or 4, frames=synthetic_frames, seed=seed))
+            for seq in read_sequences(raw, "otb"):
+                prepared.append(_convert_sequence(seq, os.path.join(staging, seq.name), max_frames))
+            shutil.rmtree(raw)
+        else:
+            layout = layout or detect_layout(source)
+            if layout == "vot":
+                listed = os.path.join(source, "list.txt")
+                available = (_read_lines(listed) if os.path.isfile(listed) else
+                             sorted(e for e in os.listdir(source) if os.path.isdir(os.path.join(source, e))))
+                chosen = _choose(available, names, count)
+                for name in chosen:
+                    prepared.append(_copy_vot_sequence(os.path.join(source, name), os.path.join(staging, name),
+                                                       name, max_frames))
+            else:
+                sequences = read_sequences(source, layout)
+                by_name = {s.name: s for s in sequences}
+                for name in _choose([s.name for s in sequences], names, count):
+                    prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
+        if not prepared:
+            raise ValueError(f"no sequences found in {source or 'the generator'}")
+        write_text(os.path.join(staging, "list.txt"), "\n".join(p.name for p in prepared) + "\n")
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        os.replace(staging, target)
+        for p in prepared:
+            p.source = os.path.join(target, p.name)
+        return prepared
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _choose(available: list[str], names: list[str] | None, count: int | None) -> list[str]:
+    if names:
+        missing = [n for n in names if n not in available]
+        if missing:
+            raise ValueError(f"sequences {missing} not found; available: {available}")
+        chosen = list(names)
+    else:
+        chosen = list(available)
+    return chosen[:count] if count else chosen
+
+
+def list_sequences(workspace: str) -> list[str]:
+    config = read_config(workspace)
+    root = os.path.join(workspace, str(config.get("sequences", "sequences")))
+    listed = os.path.join(root, "list.txt")
+    if not os.path.isfile(listed):
+        raise FileNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
+    return _read_lines(listed)
+
+
+# ---- results -------------------------------------------------------------------------------------------------------
+INITIALIZATION, FAILURE, UNKNOWN = 1, 2, 0
+
+
+def read_trajectory_codes(path: str) -> list[int | None]:
+    """Per frame of a results file (.bin or .txt): the special code (1 init, 2 failure, 0 unknown) or None for a
+    region."""
+    from vot.region import Special
+    from vot.region.io import read_trajectory
+
+    return [int(r.code) if isinstance(r, Special) else None for r in read_trajectory(path)]
+
+
+def reinitialisations(codes: list[int | None]) -> int:
+    """How many times a failure (2) is later followed by an initialisation (1)."""
+    count, failed = 0, False
+    for code in codes:
+        if code == FAILURE:
+            failed = True
+        elif code == INITIALIZATION and failed:
+            count, failed = count + 1, False
+    return count
+
+
+def latest_analysis(workspace: str) -> str:
+    files = glob.glob(os.path.join(workspace, "analysis", "*.json"))
+    if not files:
+        raise FileNotFoundError(f"no analysis JSON in {os.path.join(workspace, 'analysis')}: run "
+                                "`siamfc vot evaluate` (or `vot analysis --format json`) first")
+    return max(files, key=os.path.getmtime)
+
+
+def _number(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None

@@ -13,7 +13,7 @@ import torch
 
 from siamfc_plugin.checkpoint import read_checkpoint
 from siamfc_plugin.datasets import Sequence
-from siamfc_plugin.errors import ConfigError
+from siamfc_plugin.errors import ConfigError, FrameReadError
 from siamfc_plugin.training.pairs import PairConfig, PairSampler, make_labels
 from siamfc_plugin.training.sources import SourceSpec, coco_tracks, got10k_tracks, load_source, vid_tracks
 from siamfc_plugin.training.trainer import TrainConfig, Trainer, lr_at
@@ -163,7 +163,7 @@ def test_tiny_training_run_loss_goes_down(train_root, tmp_path):
     trainer = Trainer(_config(tmp_path, train_root, lr_start=1e-2, lr_end=1e-2))
     sampler = trainer.build_sampler()
     batch = next(iter(trainer.loader(sampler)))
-    losses = [trainer.train_step(*batch) for _ in range(25)]
+    losses = [trainer.train_step(*batch[:4]) for _ in range(25)]
     assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:3]), losses
 
 
@@ -214,3 +214,49 @@ def test_resume_after_sigkill_matches_uninterrupted_run(train_root, tmp_path):
     assert a["epoch"] == b["epoch"] == 3
     for key in a["state_dict"]:
         assert torch.equal(a["state_dict"][key], b["state_dict"][key]), key
+
+
+def _damaged_copy(train_root, tmp_path, corrupt_every, broken_lines):
+    """A GOT-10k-layout copy of two real sequences with corrupt frames and broken annotation lines."""
+    base = tmp_path / "damaged" / "train"
+    names = ["DAVIS2016_camel", "DAVIS2016_cows"]
+    for name in names:
+        src, dst = train_root / "got10k" / "train" / name, base / name
+        dst.mkdir(parents=True)
+        for k, f in enumerate(sorted(src.glob("*.jpg"))):
+            if k % corrupt_every == 1:
+                (dst / f.name).write_bytes(b"broken")
+            else:
+                os.symlink(f, dst / f.name)
+        lines = (src / "groundtruth.txt").read_text().splitlines()
+        for k in range(broken_lines):
+            lines[2 + k] = "12,oops"
+        (dst / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    (base / "list.txt").write_text("\n".join(names) + "\n")
+    return tmp_path / "damaged"
+
+
+def test_unreadable_frames_and_broken_lines_are_skipped_and_counted(train_root, tmp_path, caplog):
+    root = _damaged_copy(train_root, tmp_path, corrupt_every=10, broken_lines=3)
+    config = TrainConfig.from_dict({"sources": [{"kind": "got10k", "root": str(root)}], "epochs": 1,
+                                    "pairs_per_epoch": 40, "batch_size": 4, "threads": 1,
+                                    "out_dir": str(tmp_path / "run"), "max_unreadable_fraction": 1.0}, SMALL)
+    with caplog.at_level("WARNING"):
+        summary = Trainer(config).fit()
+    assert "skipped 6 of" in caplog.text  # 3 broken lines in each of the two sequences
+    assert summary["history"][0]["unreadable_frames"] > 0
+
+
+def test_too_many_unreadable_frames_fail(train_root, tmp_path):
+    root = _damaged_copy(train_root, tmp_path, corrupt_every=2, broken_lines=0)
+    config = TrainConfig.from_dict({"sources": [{"kind": "got10k", "root": str(root)}], "epochs": 1,
+                                    "pairs_per_epoch": 24, "batch_size": 4, "threads": 1,
+                                    "out_dir": str(tmp_path / "run")}, SMALL)
+    with pytest.raises((RuntimeError, FrameReadError), match="unreadable frames"):
+        Trainer(config).fit()
+
+
+def test_too_many_broken_annotation_lines_fail(train_root, tmp_path):
+    root = _damaged_copy(train_root, tmp_path, corrupt_every=10 ** 6, broken_lines=40)
+    with pytest.raises(ValueError, match="annotation lines are broken"):
+        load_source(SourceSpec("got10k", str(root)))

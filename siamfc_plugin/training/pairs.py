@@ -98,9 +98,6 @@ class PairSampler(Dataset):
     def __len__(self) -> int:
         return self.pairs_per_epoch
 
-    def rng(self, index: int) -> np.random.Generator:
-        return np.random.default_rng([self.seed, self.epoch, int(index)])
-
     def choose(self, rng: np.random.Generator) -> tuple[Track, int, Track, int, bool]:
         """(exemplar track, frame, search track, frame, negative): frames visible and at most T apart."""
         tracks = self.sources[rng.choice(len(self.sources), p=self.source_probs)][0]
@@ -117,10 +114,12 @@ class PairSampler(Dataset):
         return track, i, track, int(near[rng.integers(len(near))]), False
 
     def __getitem__(self, index: int):
+        """(exemplar, search, labels, weights, skipped): `skipped` counts unreadable frames replaced by redrawing
+        (returned with the pair so the count survives loader worker processes)."""
         for attempt in range(10):
             rng = np.random.default_rng([self.seed, self.epoch, int(index), attempt])
             try:
-                return self.make_pair(rng)
+                return (*self.make_pair(rng), attempt)
             except FrameReadError as exc:
                 self.unreadable += 1
                 log.warning("skipping unreadable frame: %s", exc)

@@ -117,7 +117,8 @@ def _vid_curation(boxes, sizes, max_area, min_area, edge_margin) -> np.ndarray:
     return keep & inside
 
 
-def load_source(spec: SourceSpec) -> list[Track]:
+def load_source(spec: SourceSpec, max_broken_fraction: float = 0.1) -> list[Track]:
+    """The usable tracks of a source; broken annotation lines are skipped (counted in the log), too many fail."""
     if spec.kind == "got10k":
         tracks = got10k_tracks(spec.root, spec.subset)
     elif spec.kind == "coco":
@@ -128,10 +129,14 @@ def load_source(spec: SourceSpec) -> list[Track]:
         tracks = read_sequences(spec.root, spec.kind)
     else:
         raise ValueError(f"unknown data source kind {spec.kind!r}; use got10k, vid, coco, otb or vot")
-    tracks = [t for t in tracks if t.visible.any()]
     broken = sum(t.skipped_lines for t in tracks)
+    lines = sum(len(t) for t in tracks)
     if broken:
-        log.warning("%s source %s: skipped %d broken annotation lines", spec.kind, spec.root, broken)
+        log.warning("%s source %s: skipped %d of %d annotation lines (broken)", spec.kind, spec.root, broken, lines)
+    if broken > max_broken_fraction * max(lines, 1):
+        raise ValueError(f"{spec.kind} source {spec.root}: {broken} of {lines} annotation lines are broken "
+                         f"(more than {max_broken_fraction:.0%})")
+    tracks = [t for t in tracks if t.visible.any()]
     if spec.max_tracks:
         tracks = tracks[: spec.max_tracks]
     if not tracks:

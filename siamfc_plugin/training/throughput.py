@@ -23,7 +23,7 @@ def measure(config_path: str, overrides: dict[str, Any] | None = None, steps: in
         t0 = time.perf_counter()
         batch = next(loader)
         t1 = time.perf_counter()
-        trainer.train_step(*batch)
+        trainer.train_step(*batch[:4])
         if trainer.device.type == "cuda":
             torch.cuda.synchronize()
         t2 = time.perf_counter()

@@ -57,6 +57,7 @@ class TrainConfig:
     val_preset: str = "siamfc-3s"
     out_dir: str = "runs/train"
     log_every: int = 10
+    max_unreadable_fraction: float = 0.05  # of an epoch's pairs; more unreadable frames than that stops training
 
     def __post_init__(self) -> None:
         arch_spec(self.arch)
@@ -234,9 +235,11 @@ class Trainer:
             self.net.train()
             started = time.perf_counter()
             losses = []
+            skipped = 0
             bar = tqdm(self.loader(sampler), total=steps_per_epoch, desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
                        disable=self.rank != 0, file=sys.stderr, dynamic_ncols=True)
-            for exemplar, search, labels, weights in bar:
+            for exemplar, search, labels, weights, unreadable in bar:
+                skipped += int(unreadable.sum())
                 lr = lr_at(self.step, total, cfg.lr_start, cfg.lr_end)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
@@ -254,7 +257,12 @@ class Trainer:
             self.wall_seconds += time.perf_counter() - started
             record = {"epoch": self.epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"),
                       "lr": lr_at(self.step - 1, total, cfg.lr_start, cfg.lr_end),
-                      "seconds": time.perf_counter() - started, "unreadable_frames": sampler.unreadable}
+                      "seconds": time.perf_counter() - started, "unreadable_frames": skipped}
+            if skipped:
+                log.warning("epoch %d: %d unreadable frames skipped", self.epoch, skipped)
+            if skipped > cfg.max_unreadable_fraction * cfg.pairs_per_epoch:
+                raise RuntimeError(f"{skipped} unreadable frames in epoch {self.epoch} (more than "
+                                   f"{cfg.max_unreadable_fraction:.0%} of {cfg.pairs_per_epoch} pairs): check the data")
             if val_sequences and (self.epoch % cfg.val_every == 0 or self.epoch == cfg.epochs):
                 record.update(self.validate(val_sequences))
                 if writer:

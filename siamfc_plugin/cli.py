@@ -108,13 +108,16 @@ def cmd_eval(args) -> int:
 
 # ---- demo ----------------------------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
+    """The main job (`siamfc leaderboard`) on the embedded synthetic benchmark: SiamFC and the peers through got10k
+    and the VOT toolkit, figures and tables in --out."""
+    from analysis.cli import cmd_leaderboard
     from .synthetic import SyntheticConfig, write_benchmark
 
     root = args.data or DEFAULT_SYNTHETIC_ROOT
-    write_benchmark(root, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
-    args.dataset, args.root, args.subset, args.sequences = "otb", root, "val", None
+    write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed))
     print(f"synthetic benchmark: {root}")
-    return cmd_eval(args)
+    args.root, args.vot_root = root, root
+    return cmd_leaderboard(args)
 
 
 # ---- synthetic -----------------------------------------------------------------------------------------------------
@@ -169,15 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("demo", parents=[common], help="the main job on the embedded synthetic benchmark")
+    from analysis.cli import add_leaderboard_arguments
+
+    p = sub.add_parser("demo", parents=[common], help="the main job (leaderboard) on the embedded synthetic benchmark")
+    add_leaderboard_arguments(p)
+    p.set_defaults(out="demo-output", func=cmd_demo)
     p.add_argument("--data", help=f"where to write the synthetic benchmark (default {DEFAULT_SYNTHETIC_ROOT})")
-    p.add_argument("--out", default="demo-output")
-    p.add_argument("--sequences", type=int, default=6)
+    p.add_argument("--synthetic-sequences", dest="sequences_n", type=int, default=6)
     p.add_argument("--frames", type=int, default=80)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("synthetic", help="write the synthetic benchmark (OTB layout)")
     p.add_argument("--out", required=True)

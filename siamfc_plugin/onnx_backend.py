@@ -45,8 +45,16 @@ def _require_onnx():
 
 
 # ---- graph construction -------------------------------------------------------------------------------------------
-def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str):
-    """ONNX nodes and initialisers for a folded embedding (Conv2d with bias / ReLU / MaxPool2d only)."""
+def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str, dense_groups: int = 0,
+                     s2d_first: bool = False):
+    """ONNX nodes and initialisers for a folded embedding (Conv2d with bias / ReLU / MaxPool2d only).
+
+    dense_groups: write a grouped convolution with at most this many input channels per group as one dense
+    convolution with block-diagonal weights (twice the multiply-adds for 2 groups, but onnxruntime's int8 kernels
+    run thin grouped convolutions slowly: the slim net's conv2, 24 channels a group, is faster dense).
+    s2d_first: write a stride-2 first convolution as a stride-1 one on the 2x2 space-to-depth input (faster im2col
+    for onnxruntime's int8 kernels).
+    """
     from onnx import helper, numpy_helper
 
     nodes, inits = [], []
@@ -56,7 +64,27 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str):
         if isinstance(m, nn.Conv2d):
             if m.padding_mode != "zeros" or isinstance(m.padding, str):
                 raise ValueError("only explicit zero padding is exported")
-            w = numpy_helper.from_array(m.weight.detach().cpu().float().numpy(), f"{prefix}w{i}")
+            weight = m.weight.detach().cpu().float().numpy()
+            groups = m.groups
+            if groups > 1 and m.in_channels // groups <= dense_groups:
+                weight, groups = _block_diagonal(weight, groups), 1
+            if s2d_first and i == 0 and m.stride == (2, 2) and m.padding == (0, 0) and groups == 1:
+                # stride-2 conv = stride-1 conv on the 2x2 space-to-depth input (kernel padded to even size)
+                weight = _space_to_depth_weight(weight)
+                # pad odd sides by one zero row / column at the end (it meets only the zero-padded kernel taps)
+                nodes += [helper.make_node("Shape", [current], [f"{prefix}shape{i}"], start=2),
+                          helper.make_node("Mod", [f"{prefix}shape{i}", f"{prefix}two"], [f"{prefix}odd{i}"]),
+                          helper.make_node("Concat", [f"{prefix}zeros6", f"{prefix}odd{i}"], [f"{prefix}pads{i}"],
+                                           axis=0),
+                          helper.make_node("Pad", [current, f"{prefix}pads{i}"], [f"{prefix}even{i}"]),
+                          helper.make_node("SpaceToDepth", [f"{prefix}even{i}"], [f"{prefix}s2d{i}"], blocksize=2)]
+                inits += [numpy_helper.from_array(np.array([2, 2], dtype=np.int64), f"{prefix}two"),
+                          numpy_helper.from_array(np.zeros(6, dtype=np.int64), f"{prefix}zeros6")]
+                current = f"{prefix}s2d{i}"
+                stride = [1, 1]
+            else:
+                stride = list(m.stride)
+            w = numpy_helper.from_array(weight, f"{prefix}w{i}")
             inits.append(w)
             inputs = [current, w.name]
             if m.bias is not None:
@@ -65,8 +93,8 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str):
                 inputs.append(b.name)
             ph, pw = m.padding
             nodes.append(helper.make_node("Conv", inputs, [out], name=f"{prefix}conv{i}",
-                                          kernel_shape=list(m.kernel_size), strides=list(m.stride),
-                                          dilations=list(m.dilation), pads=[ph, pw, ph, pw], group=m.groups))
+                                          kernel_shape=list(weight.shape[2:]), strides=stride,
+                                          dilations=list(m.dilation), pads=[ph, pw, ph, pw], group=groups))
         elif isinstance(m, nn.ReLU):
             nodes.append(helper.make_node("Relu", [current], [out], name=f"{prefix}relu{i}"))
         elif isinstance(m, nn.MaxPool2d):
@@ -82,6 +110,28 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str):
             raise ValueError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
         current = out
     return nodes, inits, current
+
+
+def _block_diagonal(weight: np.ndarray, groups: int) -> np.ndarray:
+    """(C_out, C_in/g, kh, kw) grouped weights -> (C_out, C_in, kh, kw) dense weights, zero across groups."""
+    c_out, c_in_g = weight.shape[:2]
+    per = c_out // groups
+    dense = np.zeros((c_out, c_in_g * groups) + weight.shape[2:], dtype=weight.dtype)
+    for g in range(groups):
+        dense[g * per:(g + 1) * per, g * c_in_g:(g + 1) * c_in_g] = weight[g * per:(g + 1) * per]
+    return dense
+
+
+def _space_to_depth_weight(weight: np.ndarray) -> np.ndarray:
+    """(O, C, k, k) stride-2 weights -> (O, 4C, ceil(k/2), ceil(k/2)) stride-1 weights on SpaceToDepth(2) input
+    (DCR order: channel (dy * 2 + dx) * C + c holds pixel (2y + dy, 2x + dx) of channel c)."""
+    o, c, kh, kw = weight.shape
+    ph, pw = kh + kh % 2, kw + kw % 2
+    padded = np.zeros((o, c, ph, pw), dtype=weight.dtype)
+    padded[:, :, :kh, :kw] = weight
+    # (o, c, ky, dy, kx, dx) -> (o, dy, dx, c, ky, kx)
+    blocks = padded.reshape(o, c, ph // 2, 2, pw // 2, 2).transpose(0, 3, 5, 1, 2, 4)
+    return np.ascontiguousarray(blocks.reshape(o, 4 * c, ph // 2, pw // 2))
 
 
 def _pair(v) -> tuple[int, int]:
@@ -179,7 +229,8 @@ def exemplar_graph(embedding: nn.Sequential, metadata: dict | None = None, head:
 
 
 def search_graph(embedding: nn.Sequential, bias: float, score_scale: float = SCORE_SCALE,
-                 metadata: dict | None = None, head: str = "fused"):
+                 metadata: dict | None = None, head: str = "fused", dense_groups: int = 0,
+                 s2d_first: bool = False):
     """The search branch with the head: uint8 NHWC crops + the exemplar graph's outputs -> scores (N, 1, R, R).
 
     head 'conv': scores = conv2d(phi(x), z), z the exemplar features (input `z`): a convolution whose weight is only
@@ -196,7 +247,7 @@ def search_graph(embedding: nn.Sequential, bias: float, score_scale: float = SCO
         raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
     pre, x = _input_nodes("search", "x_")
     body = _split_head(embedding)[0] if head == "fused" else embedding
-    nodes, inits, feat = _embedding_nodes(body, x, "x_")
+    nodes, inits, feat = _embedding_nodes(body, x, "x_", dense_groups, s2d_first)
     inits += [numpy_helper.from_array(np.array(score_scale, dtype=np.float32), "score_scale"),
               numpy_helper.from_array(np.array(bias, dtype=np.float32), "score_bias")]
     if head == "fused":

@@ -398,7 +398,11 @@ def register(subparsers, common) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an already prepared sequences/")
     p.set_defaults(func=cmd_prepare)
 
-    p = sub.add_parser("test", parents=[common],
+    # a private copy of the tracker options: set_defaults below changes the option objects themselves, and those of
+    # `common` are shared by every subcommand
+    from siamfc_plugin.cli import tracker_options
+
+    p = sub.add_parser("test", parents=[tracker_options()],
                        help="`vot test` of a trackers.ini entry (tracker options given here override its env_*)")
     p.add_argument("tracker", nargs="?", help="entry of the registry (default siamfc)")
     p.add_argument("--registry", help="trackers.ini (default: the one beside the package)")

@@ -1,0 +1,344 @@
+"""Running the trackers through the toolkits for the leaderboard.
+
+- got10k one-pass (OTB style): the peers run in this process (OpenCV, no torch) through
+  siamfc_plugin.got10k_experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`,
+  which builds it with siamfc_plugin.checkpoint.build_tracker), so that the analysis process never imports torch.
+- VOT baseline (supervised, with re-initialisation): a vot-toolkit workspace written here (sequences as symbolic
+  links, trackers.ini, a stack using the vot-toolkit 0.9.0 compat experiment), `vot evaluate` then
+  `vot analysis --format json`. Everything VOT goes through the single function `run_vot_baseline`.
+
+Data views: any dataset root (OTB, VOT or GOT-10k layout; detected) is presented to each toolkit as the layout it
+reads, as folders of symbolic links (never copies), optionally restricted to some sequences and truncated to the
+first N frames (quick runs and tests).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+log = logging.getLogger("analysis")
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic-leaderboard")
+OTB_EXPERIMENT = "OTB"
+VOT_EXPERIMENT = "baseline"
+
+
+@dataclass
+class TrackerSpec:
+    """One leaderboard entry. kind 'siamfc': `eval_args` are `siamfc eval` tracker options and `trax_env` the
+    trax tracker's environment; kind 'peer': `peer` names a siamfc_plugin.peers entry."""
+
+    name: str
+    kind: str
+    peer: str | None = None
+    eval_args: list[str] = field(default_factory=list)
+    trax_env: dict[str, str] = field(default_factory=dict)
+    deterministic: bool = True
+
+
+def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: str | None = None,
+                overrides: list[str] | None = None, device: str | None = None, threads: int | None = None,
+                backend: str | None = None, random_weights: bool = False, name: str | None = None) -> TrackerSpec:
+    """SiamFC as built by siamfc_plugin.checkpoint.build_tracker (same options as `siamfc eval`; None = default)."""
+    # explicit defaults: the child `siamfc eval` then never depends on its parser's defaults
+    preset, device, backend = preset or "siamfc-3s", device or "cpu", backend or "torch"
+    if name is None:
+        name = f"SiamFC-{preset.split('-')[1]}" + (f"-{arch}" if arch and arch != "alexnet-slim" else "") + \
+            ("-random" if random_weights else "")
+    args = ["--preset", preset, "--name", name]
+    env = {"SIAMFC_PRESET": preset, "SIAMFC_NAME": name}
+    for flag, key, value in (("--device", "SIAMFC_DEVICE", device), ("--backend", "SIAMFC_BACKEND", backend),
+                             ("--arch", "SIAMFC_ARCH", arch),
+                             ("--threads", "SIAMFC_THREADS", str(threads) if threads else None)):
+        if value:
+            args += [flag, value]
+            env[key] = value
+    if checkpoint:
+        checkpoint = os.path.abspath(checkpoint)
+        args += ["--checkpoint", checkpoint]
+        env["SIAMFC_CHECKPOINT"] = checkpoint
+    for item in overrides or []:
+        args += ["--set", item]
+    if overrides:
+        env["SIAMFC_SET"] = ";".join(overrides)
+    if random_weights:
+        args.append("--random-weights")
+        env["SIAMFC_RANDOM_WEIGHTS"] = "1"
+    return TrackerSpec(name=name, kind="siamfc", eval_args=args, trax_env=env, deterministic=True)
+
+
+def peer_spec(peer: str) -> TrackerSpec:
+    from siamfc_plugin.peers import is_deterministic
+
+    return TrackerSpec(name=peer, kind="peer", peer=peer, trax_env={"SIAMFC_PEER": peer},
+                       deterministic=is_deterministic(peer))
+
+
+# ---- results of earlier runs ---------------------------------------------------------------------------------------
+def stale_trackers(out: str, specs: list[TrackerSpec], data: dict) -> list[str]:
+    """Trackers whose results in `out` were made with other data or other settings (recorded in
+    <out>/leaderboard-runs.json, updated here): their old results must not be reused."""
+    record_path = os.path.join(out, "leaderboard-runs.json")
+    try:
+        with open(record_path) as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        record = {}
+    stale = []
+    for spec in specs:
+        fingerprint = {"data": data, "kind": spec.kind, "peer": spec.peer, "eval_args": spec.eval_args}
+        if spec.name in record and record[spec.name] != fingerprint:
+            stale.append(spec.name)
+        record[spec.name] = fingerprint
+    os.makedirs(out, exist_ok=True)
+    with open(record_path, "w") as handle:
+        json.dump(record, handle, indent=2)
+    return stale
+
+
+def forget_results(out: str, names: list[str]) -> None:
+    """Delete these trackers' got10k and VOT results (and reports) under the leaderboard folder."""
+    for name in names:
+        log.info("settings or data changed since the last run: re-running %s", name)
+        for folder in (os.path.join(out, "got10k", "results", OTB_EXPERIMENT, name),
+                       os.path.join(out, "got10k", "reports", OTB_EXPERIMENT, name),
+                       os.path.join(out, "vot-workspace", "results", name)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---- data ----------------------------------------------------------------------------------------------------------
+def ensure_synthetic(root: str | None = None) -> str:
+    """The embedded synthetic benchmark (siamfc_plugin.synthetic, OTB layout), written once under `root`."""
+    from siamfc_plugin.synthetic import SyntheticConfig, write_benchmark
+
+    root = root or DEFAULT_SYNTHETIC_ROOT
+    write_benchmark(root, SyntheticConfig())
+    return root
+
+
+@dataclass
+class ViewSequence:
+    name: str
+    frames: list[str]
+    regions: list[str]  # ground-truth lines as written by the source (rectangles or polygons)
+    boxes: np.ndarray  # x,y,w,h (bounding boxes of the regions)
+    tags: dict[str, list[str]] = field(default_factory=dict)  # VOT .tag/.label lines
+
+
+def read_source(root: str, names: list[str] | None = None, max_frames: int | None = None) -> list[ViewSequence]:
+    """The sequences of a dataset root in any supported layout, optionally some of them, truncated."""
+    from siamfc_plugin.datasets import detect_layout, read_sequences
+
+    layout = detect_layout(root)
+    if names:
+        present = [n for n in names if os.path.isdir(os.path.join(root, n))]
+        names = present or None  # names of another root: use all of this one
+    out = []
+    for seq in read_sequences(root, layout, names):
+        n = len(seq) if not max_frames else min(len(seq), max_frames)
+        regions, tags = None, {}
+        if layout in ("vot", "got10k"):
+            folder = os.path.join(root, seq.name)
+            with open(os.path.join(folder, "groundtruth.txt")) as handle:
+                lines = [line.strip() for line in handle if line.strip()]
+            regions = lines[:n] if len(lines) >= n else None
+            for tag_file in sorted(os.listdir(folder)):
+                if tag_file.endswith(".tag"):
+                    with open(os.path.join(folder, tag_file)) as handle:
+                        tags[tag_file] = [line.rstrip("\n") for line in handle][:n]
+        boxes = seq.boxes[:n]
+        if regions is None:
+            regions = [",".join(f"{v:.2f}" for v in box) for box in boxes]
+        out.append(ViewSequence(seq.name, list(seq.frames[:n]), regions, boxes, tags))
+    return out
+
+
+def _link(source: str, target: str) -> None:
+    if os.path.lexists(target):
+        os.remove(target)
+    os.symlink(os.path.abspath(source), target)
+
+
+def write_otb_view(sequences: list[ViewSequence], folder: str) -> str:
+    """OTB layout (<seq>/img/0001.jpg + groundtruth_rect.txt) of symbolic links, for got10k's one-pass run."""
+    os.makedirs(folder, exist_ok=True)
+    for seq in sequences:
+        img = os.path.join(folder, seq.name, "img")
+        if os.path.isdir(img):
+            shutil.rmtree(img)
+        os.makedirs(img)
+        for i, frame in enumerate(seq.frames, 1):
+            _link(frame, os.path.join(img, f"{i:04d}{os.path.splitext(frame)[1].lower()}"))
+        with open(os.path.join(folder, seq.name, "groundtruth_rect.txt"), "w") as handle:
+            handle.write("\n".join(",".join(f"{v:.2f}" for v in box) for box in seq.boxes) + "\n")
+    return folder
+
+
+def write_vot_sequences(sequences: list[ViewSequence], folder: str) -> list[str]:
+    """vot-toolkit sequences (<seq>/sequence, groundtruth.txt, color/%08d.jpg links, *.tag) + list.txt.
+    Sequences with frames of unknown ground truth are left out (the supervised experiment needs every frame)."""
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for seq in sequences:
+        if not np.all(np.isfinite(seq.boxes)) or np.any(seq.boxes[:, 2:] <= 0):
+            log.warning("VOT workspace: %s left out (frames without a ground-truth box)", seq.name)
+            continue
+        target = os.path.join(folder, seq.name)
+        color = os.path.join(target, "color")
+        if os.path.isdir(color):
+            shutil.rmtree(color)
+        os.makedirs(color)
+        ext = os.path.splitext(seq.frames[0])[1].lower()
+        for i, frame in enumerate(seq.frames, 1):
+            _link(frame, os.path.join(color, f"{i:08d}{ext}"))
+        with open(os.path.join(target, "groundtruth.txt"), "w") as handle:
+            handle.write("\n".join(seq.regions) + "\n")
+        with open(os.path.join(target, "sequence"), "w") as handle:
+            handle.write(f"channels.color=color/%08d{ext}\nformat=default\nfps=30\nname={seq.name}\n")
+        for tag_file, lines in seq.tags.items():
+            with open(os.path.join(target, tag_file), "w") as handle:
+                handle.write("\n".join(lines) + "\n")
+        written.append(seq.name)
+    with open(os.path.join(folder, "list.txt"), "w") as handle:
+        handle.write("\n".join(written) + "\n")
+    return written
+
+
+# ---- got10k --------------------------------------------------------------------------------------------------------
+def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite: bool = False) -> dict[str, dict]:
+    """One-pass OTB-style evaluation of every tracker; returns {name: summary} (got10k's headline numbers)."""
+    summaries = {}
+    for spec in specs:
+        log.info("got10k one-pass: %s on %s", spec.name, otb_root)
+        if spec.kind == "siamfc":
+            command = [sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root", otb_root,
+                       "--out", out_dir, "--json", *spec.eval_args] + (["--overwrite"] if overwrite else [])
+            done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+            if done.returncode != 0:
+                raise RuntimeError(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            summaries[spec.name] = json.loads(done.stdout.strip().splitlines()[-1])
+        else:
+            from siamfc_plugin.got10k_adapter import Got10kTracker
+            from siamfc_plugin.got10k_experiments import run_experiment
+            from siamfc_plugin.peers import make_peer
+
+            tracker = Got10kTracker(make_peer(spec.peer), name=spec.name, is_deterministic=spec.deterministic)
+            summary = run_experiment(tracker, "otb", otb_root, out_dir, overwrite=overwrite)
+            summaries[spec.name] = {k: v for k, v in summary.items() if k != "report_files"}
+    return summaries
+
+
+# ---- VOT -----------------------------------------------------------------------------------------------------------
+STACK_TEMPLATE = """title: SiamFC leaderboard, VOT2015-style baseline (supervised, re-initialisation)
+experiments:
+  {experiment}:
+    type: {experiment_type}
+    repetitions: {repetitions}
+    skip_initialize: 5
+    analyses:
+      - type: supervised_ar
+        sensitivity: 30
+      - type: supervised_average_ar
+        sensitivity: 30
+      - type: supervised_eao_score
+        low: {low}
+        high: {high}
+      - type: supervised_eao_curve
+"""
+COMPAT_SUPERVISED = "siamfc_plugin.vot.compat.Supervised"
+
+
+def trackers_ini(specs: list[TrackerSpec]) -> str:
+    """trackers.ini entries: SiamFC through siamfc_plugin.vot.trax_tracker, peers through siamfc_plugin.peers_trax."""
+    blocks = []
+    for spec in specs:
+        module = "siamfc_plugin.vot.trax_tracker" if spec.kind == "siamfc" else "siamfc_plugin.peers_trax"
+        lines = [f"[{spec.name}]", f"label = {spec.name}", "protocol = traxpython", f"command = {module}",
+                 f"paths = {REPO_ROOT}", f"timeout = {120 if spec.kind == 'siamfc' else 60}"]
+        lines += [f"env_{k} = {v}" for k, v in spec.trax_env.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def prepare_vot_workspace(workspace: str, specs: list[TrackerSpec], sequences: list[ViewSequence],
+                          repetitions: int = 1) -> dict:
+    """Write config.yaml, trackers.ini, stack.yaml and sequences/ (links); returns the stack settings."""
+    from .measures import eao_interval
+
+    os.makedirs(workspace, exist_ok=True)
+    names = write_vot_sequences(sequences, os.path.join(workspace, "sequences"))
+    if not names:
+        raise ValueError("no sequence can be used for the VOT baseline (every one lacks ground truth somewhere)")
+    lengths = [len(s.frames) for s in sequences if s.name in names]
+    low, high = eao_interval(lengths)
+    settings = {"experiment": VOT_EXPERIMENT, "experiment_type": COMPAT_SUPERVISED, "repetitions": repetitions,
+                "low": low, "high": high}
+    with open(os.path.join(workspace, "stack.yaml"), "w") as handle:
+        handle.write(STACK_TEMPLATE.format(**settings))
+    with open(os.path.join(workspace, "trackers.ini"), "w") as handle:
+        handle.write(trackers_ini(specs))
+    with open(os.path.join(workspace, "config.yaml"), "w") as handle:
+        handle.write("registry:\n- ./trackers.ini\nstack: ./stack.yaml\n")
+    return settings
+
+
+def run_vot_baseline(workspace: str, specs: list[TrackerSpec], sequences: list[ViewSequence],
+                     repetitions: int = 1, overwrite: bool = False) -> str:
+    """THE VOT step of the leaderboard: prepare the workspace, `vot evaluate`, check that every tracker has results
+    for every sequence, `vot analysis --format json`; returns the analysis JSON path.
+
+    (Single entry point on purpose: it can be re-wired to the `siamfc vot prepare/evaluate` functions of
+    siamfc_plugin.vot without touching the leaderboard.)
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("siamfc_plugin.vot.compat") is None:
+        raise RuntimeError("the VOT baseline needs siamfc_plugin.vot.compat (vot-toolkit 0.9.0 compat experiments)")
+    prepare_vot_workspace(workspace, specs, sequences, repetitions)
+    names = [spec.name for spec in specs]
+    if overwrite:
+        for name in names:
+            shutil.rmtree(os.path.join(workspace, "results", name, VOT_EXPERIMENT), ignore_errors=True)
+    env = dict(os.environ, VOT_PERSISTENT_CACHE="0",
+               PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH")) if p))
+    evaluate = _vot(["evaluate", "--workspace", workspace, *names], env)
+    missing = _missing_results(workspace, names, repetitions)
+    if missing:
+        raise RuntimeError("vot evaluate left no results for " + ", ".join(missing) +
+                           f"\n--- vot output (tail) ---\n{evaluate[-4000:]}")
+    shutil.rmtree(os.path.join(workspace, "cache"), ignore_errors=True)  # never a stale analysis cache
+    _vot(["analysis", "--workspace", workspace, "--format", "json", "--name", "leaderboard", *names], env)
+    path = os.path.join(workspace, "analysis", "leaderboard.json")
+    if not os.path.isfile(path):
+        raise RuntimeError(f"vot analysis wrote no {path}")
+    return path
+
+
+def _vot(arguments: list[str], env: dict) -> str:
+    command = [sys.executable, "-m", "vot", *arguments]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise RuntimeError(f"vot {arguments[0]} failed ({done.returncode}):\n{output[-4000:]}")
+    return output
+
+
+def _missing_results(workspace: str, names: list[str], repetitions: int) -> list[str]:
+    with open(os.path.join(workspace, "sequences", "list.txt")) as handle:
+        sequences = [line.strip() for line in handle if line.strip()]
+    missing = []
+    for name in names:
+        for seq in sequences:
+            folder = os.path.join(workspace, "results", name, VOT_EXPERIMENT, seq)
+            first = [os.path.join(folder, f"{seq}_001{ext}") for ext in (".bin", ".txt")]
+            if not any(os.path.isfile(p) for p in first):
+                missing.append(f"{name}/{seq}")
+    return missing

@@ -211,7 +211,7 @@ def _extensions():
     """Subcommands defined next to the code they drive (VOT workspace, leaderboard, benchmark)."""
     registrars = []
     for module, attr in (("siamfc_plugin.vot.cli", "register"), ("analysis.cli", "register"),
-                         ("siamfc_plugin.bench", "register")):
+                         ("siamfc_plugin.bench", "register"), ("siamfc_plugin.soak", "register")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ModuleNotFoundError as exc:

@@ -1,6 +1,6 @@
 """trax entry for the peer trackers: ``python -m siamfc_plugin.peers_trax`` (the peer named by SIAMFC_PEER).
 
-For a vot-toolkit ``trackers.ini`` (see docs/peers_trackers.ini)::
+For a vot-toolkit ``trackers.ini`` (see the repo's trackers.ini)::
 
     [MIL]
     label = MIL

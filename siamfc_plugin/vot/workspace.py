@@ -90,7 +90,7 @@ DEFAULT_STACK = "baseline"
 
 WORKSPACE_CONFIG = """\
 # VOT toolkit workspace of the siamfc plugin. Fill sequences/ with `siamfc vot prepare --from DATASET` or
-# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see docs/vot.md).
+# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see README, "Use in a VOT workspace").
 registry:
   - {registry}
 stack: {stack}

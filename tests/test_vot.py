@@ -101,9 +101,10 @@ def test_committed_registry_and_workspace():
     for name in parser.sections():
         entry = parser[name]
         assert entry["protocol"] == "traxpython"
-        assert entry["command"] == "siamfc_plugin.vot.trax_tracker"
+        peer = "env_SIAMFC_PEER" in entry
+        assert entry["command"] == ("siamfc_plugin.peers_trax" if peer else "siamfc_plugin.vot.trax_tracker")
         assert entry["paths"] == "."  # relative: works from any clone
-        assert int(entry["timeout"]) == 120
+        assert int(entry["timeout"]) == (60 if peer else 120)
         assert not any(k.startswith("arg_") for k in entry)  # not passed to trax trackers
     assert parser["siamfc"]["env_SIAMFC_PRESET"] == "siamfc-3s"
     assert parser["siamfc_5s"]["env_SIAMFC_PRESET"] == "siamfc-5s"

@@ -110,6 +110,14 @@ TRACKERS = [
 ]
 
 
+PEERS = (
+    ("MIL", "OpenCV MIL"),
+    ("KCF", "OpenCV KCF (no failure threshold; needs opencv-contrib-python)"),
+    ("CSRT", "OpenCV CSRT (needs opencv-contrib-python)"),
+    ("Static", "Static box (the initial box on every frame; a floor, not a tracker)"),
+)
+
+
 def trackers_ini_text(paths: str | None = ".") -> str:
     """The plugin's trackers.ini. `paths` (relative to the ini) is where the package lives when it is not installed;
     None leaves it out (the package is then imported from the interpreter's site-packages)."""
@@ -138,7 +146,16 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# env_SIAMFC_PRESET = siamfc-3s",
         "# env_SIAMFC_ARCH = alexnet",
         "",
+        "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",
+        "# `python -m siamfc_plugin.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",
+        "# (no torch). KCF and CSRT need opencv-contrib-python in place of opencv-python (README, \"Peers\").",
+        "",
     ]
+    for name, label in PEERS:
+        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython", "command = siamfc_plugin.peers_trax"]
+        if paths is not None:
+            lines.append(f"paths = {paths}")
+        lines += ["timeout = 60", f"env_SIAMFC_PEER = {name}", ""]
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         yield tmp
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the mode open() would
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
@@ -42,6 +43,12 @@ def write_with(path: str | os.PathLike, writer: Callable[[str], None]) -> None:
     """Call writer(tmp_path) and move the result into place atomically."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _reason(exc: OSError) -> str:

@@ -56,6 +56,7 @@ class TrainConfig:
     val_every: int = 1
     val_preset: str = "siamfc-3s"
     out_dir: str = "runs/train"
+    init_checkpoint: str = ""  # start from these weights (fine-tuning); the optimiser and schedule start fresh
     log_every: int = 10
     max_unreadable_fraction: float = 0.05  # of an epoch's pairs; more unreadable frames than that stops training
 
@@ -129,6 +130,11 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.model = SiamFC(config.arch)
         self.model.initialise()
+        if config.init_checkpoint:
+            init = read_checkpoint(config.init_checkpoint)
+            if init["arch"] != config.arch:
+                raise ConfigError(f"init_checkpoint {config.init_checkpoint} is {init['arch']!r}, not {config.arch!r}")
+            self.model.load_state_dict(init["state_dict"])
         self.model.to(self.device)
         self.net = self.model
         if self.world > 1:

@@ -73,15 +73,18 @@ class TorchBackend:
             if self.cuda:
                 host = torch.empty(key, dtype=torch.uint8).pin_memory()
                 dev8 = torch.empty(key, dtype=torch.uint8, device=self.device)
+                uploaded = torch.cuda.Event()
             else:
-                host = dev8 = None
+                host = dev8 = uploaded = None
             fmt = torch.channels_last if self.channels_last else torch.contiguous_format
             dst = torch.empty((n, c, h, w), dtype=torch.float32, device=self.device, memory_format=fmt)
-            buffers = self._staging[key] = (host, dev8, dst)
-        host, dev8, dst = buffers
+            buffers = self._staging[key] = (host, dev8, dst, uploaded)
+        host, dev8, dst, uploaded = buffers
         if self.cuda:  # move bytes, not floats: pinned uint8 upload, conversion on the GPU
+            uploaded.synchronize()  # the previous upload from this pinned buffer has finished reading it
             host.copy_(source)
             dev8.copy_(host, non_blocking=True)
+            uploaded.record()
             source = dev8
         dst.copy_(source.permute(0, 3, 1, 2))
         return dst
@@ -130,12 +133,13 @@ BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8")
 def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | None = None, **options):
     """The scoring backend called `name` for `model` (see BACKENDS and the module docstring).
 
-    options: channels_last (torch*), head ('fused' or 'conv', onnx/int8), calibration (int8: a dataset root or sequence folder for the calibration
-    crops), calibration_crops (int8), calibration_method (int8: minmax, percentile, entropy), exclude (int8: node
-    names kept fp32), cache_dir (int8: where the quantised graph is cached).
+    options: channels_last (torch*); head ('fused' or 'conv', onnx/int8); calibration (int8: a dataset root or
+    sequence folder for the calibration crops); calibration_crops (int8); calibration_method (int8: minmax,
+    percentile, entropy); exclude (int8: node names kept fp32); cache_dir (int8: where the quantised graph is cached).
     """
     from .errors import ConfigError
 
+    device = device or "cpu"
     set_threads(threads)
     if name == "torch" or name.startswith("torch-"):
         precision = "auto" if name == "torch" else name.split("-", 1)[1]

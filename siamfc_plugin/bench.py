@@ -88,7 +88,7 @@ def machine_slug(info: dict[str, Any]) -> str:
     return f"{cpu}-{info['logical_cores']}c"
 
 
-def sgemm_gflops(size: int = 2048, repeats: int = 3) -> float:
+def sgemm_gflops(size: int = 2048, repeats: int = 5) -> float:
     """Best-of fp32 matmul throughput (GFLOP/s) with torch's current threads: the machine's practical fp32 peak."""
     a, b = torch.randn(size, size), torch.randn(size, size)
     torch.mm(a, b)
@@ -231,7 +231,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
                                                        **options), time.perf_counter() - start)
                 backend, build_s = built[backend_name]
                 tracker = SiamFCTracker(backend, config)
-                nearby = sgemm_gflops(repeats=2)
+                nearby = sgemm_gflops(repeats=3)
                 samples.append(nearby)
                 track_timed(tracker, images[: min(5, len(images))], gt[0])  # warm-up
                 fps_runs, boxes = [], None

@@ -97,7 +97,7 @@ def cmd_eval(args) -> int:
     tracker = Got10kTracker(core, name=tracker_name(args, core))
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset, names=names)
+                             subset=args.subset, names=names, batch=getattr(args, "batch", 0))
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subset", default="val", help="GOT-10k split (val or test)")
     p.add_argument("--out", default="got10k-output", help="folder for results/ and reports/")
     p.add_argument("--sequences", help="comma-separated sequence names to run (default: all)")
+    p.add_argument("--batch", type=int, default=0,
+                   help="track N sequences at once (one network batch per frame step; GPU); not for --dataset vot")
     p.add_argument("--overwrite", action="store_true", help="re-run sequences that already have results")
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)

@@ -190,10 +190,11 @@ def tracker_results_dir(experiment, tracker_name: str) -> str:
 
 
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
-                   subset: str = "val", names: list[str] | None = None) -> dict[str, Any]:
+                   subset: str = "val", names: list[str] | None = None, batch: int = 0) -> dict[str, Any]:
     """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
+    batch > 0 tracks up to that many sequences at once (one network batch per frame step; same boxes).
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: {root}")
@@ -203,7 +204,12 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     mine = tracker_results_dir(experiment, tracker.name)
     if overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
-    experiment.run(tracker)
+    if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
+        from .batched import run_experiment_batched, shared_factory
+
+        run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
+    else:
+        experiment.run(tracker)
     performance = experiment.report([tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
 

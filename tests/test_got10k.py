@@ -81,3 +81,12 @@ def test_uav_layouts(tracker, synthetic_root, tmp_path, layout):
             shutil.copy(synthetic_root / name / "groundtruth_rect.txt", root / "anno" / "UAV123" / f"{name}.txt")
     summary = run_experiment(tracker, layout, str(root), str(tmp_path / "out"))
     assert summary["sequences"] == 2 and 0.0 <= summary["success_auc"] <= 1.0
+
+
+def test_batched_runner_gives_the_sequential_results(tracker, synthetic_root, tmp_path):
+    run_experiment(tracker, "otb", str(synthetic_root), str(tmp_path / "seq"))
+    run_experiment(tracker, "otb", str(synthetic_root), str(tmp_path / "bat"), batch=3)
+    for name in sorted(os.listdir(synthetic_root)):
+        a = np.loadtxt(tmp_path / "seq" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
+        b = np.loadtxt(tmp_path / "bat" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
+        np.testing.assert_allclose(a, b, atol=1e-3)

@@ -125,7 +125,7 @@ def _int_rect(box: np.ndarray, shape) -> tuple[int, int, int, int]:
     return x0, y0, x1 - x0, y1 - y0
 
 
-_CONTRIB = "opencv-contrib-python in place of opencv-python (see README, "Peers")"
+_CONTRIB = "opencv-contrib-python in place of opencv-python (see the README, section Peers)"
 
 # name -> (factory returning a fresh core, whether deterministic, what it needs when missing)
 PEERS: dict[str, tuple[Callable[[], object], bool, str]] = {

@@ -237,23 +237,26 @@ def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite:
 
 
 # ---- VOT -----------------------------------------------------------------------------------------------------------
-STACK_TEMPLATE = """title: SiamFC leaderboard, VOT2015-style baseline (supervised, re-initialisation)
-experiments:
-  {experiment}:
-    type: {experiment_type}
-    repetitions: {repetitions}
-    skip_initialize: 5
-    analyses:
-      - type: supervised_ar
-        sensitivity: 30
-      - type: supervised_average_ar
-        sensitivity: 30
-      - type: supervised_eao_score
-        low: {low}
-        high: {high}
-      - type: supervised_eao_curve
-"""
 COMPAT_SUPERVISED = "siamfc_plugin.vot.compat.Supervised"
+
+
+def leaderboard_stack(repetitions: int, low: int, high: int) -> str:
+    """The plugin's VOT2015-style baseline stack (siamfc_plugin.vot.workspace), with the leaderboard's repetitions
+    and an EAO interval that fits the sequences at hand."""
+    import yaml
+
+    from siamfc_plugin.vot.workspace import STACKS
+
+    stack = yaml.safe_load(STACKS["baseline"])
+    experiment = next(iter(stack["experiments"].values()))
+    experiment["type"] = COMPAT_SUPERVISED
+    experiment["repetitions"] = repetitions
+    for analysis in experiment["analyses"]:
+        if analysis["type"] == "supervised_eao_score":
+            analysis["low"], analysis["high"] = low, high
+    stack["title"] = "SiamFC leaderboard, VOT2015-style baseline (supervised, re-initialisation)"
+    stack["experiments"] = {VOT_EXPERIMENT: experiment}
+    return yaml.safe_dump(stack, sort_keys=False)
 
 
 def trackers_ini(specs: list[TrackerSpec]) -> str:
@@ -282,7 +285,7 @@ def prepare_vot_workspace(workspace: str, specs: list[TrackerSpec], sequences: l
     settings = {"experiment": VOT_EXPERIMENT, "experiment_type": COMPAT_SUPERVISED, "repetitions": repetitions,
                 "low": low, "high": high}
     with open(os.path.join(workspace, "stack.yaml"), "w") as handle:
-        handle.write(STACK_TEMPLATE.format(**settings))
+        handle.write(leaderboard_stack(repetitions, low, high))
     with open(os.path.join(workspace, "trackers.ini"), "w") as handle:
         handle.write(trackers_ini(specs))
     with open(os.path.join(workspace, "config.yaml"), "w") as handle:

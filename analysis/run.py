@@ -169,6 +169,8 @@ def _link(source: str, target: str) -> None:
 
 def write_otb_view(sequences: list[ViewSequence], folder: str) -> str:
     """OTB layout (<seq>/img/0001.jpg + groundtruth_rect.txt) of symbolic links, for got10k's one-pass run."""
+    from siamfc_plugin.datasets import otb_groundtruth_text
+
     os.makedirs(folder, exist_ok=True)
     for seq in sequences:
         img = os.path.join(folder, seq.name, "img")
@@ -178,7 +180,7 @@ def write_otb_view(sequences: list[ViewSequence], folder: str) -> str:
         for i, frame in enumerate(seq.frames, 1):
             _link(frame, os.path.join(img, f"{i:04d}{os.path.splitext(frame)[1].lower()}"))
         with open(os.path.join(folder, seq.name, "groundtruth_rect.txt"), "w") as handle:
-            handle.write("\n".join(",".join(f"{v:.2f}" for v in box) for box in seq.boxes) + "\n")
+            handle.write(otb_groundtruth_text(seq.boxes))
     return folder
 
 

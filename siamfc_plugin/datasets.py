@@ -87,14 +87,29 @@ def list_images(folder: str) -> list[str]:
     return sorted(p for p in glob.glob(os.path.join(folder, "*")) if p.lower().endswith(IMAGE_EXTENSIONS))
 
 
+# OTB-layout ground truth comes from MATLAB: the top-left pixel is (1, 1). Everything inside the plugin (trackers,
+# results files, the other layouts) uses 0-based pixel coordinates, so OTB boxes are shifted on reading. IoU-based
+# scores do not change; the tracker's first crop does (one pixel), and so, on hard sequences, does the whole run.
+OTB_ORIGIN = 1.0
+
+
+def otb_groundtruth_text(boxes) -> str:
+    """0-based boxes as the lines of an OTB groundtruth_rect.txt (1-based), the inverse of read_otb_sequence."""
+    shifted = np.asarray(boxes, dtype=np.float64).reshape(-1, 4) + [OTB_ORIGIN, OTB_ORIGIN, 0.0, 0.0]
+    return "\n".join(",".join(f"{v:.2f}" for v in box) for box in shifted) + "\n"
+
+
 def read_otb_sequence(folder: str, name: str | None = None) -> list[Sequence]:
-    """One OTB folder: img/ + groundtruth_rect.txt, or several groundtruth_rect.<k>.txt (one target each)."""
+    """One OTB folder: img/ + groundtruth_rect.txt, or several groundtruth_rect.<k>.txt (one target each).
+
+    Boxes are returned 0-based (the file's 1-based x, y minus OTB_ORIGIN)."""
     name = name or os.path.basename(os.path.normpath(folder))
     frames = list_images(os.path.join(folder, "img"))
     files = sorted(glob.glob(os.path.join(folder, "groundtruth_rect*.txt")))
     out = []
     for path in files:
         boxes, broken = read_boxes(path)
+        boxes[:, :2] -= OTB_ORIGIN
         suffix = re.findall(r"groundtruth_rect\.(\d+)\.txt$", path)
         seq_name = f"{name}-{suffix[0]}" if suffix and len(files) > 1 else name
         out.append(Sequence(seq_name, frames[: len(boxes)], boxes[: len(frames)], skipped_lines=broken))

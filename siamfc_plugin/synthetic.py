@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from .atomic import write_text
+from .datasets import otb_groundtruth_text
 
 
 @dataclass(frozen=True)
@@ -93,5 +94,5 @@ def write_benchmark(root: str, cfg: SyntheticConfig = SyntheticConfig()) -> list
         for t, frame in enumerate(frames):
             cv2.imwrite(os.path.join(folder, "img", f"{t + 1:04d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, 92])
-        write_text(gt_path, "\n".join(",".join(f"{v:.2f}" for v in box) for box in boxes) + "\n")
+        write_text(gt_path, otb_groundtruth_text(boxes))
     return names

@@ -65,6 +65,7 @@ def test_otb_auc_from_box_files_equals_got10k_performance_json(board):
         for seq in OTB_SEQUENCES:
             boxes = np.loadtxt(board / "got10k" / "results" / "OTB" / tracker / f"{seq}.txt", delimiter=",")
             gt = np.loadtxt(board / "data" / "otb" / seq / "groundtruth_rect.txt", delimiter=",")
+            gt[:, :2] -= 1  # OTB files are 1-based; results are 0-based pixel coordinates
             mine = measures.one_pass_sequence(boxes, gt)
             assert mine["success_score"] == pytest.approx(perf["seq_wise"][seq]["success_score"], abs=1e-12)
             assert mine["precision_score"] == pytest.approx(perf["seq_wise"][seq]["precision_score"], abs=1e-12)
@@ -87,6 +88,7 @@ def test_otb_auc_agrees_with_the_plugin_metric(board):
     for seq in OTB_SEQUENCES:
         boxes = np.loadtxt(board / "got10k" / "results" / "OTB" / "MIL" / f"{seq}.txt", delimiter=",")
         gt = np.loadtxt(board / "data" / "otb" / seq / "groundtruth_rect.txt", delimiter=",")
+        gt[:, :2] -= 1  # OTB files are 1-based; results are 0-based pixel coordinates
         boxes[0] = gt[0]
         row = reports[(reports.tracker == "MIL") & (reports.sequence == seq)].iloc[0]
         assert success_auc(boxes, gt) == pytest.approx(row.success_score, abs=1e-9)
@@ -408,3 +410,19 @@ def test_peers_plug_into_got10k_tracker(otb_root):
     box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",", max_rows=1)
     boxes, times = Got10kTracker(make_peer("Static"), "Static").track(frames, box)
     assert boxes.shape == (5, 4) and np.allclose(boxes, box)
+
+
+@pytest.mark.parametrize("name, min_iou", [("KCF", 0.5), ("CSRT", 0.5)])
+def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
+    """KCF and CSRT, where opencv-contrib-python is the installed cv2 (CI runs this in a second environment)."""
+    from siamfc_plugin.datasets import read_otb_sequence
+    from siamfc_plugin.got10k_adapter import Got10kTracker
+    from siamfc_plugin.metrics import iou
+    from siamfc_plugin.peers import make_peer, opencv_has_contrib
+
+    if not opencv_has_contrib():
+        pytest.skip("opencv-contrib-python is not the installed cv2 (see README, Peers)")
+    seq = read_otb_sequence(str(otb_root / "Crossing"))[0]
+    boxes, times = Got10kTracker(make_peer(name), name).track(seq.frames[:40], seq.boxes[0])
+    assert boxes.shape == (40, 4) and np.all(np.isfinite(boxes))
+    assert float(np.mean(iou(boxes, seq.boxes[:40]))) > min_iou

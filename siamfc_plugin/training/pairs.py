@@ -37,6 +37,8 @@ class PairConfig:
     max_shift: float = 32.0  # search-crop pixels the target centre may move off the crop centre
     radius: float = 16.0  # R: positives within R search-crop pixels of the target centre
     still_scale_jitter: float = 0.15  # the two views of a still image differ more (no motion to learn from)
+    colour_jitter: float = 0.0  # per view: contrast and per-channel gains in [1-c, 1+c], brightness +-c*64
+    blur_prob: float = 0.0  # search view blurred (Gaussian, sigma 0.5-2 px): motion blur and defocus
 
 
 def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.0, 0.0),
@@ -153,6 +155,11 @@ class PairSampler(Dataset):
         search = affine_crop(x_image, x_center, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip)
         if flip:
             shift[0] = -shift[0]
+        if cfg.colour_jitter > 0:  # each view on its own: lighting changes between the two frames
+            exemplar = _colour_jitter(exemplar, cfg.colour_jitter, rng)
+            search = _colour_jitter(search, cfg.colour_jitter, rng)
+        if cfg.blur_prob > 0 and rng.random() < cfg.blur_prob:
+            search = cv2.GaussianBlur(search, (0, 0), sigmaX=rng.uniform(0.5, 2.0))
         if gray:
             exemplar = _gray3(exemplar)
             search = _gray3(search)
@@ -164,3 +171,9 @@ class PairSampler(Dataset):
 def _gray3(image: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     return np.repeat(gray[:, :, None], 3, axis=2)
+
+
+def _colour_jitter(image: np.ndarray, amount: float, rng: np.random.Generator) -> np.ndarray:
+    gains = rng.uniform(1 - amount, 1 + amount) * rng.uniform(1 - amount / 2, 1 + amount / 2, size=3)
+    offset = rng.uniform(-amount, amount) * 64.0
+    return np.clip(image.astype(np.float32) * gains.astype(np.float32) + offset, 0, 255).astype(np.uint8)

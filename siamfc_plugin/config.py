@@ -63,6 +63,9 @@ class TrackerConfig:
     min_scale: float = 0.2  # target size kept within [min_scale, max_scale] x its initial size
     max_scale: float = 5.0
     min_target_px: float = 4.0  # and never below this many pixels a side
+    # 0: the paper (exemplar features computed once, never updated). > 0: after each frame the features become
+    # (1 - lr) * features + lr * features of a new exemplar crop at the new box (CFNet's improved SiamFC baseline)
+    template_lr: float = 0.0
     name: str = "siamfc-3s"
 
     def __post_init__(self) -> None:
@@ -78,6 +81,7 @@ class TrackerConfig:
             (0 < self.scale_penalty <= 1, "scale_penalty must be in (0, 1]"),
             (0 <= self.scale_lr <= 1, "scale_lr must be in [0, 1]"),
             (0 <= self.window_influence <= 1, "window_influence must be in [0, 1]"),
+            (0 <= self.template_lr <= 1, "template_lr must be in [0, 1]"),
             (0 < self.min_scale <= 1 <= self.max_scale, "need 0 < min_scale <= 1 <= max_scale"),
             (self.min_target_px > 0, "min_target_px must be > 0"),
         ]

@@ -1,8 +1,9 @@
 """The SiamFC tracking algorithm, free of any toolkit: numpy frames in, x,y,w,h boxes out.
 
 Per frame: crop the search region at every scale around the last position, score all scales against the exemplar
-features (computed once, never updated), upsample each score map x16 bicubically, penalise the non-unit scales,
-take the best scale, add the cosine window to its normalised map, move to the peak and damp the scale change.
+features (computed once and never updated, as in the paper, unless template_lr > 0), upsample each score map x16
+bicubically, penalise the non-unit scales, take the best scale, add the cosine window to its normalised map, move to
+the peak and damp the scale change.
 """
 from __future__ import annotations
 
@@ -86,7 +87,18 @@ class SiamFCTracker:
             raise TrackerStateError("update() called before init()")
         frame = to_rgb_uint8(image)
         responses = self.backend.score(self.exemplar_features, self.search_crops(frame))
-        return self.step(responses, frame.shape)
+        box = self.step(responses, frame.shape)
+        if self.config.template_lr > 0 and self.confidence > 0:
+            self.update_template(frame)
+        return box
+
+    def update_template(self, frame: np.ndarray) -> None:
+        """Blend the exemplar features with those of a crop at the new box (linear, so any backend's features)."""
+        cfg = self.config
+        z_side = context_side(*self.target_size, cfg.context)
+        crop(frame, tuple(self.center), z_side, cfg.exemplar_size, self.fill, out=self._exemplar[0])
+        self.exemplar_features = _blend(self.exemplar_features, self.backend.embed_exemplar(self._exemplar),
+                                        cfg.template_lr)
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
         """The search crops of every scale for this frame, written into one preallocated batch."""
@@ -145,3 +157,10 @@ class SiamFCTracker:
     def box(self) -> np.ndarray:
         w, h = self.target_size
         return np.array([self.center[0] - w / 2.0, self.center[1] - h / 2.0, w, h])
+
+
+def _blend(old, new, rate: float):
+    """(1 - rate) * old + rate * new for a backend's exemplar features: a tensor, an array or a dict of them."""
+    if isinstance(old, dict):
+        return {key: _blend(old[key], new[key], rate) for key in old}
+    return old * (1.0 - rate) + new * rate

@@ -8,7 +8,7 @@ from torch import nn
 
 from siamfc_plugin.backends import TorchBackend
 from siamfc_plugin.config import PRESETS, preset
-from siamfc_plugin.crops import context_side
+from siamfc_plugin.crops import context_side, crop
 from siamfc_plugin.metrics import iou
 from siamfc_plugin.synthetic import SyntheticConfig, make_sequence
 from siamfc_plugin.tracker import SiamFCTracker
@@ -24,8 +24,8 @@ class HighPassPixels(nn.Module):
         return F.avg_pool2d(x, 7, stride=8)
 
 
-def pixel_tracker(name: str) -> SiamFCTracker:
-    return SiamFCTracker(TorchBackend(HighPassPixels(), score_scale=1.0), preset(name))
+def pixel_tracker(name: str, **overrides) -> SiamFCTracker:
+    return SiamFCTracker(TorchBackend(HighPassPixels(), score_scale=1.0), preset(name, **overrides))
 
 
 def track(tracker, frames, first_box):
@@ -33,13 +33,29 @@ def track(tracker, frames, first_box):
     return np.array([first_box] + [tracker.update(f) for f in frames[1:]])
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
-def test_follows_translating_scaling_occluded_objects(name):
+@pytest.mark.parametrize("name, template_lr", [(name, 0.0) for name in sorted(PRESETS)] + [("siamfc-3s", 0.01)])
+def test_follows_translating_scaling_occluded_objects(name, template_lr):
     scores = []
     for seed in range(3):
         frames, boxes = make_sequence(np.random.default_rng([7, seed]), SyntheticConfig(frames=40))
-        scores.append(iou(track(pixel_tracker(name), frames, boxes[0]), boxes).mean())
+        scores.append(iou(track(pixel_tracker(name, template_lr=template_lr), frames, boxes[0]), boxes).mean())
     assert np.mean(scores) > 0.7, scores
+
+
+def test_template_update_blends_the_exemplar_features():
+    frames, boxes = make_sequence(np.random.default_rng([7, 0]), SyntheticConfig(frames=3))
+    fixed, updated = pixel_tracker("siamfc-3s"), pixel_tracker("siamfc-3s", template_lr=0.25)
+    for tracker in (fixed, updated):
+        tracker.init(frames[0], boxes[0])
+    first = updated.exemplar_features.clone()
+    for tracker in (fixed, updated):
+        tracker.update(frames[1])
+    torch.testing.assert_close(fixed.exemplar_features, first)  # the paper: never updated
+    # the new exemplar is cropped at the new box, with the first frame's fill colour
+    z = np.empty((1, 127, 127, 3), np.uint8)
+    crop(frames[1], tuple(updated.center), context_side(*updated.target_size), 127, updated.fill, out=z[0])
+    expected = 0.75 * first + 0.25 * updated.backend.embed_exemplar(z)
+    torch.testing.assert_close(updated.exemplar_features, expected)
 
 
 def test_exact_translation_is_recovered():

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -75,6 +76,18 @@ def test_pairs_are_reproducible_and_labels_follow_the_shift(train_root):
     assert skipped == 0
     assert exemplar.shape == (3, 127, 127) and search.shape == (3, 255, 255) and labels.shape == (1, 17, 17)
     assert (labels == 1).sum() > 0 and weights.sum() == pytest.approx(1.0)
+
+
+def test_photometric_augmentation_changes_pixels_not_labels(train_root):
+    tracks = got10k_tracks(str(train_root / "got10k"))[:3]
+    plain = PairSampler([(tracks, 1.0)], PairConfig(negative_prob=0.0, gray_prob=0.0), pairs_per_epoch=8, seed=5)
+    augmented = PairSampler([(tracks, 1.0)], PairConfig(negative_prob=0.0, gray_prob=0.0, colour_jitter=0.3,
+                                                        blur_prob=1.0), pairs_per_epoch=8, seed=5)
+    for index in range(4):
+        a, b = plain[index], augmented[index]
+        assert torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])  # same geometry, same labels
+        assert not torch.equal(a[1], b[1])  # the search view is jittered and blurred
+        assert torch.equal(b[1], augmented[index][1])  # still reproducible
 
 
 def test_got10k_source_uses_absence_labels(train_root, tmp_path):
@@ -261,3 +274,11 @@ def test_too_many_broken_annotation_lines_fail(train_root, tmp_path):
     root = _damaged_copy(train_root, tmp_path, corrupt_every=10 ** 6, broken_lines=40)
     with pytest.raises(ValueError, match="annotation lines are broken"):
         load_source(SourceSpec("got10k", str(root)))
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "configs").glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_training_configs_parse(path):
+    from siamfc_plugin.training.trainer import TrainConfig
+
+    config = TrainConfig.from_file(str(path))
+    assert config.sources and config.val_root and config.pair_config().radius == 16.0

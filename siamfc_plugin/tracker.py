@@ -77,9 +77,7 @@ class SiamFCTracker:
         self.initial_size = np.array([max(w, cfg.min_target_px), max(h, cfg.min_target_px)])
         self.target_size = self.initial_size.copy()
         self.fill = mean_colour(frame)
-        z_side = context_side(*self.target_size, cfg.context)
-        crop(frame, tuple(self.center), z_side, cfg.exemplar_size, self.fill, out=self._exemplar[0])
-        self.exemplar_features = self.backend.embed_exemplar(self._exemplar)
+        self.exemplar_features = self.embed_exemplar_at_target(frame)
         self.confidence = 1.0
 
     def update(self, image) -> np.ndarray:
@@ -89,16 +87,17 @@ class SiamFCTracker:
         responses = self.backend.score(self.exemplar_features, self.search_crops(frame))
         box = self.step(responses, frame.shape)
         if self.config.template_lr > 0 and self.confidence > 0:
-            self.update_template(frame)
+            # Blend with the features of a crop at the new box (linear, so it holds for any backend's features).
+            self.exemplar_features = _blend(self.exemplar_features, self.embed_exemplar_at_target(frame),
+                                            self.config.template_lr)
         return box
 
-    def update_template(self, frame: np.ndarray) -> None:
-        """Blend the exemplar features with those of a crop at the new box (linear, so any backend's features)."""
+    def embed_exemplar_at_target(self, frame: np.ndarray):
+        """Exemplar features of the context crop around the current target."""
         cfg = self.config
         z_side = context_side(*self.target_size, cfg.context)
         crop(frame, tuple(self.center), z_side, cfg.exemplar_size, self.fill, out=self._exemplar[0])
-        self.exemplar_features = _blend(self.exemplar_features, self.backend.embed_exemplar(self._exemplar),
-                                        cfg.template_lr)
+        return self.backend.embed_exemplar(self._exemplar)
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
         """The search crops of every scale for this frame, written into one preallocated batch."""

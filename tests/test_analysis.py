@@ -23,6 +23,7 @@ if str(REPO) not in sys.path:  # `analysis` is a top-level package of the reposi
     sys.path.insert(0, str(REPO))
 
 from analysis import collect, measures, tables  # noqa: E402
+from siamfc_plugin.datasets import read_otb_sequence  # noqa: E402
 
 OTB_SEQUENCES = ["Crossing", "DragonBaby"]
 VOT_SEQUENCES = ["ball1", "bag"]  # ball1 has .tag files, bag has none
@@ -64,8 +65,7 @@ def test_otb_auc_from_box_files_equals_got10k_performance_json(board):
         succ_all, prec_all = [], []
         for seq in OTB_SEQUENCES:
             boxes = np.loadtxt(board / "got10k" / "results" / "OTB" / tracker / f"{seq}.txt", delimiter=",")
-            gt = np.loadtxt(board / "data" / "otb" / seq / "groundtruth_rect.txt", delimiter=",")
-            gt[:, :2] -= 1  # OTB files are 1-based; results are 0-based pixel coordinates
+            gt = read_otb_sequence(str(board / "data" / "otb" / seq))[0].boxes  # 0-based, like the results
             mine = measures.one_pass_sequence(boxes, gt)
             assert mine["success_score"] == pytest.approx(perf["seq_wise"][seq]["success_score"], abs=1e-12)
             assert mine["precision_score"] == pytest.approx(perf["seq_wise"][seq]["precision_score"], abs=1e-12)
@@ -87,8 +87,7 @@ def test_otb_auc_agrees_with_the_plugin_metric(board):
     reports, _ = collect.read_got10k_reports(str(board / "got10k"))
     for seq in OTB_SEQUENCES:
         boxes = np.loadtxt(board / "got10k" / "results" / "OTB" / "MIL" / f"{seq}.txt", delimiter=",")
-        gt = np.loadtxt(board / "data" / "otb" / seq / "groundtruth_rect.txt", delimiter=",")
-        gt[:, :2] -= 1  # OTB files are 1-based; results are 0-based pixel coordinates
+        gt = read_otb_sequence(str(board / "data" / "otb" / seq))[0].boxes  # 0-based, like the results
         boxes[0] = gt[0]
         row = reports[(reports.tracker == "MIL") & (reports.sequence == seq)].iloc[0]
         assert success_auc(boxes, gt) == pytest.approx(row.success_score, abs=1e-9)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from siamfc_plugin.checkpoint import build_tracker
+from siamfc_plugin.datasets import read_otb_sequence
 from siamfc_plugin.got10k_adapter import Got10kTracker
 from siamfc_plugin.got10k_experiments import run_experiment
 from siamfc_plugin.metrics import success_auc
@@ -37,8 +38,7 @@ def test_otb_folder_experiment_on_real_sequences(tracker, otb_root, tmp_path):
     aucs = []
     for name in ("Crossing", "DragonBaby"):
         boxes = np.loadtxt(tmp_path / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
-        gt = np.loadtxt(otb_root / name / "groundtruth_rect.txt", delimiter=",")
-        gt[:, :2] -= 1  # OTB files are 1-based; results are 0-based pixel coordinates
+        gt = read_otb_sequence(str(otb_root / name))[0].boxes  # 0-based, like the results
         aucs.append(success_auc(boxes, gt))
     assert summary["success_auc"] == pytest.approx(np.mean(aucs), abs=1e-6)
     # finished sequences are not re-run: the result file is left untouched

@@ -19,7 +19,23 @@ def dataclass_from_dict(cls, values: Mapping[str, Any], what: str):
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(f"unknown {what} field(s) {unknown}; valid fields: {sorted(known)}")
-    return cls(**dict(values))
+    types = {f.name: f.type for f in dataclasses.fields(cls)}
+    return cls(**{key: _coerce(value, types[key], f"{what} field {key!r}") for key, value in values.items()})
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Numbers of the annotated kind: 5.0 where an int is due becomes 5 (JSON and TOML writers produce such
+    values), 2.5 is refused; an int where a float is due becomes a float. Anything else passes unchanged."""
+    kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if isinstance(value, bool):
+        return value
+    if kind == "int" and isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigError(f"{where} must be a whole number, got {value}")
+        return int(value)
+    if kind == "float" and isinstance(value, int):
+        return float(value)
+    return value
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:

@@ -107,5 +107,10 @@ def test_config_errors_before_work(saved):
         build_tracker(str(path), overrides={"window_inflence": 0.2})
     with pytest.raises(ConfigError, match="scale_num"):
         build_tracker(str(path), overrides={"scale_num": 4})
+    with pytest.raises(ConfigError, match="scale_num.*whole number"):
+        build_tracker(str(path), overrides={"scale_num": 4.5})
     with pytest.raises(ConfigError, match="unknown preset"):
         build_tracker(str(path), preset_name="siamfc-7s")
+    # a whole float where an int is due (as JSON and TOML writers produce) is the int
+    scale_num = build_tracker(str(path), overrides={"scale_num": 5.0}).config.scale_num
+    assert scale_num == 5 and isinstance(scale_num, int)

@@ -78,6 +78,28 @@ def test_pairs_are_reproducible_and_labels_follow_the_shift(train_root):
     assert (labels == 1).sum() > 0 and weights.sum() == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("still", [False, True])
+def test_rotated_search_view_keeps_the_target_on_its_labels(still):
+    # a bright square at the box centre of made-up frames: wherever rotation, flip, scale and shift put it, the
+    # positive labels must sit on it
+    def frame_reader(path):
+        image = np.full((360, 480, 3), 40, np.uint8)
+        cv2.rectangle(image, (230, 170), (250, 190), (255, 255, 255), -1)  # centre (240.5, 180.5) in pixel centres
+        return image
+
+    box = [220.5, 160.5, 40.0, 40.0]
+    track = Sequence("dot", ["a"] if still else ["a", "b"], np.array([box] * (1 if still else 2)))
+    sampler = PairSampler([([track], 1.0)], PairConfig(negative_prob=0.0, gray_prob=0.0, rotation=60.0,
+                                                       still_rotation=60.0), pairs_per_epoch=16, seed=3,
+                          frame_reader=frame_reader)
+    for index in range(16):
+        _, search, labels, _, _ = sampler[index]
+        bright = search[0].numpy() > 150
+        dot_y, dot_x = (np.argwhere(bright).mean(axis=0) - 127) / 8  # in score-map cells from the centre
+        label_y, label_x = np.argwhere(labels[0].numpy() > 0).mean(axis=0) - 8
+        assert abs(dot_x - label_x) < 0.6 and abs(dot_y - label_y) < 0.6
+
+
 def test_photometric_augmentation_changes_pixels_not_labels(train_root):
     tracks = got10k_tracks(str(train_root / "got10k"))[:3]
     plain = PairSampler([(tracks, 1.0)], PairConfig(negative_prob=0.0, gray_prob=0.0), pairs_per_epoch=8, seed=5)

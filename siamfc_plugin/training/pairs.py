@@ -39,6 +39,8 @@ class PairConfig:
     still_scale_jitter: float = 0.15  # the two views of a still image differ more (no motion to learn from)
     colour_jitter: float = 0.0  # per view: contrast and per-channel gains in [1-c, 1+c], brightness +-c*64
     blur_prob: float = 0.0  # search view blurred (Gaussian, sigma 0.5-2 px): motion blur and defocus
+    rotation: float = 0.0  # search view turned by up to this many degrees about the target (in-plane rotation)
+    still_rotation: float = 0.0  # the same for still images, whose two views otherwise differ only by scale
 
 
 def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.0, 0.0),
@@ -64,15 +66,19 @@ def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.
 
 
 def affine_crop(image: np.ndarray, center, side_x: float, side_y: float, out_size: int, fill,
-                flip: bool = False) -> np.ndarray:
-    """Crop side_x by side_y frame pixels around center into out_size^2 (independent axes: aspect jitter)."""
-    sx, sy = side_x / out_size, side_y / out_size
-    cx, cy = center
-    tx = cx - 0.5 + (0.5 - out_size / 2.0) * sx
-    ty = cy - 0.5 + (0.5 - out_size / 2.0) * sy
-    matrix = np.array([[sx, 0.0, tx], [0.0, sy, ty]])
-    if flip:  # mirror the output horizontally: output column u samples what column out-1-u would have
-        matrix[0] = [-sx, 0.0, tx + sx * (out_size - 1)]
+                flip: bool = False, angle: float = 0.0) -> np.ndarray:
+    """Crop side_x by side_y frame pixels around center into out_size^2 (independent axes: aspect jitter).
+
+    `angle` (radians) turns the sampling grid about `center`; `flip` mirrors the output horizontally.
+    In pixel-centre coordinates a crop pixel u maps to the frame point center + R(angle) S F (u - out_size / 2).
+    """
+    cos, sin = math.cos(angle), math.sin(angle)
+    scale = np.diag([side_x / out_size, side_y / out_size])
+    mirror = np.diag([-1.0 if flip else 1.0, 1.0])
+    linear = np.array([[cos, -sin], [sin, cos]]) @ scale @ mirror
+    # +0.5 / -0.5: OpenCV addresses pixels by their index, the formula above by their centre
+    offset = np.asarray(center, dtype=np.float64) - 0.5 + linear @ np.full(2, 0.5 - out_size / 2.0)
+    matrix = np.hstack([linear, offset[:, None]])
     return cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
@@ -150,9 +156,15 @@ class PairSampler(Dataset):
         aspect = math.exp(rng.uniform(-math.log1p(jitter), math.log1p(jitter)) / 2)
         side_x, side_y = x_side * scale * aspect, x_side * scale / aspect
         shift = rng.uniform(-cfg.max_shift, cfg.max_shift, size=2)  # target offset in crop pixels
-        x_center = (x_box[0] + x_box[2] / 2 - shift[0] * side_x / cfg.instance_size,
-                    x_box[1] + x_box[3] / 2 - shift[1] * side_y / cfg.instance_size)
-        search = affine_crop(x_image, x_center, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip)
+        max_angle = math.radians(cfg.still_rotation if still else cfg.rotation)
+        angle = rng.uniform(-max_angle, max_angle) if max_angle > 0 else 0.0
+        # the crop centre sits where the target, `shift` crop pixels off centre after rotation, lands on the box
+        cos, sin = math.cos(angle), math.sin(angle)
+        off_x, off_y = shift[0] * side_x / cfg.instance_size, shift[1] * side_y / cfg.instance_size
+        x_center = (x_box[0] + x_box[2] / 2 - (cos * off_x - sin * off_y),
+                    x_box[1] + x_box[3] / 2 - (sin * off_x + cos * off_y))
+        search = affine_crop(x_image, x_center, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip,
+                             angle)
         if flip:
             shift[0] = -shift[0]
         if cfg.colour_jitter > 0:  # each view on its own: lighting changes between the two frames

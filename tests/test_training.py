@@ -1,5 +1,6 @@
 """Training: labels, pair sampler invariants, data sources on real and made-up layouts, a tiny real training run
 whose loss goes down, and exact resume after SIGKILL."""
+import dataclasses
 import os
 import signal
 import subprocess
@@ -98,6 +99,24 @@ def test_rotated_search_view_keeps_the_target_on_its_labels(still):
         dot_y, dot_x = (np.argwhere(bright).mean(axis=0) - 127) / 8  # in score-map cells from the centre
         label_y, label_x = np.argwhere(labels[0].numpy() > 0).mean(axis=0) - 8
         assert abs(dot_x - label_x) < 0.6 and abs(dot_y - label_y) < 0.6
+
+
+def test_occlusion_covers_part_of_the_target_and_keeps_labels(train_root):
+    tracks = got10k_tracks(str(train_root / "got10k"))[:3]
+    config = PairConfig(negative_prob=0.0, gray_prob=0.0)
+    plain = PairSampler([(tracks, 1.0)], config, pairs_per_epoch=8, seed=7)
+    occluded = PairSampler([(tracks, 1.0)], dataclasses.replace(config, occlusion_prob=1.0), pairs_per_epoch=8,
+                           seed=7)
+    for index in range(6):
+        a, b = plain[index], occluded[index]
+        assert torch.equal(a[0], b[0]) and torch.equal(a[2], b[2])  # exemplar and labels untouched
+        changed = np.argwhere((a[1] != b[1]).any(dim=0).numpy())
+        assert len(changed) > 0
+        # the pasted patch overlaps the target: the changed area reaches into the positive labels' region
+        label_y, label_x = (np.argwhere(a[2][0].numpy() > 0).mean(axis=0) - 8) * 8 + 127
+        y0, x0 = changed.min(axis=0)
+        y1, x1 = changed.max(axis=0)
+        assert x0 - 24 <= label_x <= x1 + 24 and y0 - 24 <= label_y <= y1 + 24
 
 
 def test_photometric_augmentation_changes_pixels_not_labels(train_root):

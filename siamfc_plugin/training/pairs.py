@@ -41,6 +41,7 @@ class PairConfig:
     blur_prob: float = 0.0  # search view blurred (Gaussian, sigma 0.5-2 px): motion blur and defocus
     rotation: float = 0.0  # search view turned by up to this many degrees about the target (in-plane rotation)
     still_rotation: float = 0.0  # the same for still images, whose two views otherwise differ only by scale
+    occlusion_prob: float = 0.0  # part of the target in the search view covered by a patch of its surroundings
 
 
 def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.0, 0.0),
@@ -167,6 +168,10 @@ class PairSampler(Dataset):
                              angle)
         if flip:
             shift[0] = -shift[0]
+        if cfg.occlusion_prob > 0 and not negative and rng.random() < cfg.occlusion_prob:
+            target_size = (x_box[2] * cfg.instance_size / side_x, x_box[3] * cfg.instance_size / side_y)
+            search = _occlude(search, (cfg.instance_size / 2 + shift[0], cfg.instance_size / 2 + shift[1]),
+                              target_size, rng)
         if cfg.colour_jitter > 0:  # each view on its own: lighting changes between the two frames
             exemplar = _colour_jitter(exemplar, cfg.colour_jitter, rng)
             search = _colour_jitter(search, cfg.colour_jitter, rng)
@@ -178,6 +183,22 @@ class PairSampler(Dataset):
         labels, weights = make_labels(cfg.response_size, cfg.total_stride, cfg.radius, shift, negative)
         return (torch.from_numpy(exemplar).permute(2, 0, 1), torch.from_numpy(search).permute(2, 0, 1),
                 torch.from_numpy(labels)[None], torch.from_numpy(weights)[None])
+
+
+def _occlude(search: np.ndarray, center, size, rng: np.random.Generator) -> np.ndarray:
+    """Cover 20-50% of the target box (crop pixels) with a same-sized patch from elsewhere in the search crop,
+    placed so that it overlaps the target from a random side: an occluder that looks like the scene."""
+    n = search.shape[0]
+    area = rng.uniform(0.2, 0.5) * size[0] * size[1]
+    aspect = math.exp(rng.uniform(-0.7, 0.7))
+    w = int(np.clip(math.sqrt(area * aspect), 4, n // 2))
+    h = int(np.clip(math.sqrt(area / aspect), 4, n // 2))
+    x0 = int(np.clip(center[0] + rng.uniform(-0.5, 0.5) * size[0] - w / 2, 0, n - w))
+    y0 = int(np.clip(center[1] + rng.uniform(-0.5, 0.5) * size[1] - h / 2, 0, n - h))
+    sx, sy = int(rng.integers(0, n - w + 1)), int(rng.integers(0, n - h + 1))
+    out = search.copy()
+    out[y0:y0 + h, x0:x0 + w] = search[sy:sy + h, sx:sx + w]
+    return out
 
 
 def _gray3(image: np.ndarray) -> np.ndarray:

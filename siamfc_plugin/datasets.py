@@ -159,7 +159,9 @@ def detect_layout(root: str) -> str:
             return "vot"
         if os.path.isfile(os.path.join(sub, "groundtruth.txt")):
             return "got10k"
-    raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside")
+    subsets = [name for name in ("train", "val", "test") if os.path.isdir(os.path.join(root, name))]
+    hint = f" (a GOT-10k root? name one of its subsets: {os.path.join(root, subsets[0])})" if subsets else ""
+    raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside{hint}")
 
 
 def read_sequences(root: str, layout: str | None = None, names: list[str] | None = None) -> list[Sequence]:

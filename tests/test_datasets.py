@@ -1,7 +1,9 @@
 """Coordinate conventions of the dataset readers."""
 import numpy as np
 
-from siamfc_plugin.datasets import otb_groundtruth_text, read_otb_sequence
+import pytest
+
+from siamfc_plugin.datasets import otb_groundtruth_text, read_otb_sequence, read_sequences
 
 
 def test_otb_boxes_are_read_zero_based(otb_root):
@@ -20,3 +22,9 @@ def test_otb_groundtruth_text_round_trips(tmp_path):
     (folder / "groundtruth_rect.txt").write_text(otb_groundtruth_text(boxes))
     assert (folder / "groundtruth_rect.txt").read_text().splitlines()[0] == "1.00,1.00,10.00,20.00"
     np.testing.assert_allclose(read_otb_sequence(str(folder))[0].boxes, boxes)
+
+
+def test_a_got10k_root_names_its_subsets(tmp_path):
+    (tmp_path / "train" / "GOT-10k_Train_000001").mkdir(parents=True)
+    with pytest.raises(ValueError, match="GOT-10k root.*train"):
+        read_sequences(str(tmp_path))

@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 
+from siamfc_plugin.backends import make_backend
 from siamfc_plugin.checkpoint import load_model, resolve_checkpoint
 from siamfc_plugin.config import preset
 from siamfc_plugin.datasets import read_sequences
@@ -23,7 +24,6 @@ from siamfc_plugin.evaluation import run_sequence
 from siamfc_plugin.images import read_frame
 from siamfc_plugin.metrics import iou
 from siamfc_plugin.onnx_backend import int8_backend
-from siamfc_plugin.backends import make_backend
 from siamfc_plugin.tracker import SiamFCTracker
 
 

@@ -66,19 +66,20 @@ def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.
     return labels, weights
 
 
-def affine_crop(image: np.ndarray, center, side_x: float, side_y: float, out_size: int, fill,
-                flip: bool = False, angle: float = 0.0) -> np.ndarray:
-    """Crop side_x by side_y frame pixels around center into out_size^2 (independent axes: aspect jitter).
+def affine_crop(image: np.ndarray, point, side_x: float, side_y: float, out_size: int, fill,
+                flip: bool = False, angle: float = 0.0, at=(0.0, 0.0)) -> np.ndarray:
+    """Crop side_x by side_y frame pixels (independent axes: aspect jitter) into out_size^2, so that the frame
+    `point` lands `at` (dx, dy) crop pixels from the crop centre.
 
-    `angle` (radians) turns the sampling grid about `center`; `flip` mirrors the output horizontally.
-    In pixel-centre coordinates a crop pixel u maps to the frame point center + R(angle) S F (u - out_size / 2).
+    `angle` (radians) turns the sampling grid about `point`; `flip` mirrors the output horizontally. In pixel-centre
+    coordinates a crop pixel u maps to the frame point point + R(angle) S F (u - out_size / 2 - at).
     """
     cos, sin = math.cos(angle), math.sin(angle)
     scale = np.diag([side_x / out_size, side_y / out_size])
     mirror = np.diag([-1.0 if flip else 1.0, 1.0])
     linear = np.array([[cos, -sin], [sin, cos]]) @ scale @ mirror
     # +0.5 / -0.5: OpenCV addresses pixels by their index, the formula above by their centre
-    offset = np.asarray(center, dtype=np.float64) - 0.5 + linear @ np.full(2, 0.5 - out_size / 2.0)
+    offset = np.asarray(point, dtype=np.float64) - 0.5 + linear @ (0.5 - out_size / 2.0 - np.asarray(at, float))
     matrix = np.hstack([linear, offset[:, None]])
     return cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
@@ -159,15 +160,11 @@ class PairSampler(Dataset):
         shift = rng.uniform(-cfg.max_shift, cfg.max_shift, size=2)  # target offset in crop pixels
         max_angle = math.radians(cfg.still_rotation if still else cfg.rotation)
         angle = rng.uniform(-max_angle, max_angle) if max_angle > 0 else 0.0
-        # the crop centre sits where the target, `shift` crop pixels off centre after rotation, lands on the box
-        cos, sin = math.cos(angle), math.sin(angle)
-        off_x, off_y = shift[0] * side_x / cfg.instance_size, shift[1] * side_y / cfg.instance_size
-        x_center = (x_box[0] + x_box[2] / 2 - (cos * off_x - sin * off_y),
-                    x_box[1] + x_box[3] / 2 - (sin * off_x + cos * off_y))
-        search = affine_crop(x_image, x_center, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip,
-                             angle)
-        if flip:
+        if flip:  # the mirrored crop shows the target on the other side
             shift[0] = -shift[0]
+        x_target = (x_box[0] + x_box[2] / 2, x_box[1] + x_box[3] / 2)
+        search = affine_crop(x_image, x_target, side_x, side_y, cfg.instance_size, mean_colour(x_image), flip,
+                             angle, at=shift)
         if cfg.occlusion_prob > 0 and not negative and rng.random() < cfg.occlusion_prob:
             target_size = (x_box[2] * cfg.instance_size / side_x, x_box[3] * cfg.instance_size / side_y)
             search = _occlude(search, (cfg.instance_size / 2 + shift[0], cfg.instance_size / 2 + shift[1]),

@@ -70,7 +70,7 @@ def _shipped_model_exists(arch: str | None) -> bool:
 def cmd_leaderboard(args) -> int:
     from . import run
     from .report import build_report
-    from siamfc_plugin.peers import available_peers, peer_unavailable_reason
+    from siamfc_plugin.toolkits.peers import available_peers, peer_unavailable_reason
 
     logging.getLogger("analysis").setLevel(logging.INFO)
     if not args.checkpoint and not args.random_weights and not _shipped_model_exists(args.arch):

@@ -422,7 +422,7 @@ def got10k_runs(out_dir: str) -> list[dict]:
 
 def read_groundtruth(root: str, layout: str | None = None) -> dict[str, np.ndarray]:
     """Ground-truth boxes per sequence name of a dataset folder, read as the got10k runner reads them."""
-    from siamfc_plugin.datasets import read_sequences  # numpy-only readers of the benchmark layouts
+    from siamfc_plugin.data.readers import read_sequences  # numpy-only readers of the benchmark layouts
 
     return {s.name: s.boxes for s in read_sequences(root, layout)}
 

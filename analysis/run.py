@@ -1,8 +1,8 @@
 """Running the trackers through the toolkits for the leaderboard.
 
 - got10k one-pass (OTB style): the peers run in this process (OpenCV, no torch) through
-  siamfc_plugin.got10k_experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`,
-  which builds it with siamfc_plugin.checkpoint.build_tracker), so that the analysis process never imports torch.
+  siamfc_plugin.toolkits.got10k.experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`,
+  which builds it with siamfc_plugin.core.checkpoint.build_tracker), so that the analysis process never imports torch.
 - VOT baseline (supervised, with re-initialisation): a vot-toolkit workspace written here (sequences as symbolic
   links, trackers.ini, a stack using the vot-toolkit 0.9.0 compat experiment), `vot evaluate` then
   `vot analysis --format json`. Everything VOT goes through the single function `run_vot_baseline`.
@@ -34,7 +34,7 @@ VOT_EXPERIMENT = "baseline"
 @dataclass
 class TrackerSpec:
     """One leaderboard entry. kind 'siamfc': `eval_args` are `siamfc eval` tracker options and `trax_env` the
-    trax tracker's environment; kind 'peer': `peer` names a siamfc_plugin.peers entry."""
+    trax tracker's environment; kind 'peer': `peer` names a siamfc_plugin.toolkits.peers entry."""
 
     name: str
     kind: str
@@ -47,7 +47,7 @@ class TrackerSpec:
 def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: str | None = None,
                 overrides: list[str] | None = None, device: str | None = None, threads: int | None = None,
                 backend: str | None = None, random_weights: bool = False, name: str | None = None) -> TrackerSpec:
-    """SiamFC as built by siamfc_plugin.checkpoint.build_tracker (same options as `siamfc eval`; None = default)."""
+    """SiamFC as built by siamfc_plugin.core.checkpoint.build_tracker (same options as `siamfc eval`; None = default)."""
     # explicit defaults: the child `siamfc eval` then never depends on its parser's defaults
     preset, device, backend = preset or "siamfc-3s", device or "cpu", backend or "torch"
     if name is None:
@@ -76,7 +76,7 @@ def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: 
 
 
 def peer_spec(peer: str) -> TrackerSpec:
-    from siamfc_plugin.peers import is_deterministic
+    from siamfc_plugin.toolkits.peers import is_deterministic
 
     return TrackerSpec(name=peer, kind="peer", peer=peer, trax_env={"SIAMFC_PEER": peer},
                        deterministic=is_deterministic(peer))
@@ -116,8 +116,8 @@ def forget_results(out: str, names: list[str]) -> None:
 
 # ---- data ----------------------------------------------------------------------------------------------------------
 def ensure_synthetic(root: str | None = None) -> str:
-    """The embedded synthetic benchmark (siamfc_plugin.synthetic, OTB layout), written once under `root`."""
-    from siamfc_plugin.synthetic import SyntheticConfig, write_benchmark
+    """The embedded synthetic benchmark (siamfc_plugin.data.synthetic, OTB layout), written once under `root`."""
+    from siamfc_plugin.data.synthetic import SyntheticConfig, write_benchmark
 
     root = root or DEFAULT_SYNTHETIC_ROOT
     write_benchmark(root, SyntheticConfig())
@@ -135,7 +135,7 @@ class ViewSequence:
 
 def read_source(root: str, names: list[str] | None = None, max_frames: int | None = None) -> list[ViewSequence]:
     """The sequences of a dataset root in any supported layout, optionally some of them, truncated."""
-    from siamfc_plugin.datasets import detect_layout, read_sequences
+    from siamfc_plugin.data.readers import detect_layout, read_sequences
 
     layout = detect_layout(root)
     if names:
@@ -169,7 +169,7 @@ def _link(source: str, target: str) -> None:
 
 def write_otb_view(sequences: list[ViewSequence], folder: str) -> str:
     """OTB layout (<seq>/img/0001.jpg + groundtruth_rect.txt) of symbolic links, for got10k's one-pass run."""
-    from siamfc_plugin.datasets import otb_groundtruth_text
+    from siamfc_plugin.data.readers import otb_groundtruth_text
 
     os.makedirs(folder, exist_ok=True)
     for seq in sequences:
@@ -228,9 +228,9 @@ def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite:
                 raise RuntimeError(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
             summaries[spec.name] = json.loads(done.stdout.strip().splitlines()[-1])
         else:
-            from siamfc_plugin.got10k_adapter import Got10kTracker
-            from siamfc_plugin.got10k_experiments import run_experiment
-            from siamfc_plugin.peers import make_peer
+            from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+            from siamfc_plugin.toolkits.got10k.experiments import run_experiment
+            from siamfc_plugin.toolkits.peers import make_peer
 
             tracker = Got10kTracker(make_peer(spec.peer), name=spec.name, is_deterministic=spec.deterministic)
             summary = run_experiment(tracker, "otb", otb_root, out_dir, overwrite=overwrite)
@@ -239,15 +239,15 @@ def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite:
 
 
 # ---- VOT -----------------------------------------------------------------------------------------------------------
-COMPAT_SUPERVISED = "siamfc_plugin.vot.compat.Supervised"
+COMPAT_SUPERVISED = "siamfc_plugin.toolkits.vot.compat.Supervised"
 
 
 def leaderboard_stack(repetitions: int, low: int, high: int) -> str:
-    """The plugin's VOT2015-style baseline stack (siamfc_plugin.vot.workspace), with the leaderboard's repetitions
+    """The plugin's VOT2015-style baseline stack (siamfc_plugin.toolkits.vot.workspace), with the leaderboard's repetitions
     and an EAO interval that fits the sequences at hand."""
     import yaml
 
-    from siamfc_plugin.vot.workspace import STACKS
+    from siamfc_plugin.toolkits.vot.workspace import STACKS
 
     stack = yaml.safe_load(STACKS["baseline"])
     experiment = next(iter(stack["experiments"].values()))
@@ -262,10 +262,12 @@ def leaderboard_stack(repetitions: int, low: int, high: int) -> str:
 
 
 def trackers_ini(specs: list[TrackerSpec]) -> str:
-    """trackers.ini entries: SiamFC through siamfc_plugin.vot.trax_tracker, peers through siamfc_plugin.peers_trax."""
+    """trackers.ini entries: SiamFC through siamfc_plugin.toolkits.vot.trax_tracker, peers through
+    siamfc_plugin.toolkits.vot.peers_trax."""
     blocks = []
     for spec in specs:
-        module = "siamfc_plugin.vot.trax_tracker" if spec.kind == "siamfc" else "siamfc_plugin.peers_trax"
+        module = ("siamfc_plugin.toolkits.vot.trax_tracker" if spec.kind == "siamfc"
+                  else "siamfc_plugin.toolkits.vot.peers_trax")
         lines = [f"[{spec.name}]", f"label = {spec.name}", "protocol = traxpython", f"command = {module}",
                  f"paths = {REPO_ROOT}", f"timeout = {120 if spec.kind == 'siamfc' else 60}"]
         lines += [f"env_{k} = {v}" for k, v in spec.trax_env.items()]
@@ -301,12 +303,13 @@ def run_vot_baseline(workspace: str, specs: list[TrackerSpec], sequences: list[V
     for every sequence, `vot analysis --format json`; returns the analysis JSON path.
 
     (Single entry point on purpose: it can be re-wired to the `siamfc vot prepare/evaluate` functions of
-    siamfc_plugin.vot without touching the leaderboard.)
+    siamfc_plugin.toolkits.vot without touching the leaderboard.)
     """
     import importlib.util
 
-    if importlib.util.find_spec("siamfc_plugin.vot.compat") is None:
-        raise RuntimeError("the VOT baseline needs siamfc_plugin.vot.compat (vot-toolkit 0.9.0 compat experiments)")
+    if importlib.util.find_spec("siamfc_plugin.toolkits.vot.compat") is None:
+        raise RuntimeError("the VOT baseline needs siamfc_plugin.toolkits.vot.compat "
+                           "(vot-toolkit 0.9.0 compat experiments)")
     prepare_vot_workspace(workspace, specs, sequences, repetitions)
     names = [spec.name for spec in specs]
     if overwrite:

@@ -16,15 +16,15 @@ import json
 
 import numpy as np
 
-from siamfc_plugin.backends import make_backend
-from siamfc_plugin.checkpoint import load_model, resolve_checkpoint
-from siamfc_plugin.config import preset
-from siamfc_plugin.datasets import read_sequences
-from siamfc_plugin.evaluation import run_sequence
-from siamfc_plugin.images import read_frame
-from siamfc_plugin.metrics import iou
-from siamfc_plugin.onnx_backend import int8_backend
-from siamfc_plugin.tracker import SiamFCTracker
+from siamfc_plugin.backends.torch_backend import make_backend
+from siamfc_plugin.core.checkpoint import load_model, resolve_checkpoint
+from siamfc_plugin.core.config import preset
+from siamfc_plugin.data.readers import read_sequences
+from siamfc_plugin.core.evaluation import run_sequence
+from siamfc_plugin.data.images import read_frame
+from siamfc_plugin.core.metrics import iou
+from siamfc_plugin.backends.onnx_backend import int8_backend
+from siamfc_plugin.core.tracker import SiamFCTracker
 
 
 def main() -> None:

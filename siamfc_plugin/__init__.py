@@ -1,6 +1,6 @@
 """siamfc-plugin: a trainable SiamFC tracker for the VOT toolkit and got10k."""
-from .config import PRESETS, TrackerConfig, preset
-from .errors import (CheckpointError, ConfigError, FrameReadError, InvalidBoxError, InvalidImageError,
+from .core.config import PRESETS, TrackerConfig, preset
+from .common.errors import (CheckpointError, ConfigError, FrameReadError, InvalidBoxError, InvalidImageError,
                      SiamFCError, TrackerStateError)
 
 __version__ = "0.1.0"

@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 
-from .config import PRESETS, parse_overrides
-from .errors import SiamFCError
-from .network import ARCHITECTURES
+from .core.config import PRESETS, parse_overrides
+from .common.errors import SiamFCError
+from .core.network import ARCHITECTURES
 
 DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
 
@@ -35,7 +35,7 @@ def tracker_options() -> argparse.ArgumentParser:
 
 
 def build_tracker_from_args(args):
-    from .checkpoint import build_tracker
+    from .core.checkpoint import build_tracker
 
     return build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
                          random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
@@ -62,8 +62,8 @@ def parse_box(text: str) -> list[float]:
 
 # ---- track ---------------------------------------------------------------------------------------------------------
 def cmd_track(args) -> int:
-    from .video import annotate_writer, iterate_frames
-    from .atomic import write_text
+    from .data.video import annotate_writer, iterate_frames
+    from .common.atomic import write_text
 
     tracker = build_tracker_from_args(args)
     boxes, writer = [], None
@@ -90,8 +90,8 @@ def cmd_track(args) -> int:
 
 # ---- eval ----------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from .got10k_adapter import Got10kTracker
-    from .got10k_experiments import run_experiment
+    from .toolkits.got10k.adapter import Got10kTracker
+    from .toolkits.got10k.experiments import run_experiment
 
     core = build_tracker_from_args(args)
     tracker = Got10kTracker(core, name=tracker_name(args, core))
@@ -111,7 +111,7 @@ def cmd_demo(args) -> int:
     """The main job (`siamfc leaderboard`) on the embedded synthetic benchmark: SiamFC and the peers through got10k
     and the VOT toolkit, figures and tables in --out."""
     from analysis.cli import cmd_leaderboard
-    from .synthetic import SyntheticConfig, write_benchmark
+    from .data.synthetic import SyntheticConfig, write_benchmark
 
     root = args.data or DEFAULT_SYNTHETIC_ROOT
     write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed))
@@ -122,7 +122,7 @@ def cmd_demo(args) -> int:
 
 # ---- synthetic -----------------------------------------------------------------------------------------------------
 def cmd_synthetic(args) -> int:
-    from .synthetic import SyntheticConfig, write_benchmark
+    from .data.synthetic import SyntheticConfig, write_benchmark
 
     names = write_benchmark(args.out, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
     print(f"wrote {len(names)} sequences to {args.out}")
@@ -212,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Subcommands defined next to the code they drive (VOT workspace, leaderboard, benchmark)."""
     registrars = []
-    for module, attr in (("siamfc_plugin.vot.cli", "register"), ("analysis.cli", "register"),
-                         ("siamfc_plugin.bench", "register"), ("siamfc_plugin.soak", "register")):
+    for module, attr in (("siamfc_plugin.toolkits.vot.cli", "register"), ("analysis.cli", "register"),
+                         ("siamfc_plugin.tools.bench", "register"), ("siamfc_plugin.tools.soak", "register")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ModuleNotFoundError as exc:

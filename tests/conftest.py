@@ -38,8 +38,8 @@ def random_checkpoint(tmp_path_factory) -> str:
     """A checkpoint of a seeded, randomly initialised slim net: for plumbing tests, never for accuracy claims."""
     import torch
 
-    from siamfc_plugin.checkpoint import save_checkpoint
-    from siamfc_plugin.network import SiamFC
+    from siamfc_plugin.core.checkpoint import save_checkpoint
+    from siamfc_plugin.core.network import SiamFC
 
     torch.manual_seed(0)
     model = SiamFC("alexnet-slim")
@@ -51,7 +51,7 @@ def random_checkpoint(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def trained_checkpoint() -> str:
-    from siamfc_plugin.checkpoint import shipped_model_path
+    from siamfc_plugin.core.checkpoint import shipped_model_path
 
     path = shipped_model_path("alexnet-slim")
     if path is None:
@@ -61,7 +61,7 @@ def trained_checkpoint() -> str:
 
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory) -> Path:
-    from siamfc_plugin.synthetic import SyntheticConfig, write_benchmark
+    from siamfc_plugin.data.synthetic import SyntheticConfig, write_benchmark
 
     root = tmp_path_factory.mktemp("synthetic")
     write_benchmark(str(root), SyntheticConfig(sequences=3, frames=30, seed=0))

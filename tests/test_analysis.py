@@ -23,7 +23,7 @@ if str(REPO) not in sys.path:  # `analysis` is a top-level package of the reposi
     sys.path.insert(0, str(REPO))
 
 from analysis import collect, measures, tables  # noqa: E402
-from siamfc_plugin.datasets import read_otb_sequence  # noqa: E402
+from siamfc_plugin.data.readers import read_otb_sequence  # noqa: E402
 
 OTB_SEQUENCES = ["Crossing", "DragonBaby"]
 VOT_SEQUENCES = ["ball1", "bag"]  # ball1 has .tag files, bag has none
@@ -81,8 +81,8 @@ def test_otb_auc_from_box_files_equals_got10k_performance_json(board):
 
 
 def test_otb_auc_agrees_with_the_plugin_metric(board):
-    """A second, separate implementation (siamfc_plugin.metrics) gives the same per-sequence AUC."""
-    from siamfc_plugin.metrics import success_auc
+    """A second, separate implementation (siamfc_plugin.core.metrics) gives the same per-sequence AUC."""
+    from siamfc_plugin.core.metrics import success_auc
 
     reports, _ = collect.read_got10k_reports(str(board / "got10k"))
     for seq in OTB_SEQUENCES:
@@ -314,7 +314,8 @@ def test_report_rebuilds_from_toolkit_outputs_alone(board, tmp_path):
 # ---- boundaries ----------------------------------------------------------------------------------------------------
 def test_analysis_never_imports_torch():
     code = ("import sys; import analysis.collect, analysis.measures, analysis.tables, analysis.figures, "
-            "analysis.report, analysis.run, analysis.cli, siamfc_plugin.peers, siamfc_plugin.peers_trax; "
+            "analysis.report, analysis.run, analysis.cli, siamfc_plugin.toolkits.peers, "
+            "siamfc_plugin.toolkits.vot.peers_trax; "
             "analysis.cli.build_parser(); assert 'torch' not in sys.modules, 'torch imported'")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -342,8 +343,8 @@ def test_eao_interval_rule():
 
 # ---- peers ---------------------------------------------------------------------------------------------------------
 def test_peers_follow_the_core_interface(otb_root):
-    from siamfc_plugin.images import read_frame
-    from siamfc_plugin.peers import available_peers, make_peer
+    from siamfc_plugin.data.images import read_frame
+    from siamfc_plugin.toolkits.peers import available_peers, make_peer
 
     frames = sorted((otb_root / "Crossing" / "img").glob("*.jpg"))[:4]
     box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",", max_rows=1)
@@ -363,7 +364,7 @@ def test_peers_follow_the_core_interface(otb_root):
 def test_opencv_failure_keeps_previous_box():
     import cv2
 
-    from siamfc_plugin.peers import OpenCVTracker
+    from siamfc_plugin.toolkits.peers import OpenCVTracker
 
     class Fake:
         answers = [(True, (12, 14, 20, 22)), (False, (0, 0, 0, 0)), (None, None)]
@@ -389,7 +390,7 @@ def test_opencv_failure_keeps_previous_box():
 
 
 def test_kcf_csrt_need_contrib():
-    from siamfc_plugin.peers import make_peer, opencv_has_contrib, peer_unavailable_reason
+    from siamfc_plugin.toolkits.peers import make_peer, opencv_has_contrib, peer_unavailable_reason
 
     if opencv_has_contrib():
         for name in ("KCF", "CSRT"):
@@ -402,8 +403,8 @@ def test_kcf_csrt_need_contrib():
 
 
 def test_peers_plug_into_got10k_tracker(otb_root):
-    from siamfc_plugin.got10k_adapter import Got10kTracker
-    from siamfc_plugin.peers import make_peer
+    from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+    from siamfc_plugin.toolkits.peers import make_peer
 
     frames = [str(p) for p in sorted((otb_root / "Crossing" / "img").glob("*.jpg"))[:5]]
     box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",", max_rows=1)
@@ -414,10 +415,10 @@ def test_peers_plug_into_got10k_tracker(otb_root):
 @pytest.mark.parametrize("name, min_iou", [("KCF", 0.5), ("CSRT", 0.5)])
 def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
     """KCF and CSRT, where opencv-contrib-python is the installed cv2 (CI runs this in a second environment)."""
-    from siamfc_plugin.datasets import read_otb_sequence
-    from siamfc_plugin.got10k_adapter import Got10kTracker
-    from siamfc_plugin.metrics import iou
-    from siamfc_plugin.peers import make_peer, opencv_has_contrib
+    from siamfc_plugin.data.readers import read_otb_sequence
+    from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+    from siamfc_plugin.core.metrics import iou
+    from siamfc_plugin.toolkits.peers import make_peer, opencv_has_contrib
 
     if not opencv_has_contrib():
         pytest.skip("opencv-contrib-python is not the installed cv2 (see README, Peers)")

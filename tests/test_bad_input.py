@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siamfc_plugin.checkpoint import build_tracker
-from siamfc_plugin.crops import context_side, crop
-from siamfc_plugin.errors import FrameReadError, InvalidBoxError, InvalidImageError, TrackerStateError
-from siamfc_plugin.got10k_adapter import Got10kTracker
-from siamfc_plugin.images import read_frame, to_rgb_uint8
-from siamfc_plugin.tracker import validate_box
+from siamfc_plugin.core.checkpoint import build_tracker
+from siamfc_plugin.core.crops import context_side, crop
+from siamfc_plugin.common.errors import FrameReadError, InvalidBoxError, InvalidImageError, TrackerStateError
+from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+from siamfc_plugin.data.images import read_frame, to_rgb_uint8
+from siamfc_plugin.core.tracker import validate_box
 
 
 @pytest.fixture(scope="module")

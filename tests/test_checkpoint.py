@@ -4,10 +4,10 @@ import os
 import pytest
 import torch
 
-from siamfc_plugin.checkpoint import build_tracker, load_model, read_checkpoint, save_checkpoint
-from siamfc_plugin.config import TrackerConfig, preset
-from siamfc_plugin.errors import CheckpointError, ConfigError
-from siamfc_plugin.network import SiamFC
+from siamfc_plugin.core.checkpoint import build_tracker, load_model, read_checkpoint, save_checkpoint
+from siamfc_plugin.core.config import TrackerConfig, preset
+from siamfc_plugin.common.errors import CheckpointError, ConfigError
+from siamfc_plugin.core.network import SiamFC
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from siamfc_plugin.crops import context_side, crop, mean_colour
+from siamfc_plugin.core.crops import context_side, crop, mean_colour
 
 
 def test_context_side_is_the_paper_formula():

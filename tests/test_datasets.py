@@ -3,7 +3,7 @@ import numpy as np
 
 import pytest
 
-from siamfc_plugin.datasets import otb_groundtruth_text, read_otb_sequence, read_sequences
+from siamfc_plugin.data.readers import otb_groundtruth_text, read_otb_sequence, read_sequences
 
 
 def test_otb_boxes_are_read_zero_based(otb_root):

@@ -6,11 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from siamfc_plugin.checkpoint import build_tracker
-from siamfc_plugin.datasets import read_otb_sequence
-from siamfc_plugin.got10k_adapter import Got10kTracker
-from siamfc_plugin.got10k_experiments import run_experiment
-from siamfc_plugin.metrics import success_auc
+from siamfc_plugin.core.checkpoint import build_tracker
+from siamfc_plugin.data.readers import read_otb_sequence
+from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+from siamfc_plugin.toolkits.got10k.experiments import run_experiment
+from siamfc_plugin.core.metrics import success_auc
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from siamfc_plugin.errors import ConfigError
-from siamfc_plugin.network import ARCHITECTURES, AlexNetEmbedding, SiamFC, cross_correlate, fold_batchnorm
+from siamfc_plugin.common.errors import ConfigError
+from siamfc_plugin.core.network import ARCHITECTURES, AlexNetEmbedding, SiamFC, cross_correlate, fold_batchnorm
 
 ARCHS = sorted(ARCHITECTURES)
 

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from siamfc_plugin.backends import BACKENDS, TorchBackend, make_backend
-from siamfc_plugin.batched import run_batched, shared_factory
-from siamfc_plugin.checkpoint import load_model
-from siamfc_plugin.config import TrackerConfig, preset
-from siamfc_plugin.datasets import read_otb_sequence
-from siamfc_plugin.errors import ConfigError
-from siamfc_plugin.evaluation import run_sequence
-from siamfc_plugin.images import read_frame
-from siamfc_plugin.metrics import iou, success_auc
-from siamfc_plugin.network import SiamFC
-from siamfc_plugin.tracker import SiamFCTracker
+from siamfc_plugin.backends.torch_backend import BACKENDS, TorchBackend, make_backend
+from siamfc_plugin.backends.batched import run_batched, shared_factory
+from siamfc_plugin.core.checkpoint import load_model
+from siamfc_plugin.core.config import TrackerConfig, preset
+from siamfc_plugin.data.readers import read_otb_sequence
+from siamfc_plugin.common.errors import ConfigError
+from siamfc_plugin.core.evaluation import run_sequence
+from siamfc_plugin.data.images import read_frame
+from siamfc_plugin.core.metrics import iou, success_auc
+from siamfc_plugin.core.network import SiamFC
+from siamfc_plugin.core.tracker import SiamFCTracker
 
 pytest.importorskip("onnxruntime")
 FRAMES = 40
@@ -108,7 +108,7 @@ def test_trained_model_boxes_match_reference(trained_checkpoint, crossing, tmp_p
 
 
 def test_batched_equals_sequential(random_checkpoint, otb_root):
-    from siamfc_plugin.checkpoint import build_tracker
+    from siamfc_plugin.core.checkpoint import build_tracker
 
     sequences = []
     for name, n in (("Crossing", 14), ("DragonBaby", 8), ("Human3", 11)):
@@ -161,7 +161,7 @@ def test_channels_last_matches_nchw(random_model):
 
 
 def test_onnx_export_round_trip(random_model, tmp_path, crossing):
-    from siamfc_plugin.onnx_backend import OnnxBackend, export_onnx
+    from siamfc_plugin.backends.onnx_backend import OnnxBackend, export_onnx
 
     paths = export_onnx(random_model, str(tmp_path / "siamfc.onnx"))
     assert [p.split("/")[-1] for p in paths] == ["siamfc.onnx", "siamfc-exemplar.onnx"]
@@ -173,7 +173,7 @@ def test_onnx_export_round_trip(random_model, tmp_path, crossing):
 
 @pytest.mark.parametrize("head", ["conv", "fused"])
 def test_onnx_heads_agree_for_both_architectures(head):
-    from siamfc_plugin.onnx_backend import OnnxBackend
+    from siamfc_plugin.backends.onnx_backend import OnnxBackend
 
     torch.manual_seed(3)
     rng = np.random.default_rng(3)

@@ -6,12 +6,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from siamfc_plugin.backends import TorchBackend
-from siamfc_plugin.config import PRESETS, preset
-from siamfc_plugin.crops import context_side, crop
-from siamfc_plugin.metrics import iou
-from siamfc_plugin.synthetic import SyntheticConfig, make_sequence
-from siamfc_plugin.tracker import SiamFCTracker
+from siamfc_plugin.backends.torch_backend import TorchBackend
+from siamfc_plugin.core.config import PRESETS, preset
+from siamfc_plugin.core.crops import context_side, crop
+from siamfc_plugin.core.metrics import iou
+from siamfc_plugin.data.synthetic import SyntheticConfig, make_sequence
+from siamfc_plugin.core.tracker import SiamFCTracker
 
 
 class HighPassPixels(nn.Module):

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from siamfc_plugin.checkpoint import read_checkpoint
-from siamfc_plugin.datasets import Sequence
-from siamfc_plugin.errors import ConfigError, FrameReadError
+from siamfc_plugin.core.checkpoint import read_checkpoint
+from siamfc_plugin.data.readers import Sequence
+from siamfc_plugin.common.errors import ConfigError, FrameReadError
 from siamfc_plugin.training.pairs import PairConfig, PairSampler, make_labels
 from siamfc_plugin.training.sources import SourceSpec, coco_tracks, got10k_tracks, load_source, vid_tracks
 from siamfc_plugin.training.trainer import TrainConfig, Trainer, lr_at

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from siamfc_plugin.cli import main as siamfc_main
-from siamfc_plugin.vot import workspace as ws
+from siamfc_plugin.toolkits.vot import workspace as ws
 
 REPO = Path(__file__).resolve().parents[1]
 SEQUENCES = ["ball1", "book", "bag"]
@@ -30,7 +30,7 @@ FRAMES = 20  # with random weights (seed 0) book fails at frames 3 and 9 and is 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------
 def shipped_model() -> str | None:
-    from siamfc_plugin.checkpoint import shipped_model_path
+    from siamfc_plugin.core.checkpoint import shipped_model_path
 
     return shipped_model_path("alexnet-slim")
 
@@ -102,7 +102,8 @@ def test_committed_registry_and_workspace():
         entry = parser[name]
         assert entry["protocol"] == "traxpython"
         peer = "env_SIAMFC_PEER" in entry
-        assert entry["command"] == ("siamfc_plugin.peers_trax" if peer else "siamfc_plugin.vot.trax_tracker")
+        assert entry["command"] == ("siamfc_plugin.toolkits.vot.peers_trax" if peer
+                                    else "siamfc_plugin.toolkits.vot.trax_tracker")
         assert entry["paths"] == "."  # relative: works from any clone
         assert int(entry["timeout"]) == (60 if peer else 120)
         assert not any(k.startswith("arg_") for k in entry)  # not passed to trax trackers
@@ -125,7 +126,7 @@ def test_committed_stacks_load_in_the_toolkit():
     import vot.experiment  # noqa: F401
     from vot.stack import Stack
 
-    from siamfc_plugin.vot.compat import MultiStart, Supervised, Unsupervised
+    from siamfc_plugin.toolkits.vot.compat import MultiStart, Supervised, Unsupervised
 
     kinds = {}
     for path in sorted((REPO / "workspace" / "stacks").glob("*.yaml")):
@@ -192,8 +193,8 @@ def test_prepare_from_otb_and_synthetic_via_cli(tmp_path, otb_root):
 
 # ---- environment settings ------------------------------------------------------------------------------------------
 def test_settings_from_environment(tmp_path):
-    from siamfc_plugin.errors import ConfigError
-    from siamfc_plugin.vot.trax_tracker import Settings
+    from siamfc_plugin.common.errors import ConfigError
+    from siamfc_plugin.toolkits.vot.trax_tracker import Settings
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "m.pth").write_bytes(b"x")
@@ -220,8 +221,10 @@ class TraxProcess:
     def __init__(self, env: dict[str, str], timeout: float = 90):
         from trax.client import Client
 
-        environment = dict(os.environ, TRAX="1", **env)
-        self.process = subprocess.Popen([sys.executable, "-m", "siamfc_plugin.vot.trax_tracker"],
+        # PYTHONPATH: this checkout, not whichever one is pip-installed (the process runs outside the repo)
+        pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+        environment = dict(os.environ, TRAX="1", PYTHONPATH=pythonpath, **env)
+        self.process = subprocess.Popen([sys.executable, "-m", "siamfc_plugin.toolkits.vot.trax_tracker"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         env=environment, cwd=str(REPO.parent))
         self.stderr: list[str] = []
@@ -342,7 +345,7 @@ def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
             assert (result.parent / f"{name}_001_confidence.value").is_file()  # status properties are stored
     assert analysis.is_file()
 
-    from siamfc_plugin.vot.cli import read_analysis
+    from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     table = read_analysis(str(analysis))
     for tracker in ("siamfc", "siamfc_random"):
@@ -386,7 +389,7 @@ def test_unsupervised_and_realtime_stacks(tmp_path, vot_root, checkpoint):
                         "--timeout", "300", "--name", "both", "siamfc_random"]) == 0
     for experiment in ("unsupervised", "realtime"):
         assert (root / "results" / "siamfc_random" / experiment / "bag" / "bag_001.bin").is_file()
-    from siamfc_plugin.vot.cli import read_analysis
+    from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     table = read_analysis(str(root / "analysis" / "both.json"))
     assert 0 < table["unsupervised"]["siamfc_random"]["average_accuracy"] <= 1
@@ -403,13 +406,13 @@ def test_multistart_compat(tmp_path, vot_root):
     anchors[0], anchors[4], anchors[7] = "1", "1", "-1"
     (root / "sequences" / "bag" / "anchor.value").write_text("\n".join(anchors) + "\n")
     (root / "stacks" / "ms.yaml").write_text(
-        "experiments:\n  baseline:\n    type: siamfc_plugin.vot.compat.MultiStart\n    analyses:\n"
+        "experiments:\n  baseline:\n    type: siamfc_plugin.toolkits.vot.compat.MultiStart\n    analyses:\n"
         "      - type: multistart_average_ar\n      - type: multistart_eao_score\n        low: 2\n        high: 6\n")
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--stack", "stacks/ms.yaml", "--quiet",
                         "--timeout", "300", "--name", "ms", "siamfc_random"]) == 0
     for anchor in (0, 4, 7):
         assert (root / "results" / "siamfc_random" / "baseline" / "bag" / f"bag_{anchor:08d}.bin").is_file()
-    from siamfc_plugin.vot.cli import read_analysis
+    from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     row = read_analysis(str(root / "analysis" / "ms.json"))["baseline"]["siamfc_random"]
     assert 0 < row["accuracy"] <= 1 and row["eao"] is not None
@@ -420,7 +423,7 @@ def test_evaluate_fails_loudly_naming_the_sequence(tmp_path, vot_root, capsys):
     """A tracker that cannot start: `vot evaluate` exits 0, `siamfc vot evaluate` exits 2 and names the sequence."""
     root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 6, None)
     with open(root / "trackers.ini", "a") as handle:
-        handle.write(f"\n[broken]\nprotocol = traxpython\ncommand = siamfc_plugin.vot.trax_tracker\n"
+        handle.write(f"\n[broken]\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.trax_tracker\n"
                      f"paths = {REPO}\ntimeout = 120\nenv_SIAMFC_CHECKPOINT = {tmp_path / 'absent.pth'}\n")
     code = siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "300", "broken"])
     assert code == 2
@@ -435,7 +438,7 @@ def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
     root = make_workspace(tmp_path / "ws", vot_root, ["ball1"], 60, trained_checkpoint)
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "400",
                         "--name", "trained", "siamfc"]) == 0
-    from siamfc_plugin.vot.cli import read_analysis
+    from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     row = read_analysis(str(root / "analysis" / "trained.json"))["baseline"]["siamfc"]
     assert row["accuracy"] > 0.4 and row["failures"] <= 2

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..crops import context_side, mean_colour
-from ..errors import FrameReadError
-from ..images import read_frame
+from ..core.crops import context_side, mean_colour
+from ..common.errors import FrameReadError
+from ..data.images import read_frame
 from .sources import Track
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..datasets import Sequence, read_got10k_sequence, read_sequences
+from ..data.readers import Sequence, read_got10k_sequence, read_sequences
 
 log = logging.getLogger(__name__)
 

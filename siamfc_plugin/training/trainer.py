@@ -21,13 +21,13 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from ..backends import TorchBackend
-from ..checkpoint import read_checkpoint, save_checkpoint
-from ..config import ConfigError, dataclass_from_dict, preset
-from ..datasets import read_sequences
-from ..evaluation import run_sequence
-from ..network import SiamFC, arch_spec
-from ..tracker import SiamFCTracker
+from ..backends.torch_backend import TorchBackend
+from ..core.checkpoint import read_checkpoint, save_checkpoint
+from ..core.config import ConfigError, dataclass_from_dict, preset
+from ..data.readers import read_sequences
+from ..core.evaluation import run_sequence
+from ..core.network import SiamFC, arch_spec
+from ..core.tracker import SiamFCTracker
 from .pairs import PairConfig, PairSampler
 from .sources import SourceSpec, load_source
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from ..common.errors import ConfigError
 
 
 def dataclass_from_dict(cls, values: Mapping[str, Any], what: str):

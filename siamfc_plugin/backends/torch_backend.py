@@ -5,7 +5,7 @@ Backends by name (make_backend, `--backend`):
               under fp16 autocast (the cross-correlation head stays fp32).
 - torch-fp32: the same, never autocast (the reference on CUDA too).
 - torch-fp16, torch-bf16: CUDA autocast in that dtype (bf16 also runs on CPU, slowly without AVX512-BF16).
-- onnx:       onnxruntime, fp32, the exemplar and search graphs of siamfc_plugin.onnx_backend.
+- onnx:       onnxruntime, fp32, the exemplar and search graphs of siamfc_plugin.backends.onnx_backend.
 - int8:       onnxruntime, the search graph statically quantised to int8 (calibrated on real search crops of the
               synthetic benchmark, or of $SIAMFC_CALIBRATION / the `calibration` option).
 """
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .network import SCORE_SCALE, SiamFC, cross_correlate, fold_batchnorm
+from ..core.network import SCORE_SCALE, SiamFC, cross_correlate, fold_batchnorm
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
@@ -106,7 +106,7 @@ class TorchBackend:
         scores = cross_correlate(exemplar_features, self._embed(self._tensor(search)))
         return (scores[:, 0] * self.score_scale + self.bias).float().cpu().numpy()
 
-    # ---- batched evaluation (siamfc_plugin.batched) ----------------------------------------------------------------
+    # ---- batched evaluation (siamfc_plugin.backends.batched) -----------------------------------------------------
     def stack_features(self, features: list[torch.Tensor]) -> torch.Tensor:
         return torch.cat(features, 0)
 
@@ -137,7 +137,7 @@ def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | N
     sequence folder for the calibration crops); calibration_crops (int8); calibration_method (int8: minmax,
     percentile, entropy); exclude (int8: node names kept fp32); cache_dir (int8: where the quantised graph is cached).
     """
-    from .errors import ConfigError
+    from ..common.errors import ConfigError
 
     device = device or "cpu"
     set_threads(threads)

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from .backends import BACKENDS, make_backend, set_threads
-from .config import preset
-from .images import to_rgb_uint8
-from .metrics import iou, success_auc
-from .network import KERNELS, STRIDES, SiamFC, arch_spec
+from ..backends.torch_backend import BACKENDS, make_backend, set_threads
+from ..core.config import preset
+from ..data.images import to_rgb_uint8
+from ..core.metrics import iou, success_auc
+from ..core.network import KERNELS, STRIDES, SiamFC, arch_spec
 
 REFERENCE = "torch-fp32"
 SCALE_PRESETS = {3: "siamfc-3s", 5: "siamfc-5s"}
@@ -126,11 +126,11 @@ def gflop_per_frame(arch: str, scales: int, exemplar: int = 127, instance: int =
 # ---- data ---------------------------------------------------------------------------------------------------------
 def load_sequence(root: str | None, name: str | None = None, max_frames: int | None = None):
     """(name, decoded frames, ground-truth boxes, mean decode ms per frame)."""
-    from .datasets import read_otb_sequence, read_sequences
-    from .images import read_frame
+    from ..data.readers import read_otb_sequence, read_sequences
+    from ..data.images import read_frame
 
     if root is None:
-        from .synthetic import SyntheticConfig, make_sequence
+        from ..data.synthetic import SyntheticConfig, make_sequence
 
         frames, boxes = make_sequence(np.random.default_rng([0, 0]), SyntheticConfig(frames=max_frames or 60))
         return "Synthetic01", [to_rgb_uint8(f) for f in frames], boxes, None
@@ -185,7 +185,7 @@ def track_stages(tracker, frames, first_box) -> dict[str, float]:
 
 
 def build_model(arch: str, checkpoint: str | None) -> tuple[SiamFC, str]:
-    from .checkpoint import load_model, shipped_model_path
+    from ..core.checkpoint import load_model, shipped_model_path
 
     path = checkpoint or shipped_model_path(arch)
     if path:
@@ -201,7 +201,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
               archs=("alexnet-slim",), scales=(3,), runs: int = 5, frames: int | None = None,
               checkpoint: str | None = None, device: str = "cpu", threads: int | None = None,
               calibration: str | None = None, log=print) -> dict[str, Any]:
-    from .tracker import SiamFCTracker
+    from ..core.tracker import SiamFCTracker
 
     set_threads(threads)
     name, images, gt, decode_ms = load_sequence(root, sequence, frames)
@@ -210,7 +210,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
     log(f"sequence {name}: {len(images)} frames {images[0].shape[1]}x{images[0].shape[0]}; "
         f"sgemm {samples[0]:.1f} GFLOP/s; load average {info.get('load_average_1_5_15')}")
     if checkpoint:  # a checkpoint fixes the architecture
-        from .checkpoint import read_checkpoint
+        from ..core.checkpoint import read_checkpoint
 
         archs = (read_checkpoint(checkpoint)["arch"],)
     results = []
@@ -296,7 +296,7 @@ def cmd_bench(args) -> int:
                        args.calibration,
                        log=lambda text: print(text, flush=True))
     if not args.no_save:
-        from .atomic import write_text
+        from ..common.atomic import write_text
 
         path = args.out or os.path.join("benchmarks", f"{datetime.date.today().isoformat()}-"
                                                       f"{machine_slug(report['machine'])}.json")
@@ -307,8 +307,8 @@ def cmd_bench(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .checkpoint import load_model, resolve_checkpoint
-    from .onnx_backend import export_onnx
+    from ..core.checkpoint import load_model, resolve_checkpoint
+    from ..backends.onnx_backend import export_onnx
 
     if args.random_weights:
         torch.manual_seed(0)

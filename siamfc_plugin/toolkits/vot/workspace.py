@@ -1,7 +1,7 @@
 """VOT workspaces: fill sequences/ from OTB, VOT or GOT-10k folders (or the synthetic generator), write the stacks and
 trackers.ini the plugin ships, rewrite stock stacks to the compat experiments, read results and analyses back.
 
-Everything here writes plain files; the toolkit itself is driven by siamfc_plugin.vot.cli (`python -m vot ...`).
+Everything here writes plain files; the toolkit itself is driven by siamfc_plugin.toolkits.vot.cli (`python -m vot ...`).
 """
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..atomic import write_text
-from ..datasets import detect_layout, list_images, read_sequences
-from ..errors import SiamFCError
+from ...common.atomic import write_text
+from ...data.readers import detect_layout, list_images, read_sequences
+from ...common.errors import SiamFCError
 
 
 class VotError(SiamFCError):
     """A workspace or a toolkit run is not what it should be (the message says what and where)."""
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 REPO_TRACKERS_INI = os.path.join(REPO_ROOT, "trackers.ini")
 REPO_WORKSPACE = os.path.join(REPO_ROOT, "workspace")
 
@@ -39,7 +39,7 @@ STACKS = {
 title: SiamFC VOT2015-style baseline (supervised, re-initialisation)
 experiments:
   baseline:
-    type: siamfc_plugin.vot.compat.Supervised
+    type: siamfc_plugin.toolkits.vot.compat.Supervised
     repetitions: 15
     skip_initialize: 5
     analyses:
@@ -58,7 +58,7 @@ experiments:
 title: SiamFC unsupervised (one pass)
 experiments:
   unsupervised:
-    type: siamfc_plugin.vot.compat.Unsupervised
+    type: siamfc_plugin.toolkits.vot.compat.Unsupervised
     repetitions: 1
     analyses:
       - type: average_accuracy
@@ -71,7 +71,7 @@ experiments:
 title: SiamFC realtime (supervised, frames at the sequence's frame rate)
 experiments:
   realtime:
-    type: siamfc_plugin.vot.compat.Supervised
+    type: siamfc_plugin.toolkits.vot.compat.Supervised
     realtime:
       grace: 3
     repetitions: 1
@@ -123,13 +123,14 @@ def trackers_ini_text(paths: str | None = ".") -> str:
     None leaves it out (the package is then imported from the interpreter's site-packages)."""
     lines = [
         "# VOT toolkit tracker registry of the siamfc plugin (vot-toolkit 0.9.0, vot-trax 4).",
-        "# Parameters reach the trax process as environment variables: see siamfc_plugin/vot/trax_tracker.py.",
+        "# Parameters reach the trax process as environment variables: see siamfc_plugin/toolkits/vot/trax_tracker.py.",
         "# SIAMFC_CHECKPOINT (relative: to this file's folder) selects a model; unset = the model shipped in the",
         "# package. Until one is shipped in siamfc_plugin/models/, add e.g. env_SIAMFC_CHECKPOINT = runs/x/best.pth.",
         "",
     ]
     for name, label, env in TRACKERS:
-        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython", "command = siamfc_plugin.vot.trax_tracker"]
+        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
+                  "command = siamfc_plugin.toolkits.vot.trax_tracker"]
         if paths is not None:
             lines.append(f"paths = {paths}")
         lines.append("timeout = 120")
@@ -140,19 +141,20 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# [siamfc_alexnet]",
         "# label = SiamFC AlexNet (3 scales)",
         "# protocol = traxpython",
-        "# command = siamfc_plugin.vot.trax_tracker",
+        "# command = siamfc_plugin.toolkits.vot.trax_tracker",
         "# paths = .",
         "# timeout = 120",
         "# env_SIAMFC_PRESET = siamfc-3s",
         "# env_SIAMFC_ARCH = alexnet",
         "",
         "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",
-        "# `python -m siamfc_plugin.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",
+        "# `python -m siamfc_plugin.toolkits.vot.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",
         "# (no torch). KCF and CSRT need opencv-contrib-python in place of opencv-python (README, \"Peers\").",
         "",
     ]
     for name, label in PEERS:
-        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython", "command = siamfc_plugin.peers_trax"]
+        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
+                  "command = siamfc_plugin.toolkits.vot.peers_trax"]
         if paths is not None:
             lines.append(f"paths = {paths}")
         lines += ["timeout = 60", f"env_SIAMFC_PEER = {name}", ""]
@@ -239,7 +241,7 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
             replaced.append(f"{name}: {kind} -> {REPLACEMENTS[kind]}")
     out_name = out_name or re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.splitext(stack)[0].strip("./")) + "_compat.yaml"
     out = os.path.join(workspace, out_name)
-    header = (f"# {stack} with the experiments vot-toolkit 0.9.0 cannot run replaced by siamfc_plugin.vot.compat\n"
+    header = (f"# {stack} with the experiments vot-toolkit 0.9.0 cannot run replaced by siamfc_plugin.toolkits.vot.compat\n"
               + "".join(f"#   {r}\n" for r in replaced))
     write_text(out, header + yaml.safe_dump(data, sort_keys=False))
     if point_config:
@@ -378,7 +380,7 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
     try:
         prepared: list[PreparedSequence] = []
         if synthetic:
-            from ..synthetic import SyntheticConfig, write_benchmark
+            from ...data.synthetic import SyntheticConfig, write_benchmark
 
             raw = os.path.join(staging, ".synthetic")
             write_benchmark(raw, SyntheticConfig(sequences=count or 4, frames=synthetic_frames, seed=seed))

@@ -1,11 +1,11 @@
-"""trax entry for the peer trackers: ``python -m siamfc_plugin.peers_trax`` (the peer named by SIAMFC_PEER).
+"""trax entry for the peer trackers: ``python -m siamfc_plugin.toolkits.vot.peers_trax`` (the peer named by SIAMFC_PEER).
 
 For a vot-toolkit ``trackers.ini`` (see the repo's trackers.ini)::
 
     [MIL]
     label = MIL
     protocol = traxpython
-    command = siamfc_plugin.peers_trax
+    command = siamfc_plugin.toolkits.vot.peers_trax
     env_SIAMFC_PEER = MIL
 
 Handles re-initialisation mid-session (the supervised experiment re-initialises after each failure); answers every
@@ -19,9 +19,9 @@ import sys
 
 import numpy as np
 
-from .datasets import polygon_to_box
-from .images import read_frame
-from .peers import make_peer
+from ...data.readers import polygon_to_box
+from ...data.images import read_frame
+from ..peers import make_peer
 
 
 def region_to_box(region) -> np.ndarray:
@@ -62,7 +62,7 @@ def main() -> int:
     try:
         return serve(name)
     except Exception as exc:  # already reported to the toolkit by the trax session's exit
-        print(f"siamfc_plugin.peers_trax: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"siamfc_plugin.toolkits.vot.peers_trax: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
 

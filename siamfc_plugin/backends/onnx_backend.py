@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .network import SCORE_SCALE, SiamFC, fold_batchnorm
+from ..core.network import SCORE_SCALE, SiamFC, fold_batchnorm
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _require_onnx():
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the install
-        from .errors import ConfigError
+        from ..common.errors import ConfigError
 
         raise ConfigError("the onnx/int8 backends need onnx and onnxruntime: pip install 'siamfc-plugin[onnx]'") \
             from exc
@@ -288,7 +288,7 @@ def export_onnx(model: SiamFC, path: str, int8: bool = False, calibration: str |
     folder, default the synthetic benchmark) and the fp32 exemplar branch.
     """
     _require_onnx()
-    from .atomic import write_with
+    from ..common.atomic import write_with
 
     if int8:
         backend = int8_backend(model, calibration=calibration, calibration_crops=calibration_crops, head=head)
@@ -338,11 +338,11 @@ class _Recorder:
 
 def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarray]]:
     """(frames, boxes) pairs: from a dataset root / sequence folder, else the synthetic benchmark (in memory)."""
-    from .datasets import read_otb_sequence, read_sequences
-    from .images import read_frame
+    from ..data.readers import read_otb_sequence, read_sequences
+    from ..data.images import read_frame
 
     if source is None:
-        from .synthetic import SyntheticConfig, make_sequence
+        from ..data.synthetic import SyntheticConfig, make_sequence
 
         cfg = SyntheticConfig(frames=24)
         for index in range(4):
@@ -363,8 +363,8 @@ def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarra
 def calibration_search_crops(model: SiamFC, source: str | None = None, count: int = 96,
                              preset_name: str = "siamfc-3s") -> np.ndarray:
     """Real search crops (all scales) taken by the fp32 tracker on the calibration sequences, evenly sampled."""
-    from .config import preset
-    from .tracker import SiamFCTracker
+    from ..core.config import preset
+    from ..core.tracker import SiamFCTracker
 
     recorder = _Recorder(OnnxBackend.from_model(model))
     tracker = SiamFCTracker(recorder, preset(preset_name))
@@ -534,7 +534,7 @@ def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | N
         source_graph = search_graph(folded, float(model.bias.detach()), SCORE_SCALE, meta, head, **layout)
         search = quantize_search(source_graph, crops, feeds, exclude=exclude, method=method)
         try:
-            from .atomic import write_with
+            from ..common.atomic import write_with
 
             write_with(path, lambda tmp: _save(search, tmp))
         except OSError as exc:  # a read-only home: work without the cache

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import write_text
-from .datasets import read_boxes, read_sequences
-from .got10k_adapter import patch_got10k
+from ...common.atomic import write_text
+from ...data.readers import read_boxes, read_sequences
+from .adapter import patch_got10k
 
 patch_got10k()
 
@@ -205,7 +205,7 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     if overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
-        from .batched import run_experiment_batched, shared_factory
+        from ...backends.batched import run_experiment_batched, shared_factory
 
         run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:

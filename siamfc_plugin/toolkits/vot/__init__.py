@@ -1,10 +1,10 @@
 """VOT toolkit integration: the trax tracker process, compat experiments for vot-toolkit 0.9.0, workspace tools.
 
-The tracking algorithm (siamfc_plugin.tracker) knows nothing of trax or the toolkit; everything here is a thin edge:
+The tracking algorithm (siamfc_plugin.core.tracker) knows nothing of trax or the toolkit; everything here is a thin edge:
 
-- trax_tracker: `python -m siamfc_plugin.vot.trax_tracker`, the process the toolkit starts (protocol traxpython).
+- trax_tracker: `python -m siamfc_plugin.toolkits.vot.trax_tracker`, the process the toolkit starts (protocol traxpython).
 - compat: Supervised / MultiStart / Unsupervised experiment classes that work on vot-toolkit 0.9.0
-  (refer to them from a stack as `type: siamfc_plugin.vot.compat.Supervised`).
+  (refer to them from a stack as `type: siamfc_plugin.toolkits.vot.compat.Supervised`).
 - workspace: fill a workspace's sequences/ from OTB, VOT or GOT-10k folders or the synthetic generator; read results.
 - cli: the `siamfc vot ...` subcommands.
 """

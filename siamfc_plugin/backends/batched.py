@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence as Seq
 
 import numpy as np
 
-from .images import read_frame, to_rgb_uint8
+from ..data.images import read_frame, to_rgb_uint8
 
 
 @dataclass
@@ -50,7 +50,7 @@ class _Slot:
 
 def shared_factory(tracker) -> Callable[[], Any]:
     """A tracker_factory making fresh trackers that share `tracker`'s backend (network) and config."""
-    from .tracker import SiamFCTracker
+    from ..core.tracker import SiamFCTracker
 
     return lambda: SiamFCTracker(tracker.backend, tracker.config)
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import ConfigError
+from ..common.errors import ConfigError
 
 
 @dataclass(frozen=True)

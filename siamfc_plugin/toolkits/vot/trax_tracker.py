@@ -1,4 +1,4 @@
-"""The trax tracker process the VOT toolkit starts: `python -m siamfc_plugin.vot.trax_tracker`.
+"""The trax tracker process the VOT toolkit starts: `python -m siamfc_plugin.toolkits.vot.trax_tracker`.
 
 A thin edge around the toolkit-free SiamFCTracker. The model is loaded once per process; `initialize` may come again
 at any moment (the toolkit re-initialises after a failure in the same process), `frame` answers one box, `quit` ends.
@@ -29,7 +29,7 @@ Defined answers to bad input (each also explained on stderr, which the toolkit k
   shows "Server terminated the session: cannot start the tracker ...: <reason>"), the process exits with status 1.
 Anything else is a bug: the traceback goes to stderr, the session is terminated with the reason, exit status 1.
 
-`python -m siamfc_plugin.vot.trax_tracker --check` loads the model from the same variables, prints the settings and
+`python -m siamfc_plugin.toolkits.vot.trax_tracker --check` loads the model from the same variables, prints the settings and
 exits without trax: a quick way to see that an entry of trackers.ini is usable.
 """
 from __future__ import annotations
@@ -41,9 +41,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NamedTuple
 
-from ..errors import ConfigError, FrameReadError, InvalidBoxError, InvalidImageError, SiamFCError
+from ...common.errors import ConfigError, FrameReadError, InvalidBoxError, InvalidImageError, SiamFCError
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 EMPTY_BOX = (0.0, 0.0, 0.0, 0.0)
 
 # error codes of the `error` status property (one word: the toolkit stores properties one value per line)
@@ -64,7 +64,7 @@ def _flag(value: str | None) -> bool:
 
 def parse_set(text: str | None) -> dict[str, Any]:
     """SIAMFC_SET "a=1;b=2" (';' or newlines between pairs) -> {'a': 1, 'b': 2}."""
-    from ..config import parse_overrides
+    from ...core.config import parse_overrides
 
     pairs = [p.strip() for p in (text or "").replace("\n", ";").split(";") if p.strip()]
     return parse_overrides(pairs)
@@ -134,7 +134,7 @@ class Settings:
         return settings
 
     def build(self):
-        from ..checkpoint import build_tracker
+        from ...core.checkpoint import build_tracker
 
         return build_tracker(checkpoint=self.checkpoint, preset_name=self.preset, arch=self.arch, device=self.device,
                              random_weights=self.random_weights, overrides=self.overrides, backend=self.backend,
@@ -180,8 +180,8 @@ class TrackingSession:
         self.frames = 0
 
     def initialize(self, image_path: str, region_values) -> Answer:
-        from ..datasets import polygon_to_box
-        from ..images import read_frame
+        from ...data.readers import polygon_to_box
+        from ...data.images import read_frame
 
         self.box = None
         try:
@@ -208,7 +208,7 @@ class TrackingSession:
         return Answer(self.box, 1.0)
 
     def frame(self, image_path: str) -> Answer:
-        from ..images import read_frame
+        from ...data.images import read_frame
 
         if self.box is None:
             return Answer(EMPTY_BOX, 0.0, NOT_INITIALIZED)
@@ -347,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--check"]:
         return check()
     if argv:
-        print("usage: python -m siamfc_plugin.vot.trax_tracker [--check]  (settings come from SIAMFC_* variables)",
+        print("usage: python -m siamfc_plugin.toolkits.vot.trax_tracker [--check]  "
+              "(settings come from SIAMFC_* variables)",
               file=sys.stderr)
         return 2
     return serve()

@@ -7,8 +7,8 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .datasets import list_images
-from .errors import FrameReadError
+from .readers import list_images
+from ..common.errors import FrameReadError
 from .images import read_frame
 
 

@@ -17,7 +17,7 @@ average_accuracy, success_plot...) accept them. Use them from any stack, also in
 
     experiments:
       baseline:
-        type: siamfc_plugin.vot.compat.Supervised
+        type: siamfc_plugin.toolkits.vot.compat.Supervised
         repetitions: 15
         skip_initialize: 5
 
@@ -36,9 +36,9 @@ from vot.utilities import to_number
 
 # stock type name -> compat class, for rewriting stacks
 REPLACEMENTS = {
-    "supervised": "siamfc_plugin.vot.compat.Supervised",
-    "multistart": "siamfc_plugin.vot.compat.MultiStart",
-    "unsupervised": "siamfc_plugin.vot.compat.Unsupervised",
+    "supervised": "siamfc_plugin.toolkits.vot.compat.Supervised",
+    "multistart": "siamfc_plugin.toolkits.vot.compat.MultiStart",
+    "unsupervised": "siamfc_plugin.toolkits.vot.compat.Unsupervised",
 }
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import torch
 
-from .atomic import atomic_path
+from ..common.atomic import atomic_path
 from .config import TrackerConfig, preset
-from .errors import CheckpointError
+from ..common.errors import CheckpointError
 from .network import ARCHITECTURES, SiamFC
 
 FORMAT = "siamfc-plugin-checkpoint"
@@ -97,7 +97,7 @@ def build_tracker(checkpoint: str | None = None, preset_name: str = "siamfc-3s",
                   device: str = "cpu", random_weights: bool = False, overrides: dict[str, Any] | None = None,
                   backend: str = "torch", threads: int | None = None, seed: int = 0):
     """A ready SiamFCTracker: the given or shipped checkpoint (or, for baselines only, seeded random weights)."""
-    from .backends import make_backend
+    from ..backends.torch_backend import make_backend
     from .tracker import SiamFCTracker
 
     if random_weights:

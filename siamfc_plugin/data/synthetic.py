@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .atomic import write_text
-from .datasets import otb_groundtruth_text
+from ..common.atomic import write_text
+from .readers import otb_groundtruth_text
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import Sequence
-from .images import read_frame
+from ..data.readers import Sequence
+from ..data.images import read_frame
 from .metrics import precision_at, success_auc
 
 

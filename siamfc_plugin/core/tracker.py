@@ -15,8 +15,8 @@ import numpy as np
 
 from .config import TrackerConfig
 from .crops import context_side, crop, mean_colour
-from .errors import InvalidBoxError, TrackerStateError
-from .images import to_rgb_uint8
+from ..common.errors import InvalidBoxError, TrackerStateError
+from ..data.images import to_rgb_uint8
 
 
 class ScoringBackend(Protocol):

@@ -11,7 +11,7 @@ import os
 import cv2
 import numpy as np
 
-from .errors import FrameReadError, InvalidImageError
+from ..common.errors import FrameReadError, InvalidImageError
 
 
 def to_rgb_uint8(image) -> np.ndarray:

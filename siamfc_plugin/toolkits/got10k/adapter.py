@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from .images import read_frame
+from ...data.images import read_frame
 
 
 def patch_got10k() -> None:

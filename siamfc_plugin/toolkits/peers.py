@@ -1,8 +1,8 @@
 """Peer trackers for the leaderboard, with the same core interface as SiamFCTracker.
 
 Every peer has ``init(image, box)`` (image: HxWx3 RGB uint8, box: x,y,w,h), ``update(image) -> np.ndarray x,y,w,h``
-and a ``confidence`` attribute, so it plugs into :class:`siamfc_plugin.got10k_adapter.Got10kTracker` and into the
-trax entry :mod:`siamfc_plugin.peers_trax` unchanged.
+and a ``confidence`` attribute, so it plugs into :class:`siamfc_plugin.toolkits.got10k.adapter.Got10kTracker` and into the
+trax entry :mod:`siamfc_plugin.toolkits.vot.peers_trax` unchanged.
 
 - ``MIL``: OpenCV's MIL tracker (``cv2.TrackerMIL_create``, in opencv-python).
 - ``KCF`` and ``CSRT``: OpenCV's KCF and CSRT trackers, only when opencv-contrib-python is the installed OpenCV
@@ -21,9 +21,9 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .errors import TrackerStateError
-from .images import to_rgb_uint8
-from .tracker import validate_box
+from ..common.errors import TrackerStateError
+from ..data.images import to_rgb_uint8
+from ..core.tracker import validate_box
 
 __all__ = ["OpenCVTracker", "StaticTracker", "PEERS", "available_peers", "make_peer", "peer_unavailable_reason",
            "opencv_has_contrib"]

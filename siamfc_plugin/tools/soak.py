@@ -22,7 +22,7 @@ def peak_rss_mb() -> float:
 
 def soak(tracker, frames: int = 10_000, checkpoints=(1_000, 10_000), loop: int = 200, seed: int = 0) -> dict:
     """Track `frames` frames: a synthetic clip of `loop` frames played forwards and backwards (continuous motion)."""
-    from .synthetic import SyntheticConfig, make_sequence
+    from ..data.synthetic import SyntheticConfig, make_sequence
 
     clip, boxes = make_sequence(np.random.default_rng(seed), SyntheticConfig(frames=loop, occlusion=False))
     order = list(range(loop)) + list(range(loop - 2, 0, -1))
@@ -39,7 +39,7 @@ def soak(tracker, frames: int = 10_000, checkpoints=(1_000, 10_000), loop: int =
 
 
 def cmd_soak(args) -> int:
-    from .cli import build_tracker_from_args
+    from ..cli import build_tracker_from_args
 
     report = soak(build_tracker_from_args(args), args.frames)
     print(json.dumps(report))

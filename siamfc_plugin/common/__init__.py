@@ -1,0 +1,1 @@
+"""Bottom layer: errors and atomic file writes, used by every other folder."""

@@ -1,0 +1,1 @@
+"""The tracking algorithm: config, crops, network, tracker, checkpoints, metrics, the per-frame runner."""

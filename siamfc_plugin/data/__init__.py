@@ -1,0 +1,1 @@
+"""Data layer: benchmark readers, frame decoding, videos and the synthetic benchmark."""

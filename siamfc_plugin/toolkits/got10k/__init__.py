@@ -1,0 +1,1 @@
+"""got10k edge: the Tracker adapter and the offline experiment runner."""

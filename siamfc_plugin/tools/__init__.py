@@ -1,0 +1,1 @@
+"""Command-line tools built on the layers below: bench and soak."""

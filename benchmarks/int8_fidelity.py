@@ -46,7 +46,7 @@ def main() -> None:
                  if s.name not in skip and (keep is None or s.name in keep)]
     frames = {s.name: [read_frame(f) for f in s.frames] for s in sequences}
     config = preset("siamfc-3s")
-    reference = SiamFCTracker(make_backend("torch", model, threads=args.threads), config)
+    reference = SiamFCTracker(make_backend("torch", model, threads=args.threads), config, model.geometry)
     ref_runs = {s.name: run_sequence(reference, s, frames=frames[s.name]) for s in sequences}
     print(json.dumps({"reference_auc": {name: round(r.auc, 4) for name, r in ref_runs.items()}}), flush=True)
     for variant in args.variant or ["minmax"]:
@@ -54,7 +54,7 @@ def main() -> None:
         backend = int8_backend(model, threads=args.threads, calibration=args.calibration,
                                calibration_crops=args.crops, exclude=tuple(n for n in nodes.split("+") if n),
                                method=method)
-        tracker = SiamFCTracker(backend, config)
+        tracker = SiamFCTracker(backend, config, model.geometry)
         rows = {}
         for s in sequences:
             run, ref = run_sequence(tracker, s, frames=frames[s.name]), ref_runs[s.name]

@@ -35,18 +35,19 @@ def tracker_options() -> argparse.ArgumentParser:
 
 
 def build_tracker_from_args(args):
-    from .core.checkpoint import build_tracker
+    """The BuiltTracker the tracker options describe."""
+    from .backends.build import build_tracker
 
     return build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
                          random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
                          backend=args.backend, threads=args.threads or None)
 
 
-def tracker_name(args, tracker) -> str:
+def tracker_name(args, built) -> str:
     if args.name:
         return args.name
     suffix = "-random" if args.random_weights else ""
-    arch = "" if tracker.arch == "alexnet-slim" else f"-{tracker.arch}"
+    arch = "" if built.arch == "alexnet-slim" else f"-{built.arch}"
     return f"SiamFC-{args.preset.split('-')[1]}{arch}{suffix}"
 
 
@@ -65,7 +66,7 @@ def cmd_track(args) -> int:
     from .data.video import annotate_writer, iterate_frames
     from .common.atomic import write_text
 
-    tracker = build_tracker_from_args(args)
+    tracker = build_tracker_from_args(args).tracker
     boxes, writer = [], None
     for index, frame in iterate_frames(args.input):
         if index == 0:
@@ -93,8 +94,8 @@ def cmd_eval(args) -> int:
     from .toolkits.got10k.adapter import Got10kTracker
     from .toolkits.got10k.experiments import run_experiment
 
-    core = build_tracker_from_args(args)
-    tracker = Got10kTracker(core, name=tracker_name(args, core))
+    built = build_tracker_from_args(args)
+    tracker = Got10kTracker(built.tracker, name=tracker_name(args, built))
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
                              subset=args.subset, names=names, batch=getattr(args, "batch", 0))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siamfc_plugin.core.checkpoint import build_tracker
+from siamfc_plugin.backends.build import build_tracker
 from siamfc_plugin.core.crops import context_side, crop
 from siamfc_plugin.common.errors import FrameReadError, InvalidBoxError, InvalidImageError, TrackerStateError
 from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
@@ -18,7 +18,7 @@ from siamfc_plugin.core.tracker import validate_box
 
 @pytest.fixture(scope="module")
 def tracker(random_checkpoint):
-    return build_tracker(random_checkpoint, threads=1)
+    return build_tracker(random_checkpoint, threads=1).tracker
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_one_pixel_frame_and_changing_frame_size(tracker, frame):
 
 
 def test_update_before_init(random_checkpoint, frame):
-    fresh = build_tracker(random_checkpoint)
+    fresh = build_tracker(random_checkpoint).tracker
     with pytest.raises(TrackerStateError, match="before init"):
         fresh.update(frame)
 
@@ -121,7 +121,7 @@ def test_missing_and_corrupt_frames(tmp_path, random_checkpoint, frame):
         read_frame(corrupt)
     good = tmp_path / "0001.png"
     cv2.imwrite(str(good), frame)
-    adapter = Got10kTracker(build_tracker(random_checkpoint))
+    adapter = Got10kTracker(build_tracker(random_checkpoint).tracker)
     with pytest.raises(FrameReadError, match="corrupt.jpg"):
         adapter.track([str(good), str(corrupt)], [10, 10, 20, 20])
 

@@ -1,11 +1,15 @@
-"""Checkpoints: round trip with metadata, weights_only loading, and clear errors for wrong files."""
+"""Checkpoints: round trip with metadata and geometry, weights_only loading, and clear errors for wrong files."""
 import os
 
+import numpy as np
 import pytest
 import torch
 
-from siamfc_plugin.core.checkpoint import build_tracker, load_model, read_checkpoint, save_checkpoint
+from siamfc_plugin.backends.build import build_tracker
+from siamfc_plugin.core.checkpoint import load_model, read_checkpoint, save_checkpoint
+from siamfc_plugin.core.checkpoint import shipped_model_path
 from siamfc_plugin.core.config import TrackerConfig, preset
+from siamfc_plugin.core.geometry import Geometry
 from siamfc_plugin.common.errors import CheckpointError, ConfigError
 from siamfc_plugin.core.network import SiamFC
 
@@ -23,7 +27,8 @@ def saved(tmp_path):
 def test_round_trip_with_metadata(saved):
     model, path = saved
     loaded, payload = load_model(path)
-    assert payload["arch"] == "alexnet-slim" and payload["format_version"] == 1
+    assert payload["arch"] == "alexnet-slim" and payload["format_version"] == 2
+    assert Geometry.from_dict(payload["geometry"]) == Geometry() == loaded.geometry
     assert payload["training"]["pairs_seen"] == 100
     assert TrackerConfig.from_dict(payload["tracker_config"]) == preset("siamfc-5s")
     for key, value in model.state_dict().items():
@@ -112,5 +117,66 @@ def test_config_errors_before_work(saved):
     with pytest.raises(ConfigError, match="unknown preset"):
         build_tracker(str(path), preset_name="siamfc-7s")
     # a whole float where an int is due (as JSON and TOML writers produce) is the int
-    scale_num = build_tracker(str(path), overrides={"scale_num": 5.0}).config.scale_num
+    scale_num = build_tracker(str(path), overrides={"scale_num": 5.0}).tracker.config.scale_num
     assert scale_num == 5 and isinstance(scale_num, int)
+
+
+# ---- geometry: the checkpoint's, never the preset's ------------------------------------------------------------------
+def test_tracker_runs_at_the_checkpoint_geometry(tmp_path):
+    """A model trained at 127/175 (7x7 score maps) is tracked with 175-pixel search crops and 7x7 maps."""
+    torch.manual_seed(0)
+    model = SiamFC("alexnet-slim", Geometry(instance_size=175, response_size=7))
+    model.initialise()
+    path = tmp_path / "small.pth"
+    save_checkpoint(path, model, preset("siamfc-3s"))
+    built = build_tracker(str(path), preset_name="siamfc-5s")
+    assert built.geometry == Geometry(instance_size=175, response_size=7) == built.tracker.geometry
+    assert built.model_source == str(path) and built.arch == "alexnet-slim"
+    assert built.tracker.config.scale_num == 5  # the preset still sets the tracking hyper-parameters
+    frame = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    built.tracker.init(frame, [60, 40, 30, 20])
+    assert built.tracker.search_crops(frame).shape == (5, 175, 175, 3)
+    assert np.isfinite(built.tracker.update(frame)).all()
+
+
+def test_geometry_cannot_be_overridden(saved):
+    _, path = saved
+    with pytest.raises(ConfigError, match="instance_size belong to the model's geometry"):
+        build_tracker(str(path), overrides={"instance_size": 175})
+
+
+def test_geometry_that_does_not_fit_the_network_is_refused(saved, tmp_path):
+    _, path = saved
+    payload = read_checkpoint(path)
+    payload["geometry"] = {**payload["geometry"], "response_size": 16}
+    broken = tmp_path / "bad_geometry.pth"
+    torch.save(payload, broken)
+    with pytest.raises(CheckpointError, match="give 17x17 score maps, not response_size 16"):
+        build_tracker(str(broken))
+
+
+def test_version_1_checkpoints_keep_loading(saved, tmp_path):
+    """Version 1 kept the geometry inside tracker_config: the shipped model and any such file still load."""
+    shipped = shipped_model_path()
+    if shipped is None:
+        pytest.skip("no model shipped in this install")
+    payload = read_checkpoint(shipped)
+    assert payload["format_version"] == 1 and payload["geometry"] == Geometry().to_dict()
+    _, path = saved
+    old = read_checkpoint(path)
+    old["format_version"] = 1
+    old["tracker_config"] = {**old["tracker_config"], **Geometry(instance_size=175, response_size=7).to_dict()}
+    del old["geometry"]
+    legacy = tmp_path / "v1.pth"
+    torch.save(old, legacy)
+    migrated = read_checkpoint(legacy)
+    assert migrated["geometry"] == Geometry(instance_size=175, response_size=7).to_dict()
+    assert TrackerConfig.from_dict(migrated["tracker_config"]) == preset("siamfc-5s")
+
+
+def test_random_bytes_checkpoint_gives_no_unsafe_advice(tmp_path):
+    path = tmp_path / "noise.pth"
+    path.write_bytes(np.random.default_rng(1).bytes(4096))
+    with pytest.raises(CheckpointError) as info:
+        read_checkpoint(path)
+    assert "weights_only" not in str(info.value) and "\n" not in str(info.value)

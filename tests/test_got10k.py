@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from siamfc_plugin.core.checkpoint import build_tracker
+from siamfc_plugin.backends.build import build_tracker
 from siamfc_plugin.data.readers import read_otb_sequence
 from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
 from siamfc_plugin.toolkits.got10k.experiments import run_experiment
@@ -15,7 +15,7 @@ from siamfc_plugin.core.metrics import success_auc
 
 @pytest.fixture(scope="module")
 def tracker(random_checkpoint):
-    return Got10kTracker(build_tracker(random_checkpoint), name="SiamFC-test")
+    return Got10kTracker(build_tracker(random_checkpoint).tracker, name="SiamFC-test")
 
 
 def test_tracker_is_deterministic(tracker, otb_root):

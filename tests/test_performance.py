@@ -108,14 +108,14 @@ def test_trained_model_boxes_match_reference(trained_checkpoint, crossing, tmp_p
 
 
 def test_batched_equals_sequential(random_checkpoint, otb_root):
-    from siamfc_plugin.core.checkpoint import build_tracker
+    from siamfc_plugin.backends.build import build_tracker
 
     sequences = []
     for name, n in (("Crossing", 14), ("DragonBaby", 8), ("Human3", 11)):
         seq = read_otb_sequence(str(otb_root / name))[0]
         seq.frames, seq.boxes = seq.frames[:n], seq.boxes[:n]
         sequences.append(seq)
-    tracker = build_tracker(checkpoint=random_checkpoint)
+    tracker = build_tracker(checkpoint=random_checkpoint).tracker
     sequential = [run_sequence(tracker, seq) for seq in sequences]
     batched = run_batched(shared_factory(tracker), sequences, batch_size=2)  # 3 sequences through 2 slots
     assert [r.name for r in batched] == [s.name for s in sequences]
@@ -195,6 +195,13 @@ def test_unknown_backend_and_device_are_refused(random_model):
         make_backend("tensorrt", random_model)
     with pytest.raises(ConfigError, match="CPU only"):
         make_backend("onnx", random_model, device="cuda")
+    with pytest.raises(ConfigError, match="unknown device 'gpu'"):
+        make_backend("torch", random_model, device="gpu")
+    with pytest.raises(ConfigError, match="threads must be >= 0"):
+        make_backend("torch", random_model, threads=-5)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="sees no CUDA GPU"):
+            make_backend("torch", random_model, device="cuda")
 
 
 def test_in_place_post_processing_is_bit_identical():

@@ -231,6 +231,8 @@ def test_training_writes_checkpoints_logs_and_validates(train_root, otb_root, tm
     assert set(summary["history"][0]["val_auc_per_sequence"]) == {"Crossing", "DragonBaby", "FaceOcc1", "Human3",
                                                                   "MotorRolling"}
     assert read_checkpoint(run / "best.pth")["training"]["pairs_seen"] == 16
+    # the geometry trained at (SMALL: 175-pixel search crops, 7x7 maps) travels with the model
+    assert read_checkpoint(run / "best.pth")["geometry"]["instance_size"] == 175
 
 
 def _train_cmd(config_path, resume=False):

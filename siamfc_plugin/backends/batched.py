@@ -52,7 +52,7 @@ def shared_factory(tracker) -> Callable[[], Any]:
     """A tracker_factory making fresh trackers that share `tracker`'s backend (network) and config."""
     from ..core.tracker import SiamFCTracker
 
-    return lambda: SiamFCTracker(tracker.backend, tracker.config)
+    return lambda: SiamFCTracker(tracker.backend, tracker.config, tracker.geometry)
 
 
 def _normalise(sequences) -> list[tuple[str, Seq, np.ndarray]]:

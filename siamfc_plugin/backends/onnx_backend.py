@@ -367,7 +367,7 @@ def calibration_search_crops(model: SiamFC, source: str | None = None, count: in
     from ..core.tracker import SiamFCTracker
 
     recorder = _Recorder(OnnxBackend.from_model(model))
-    tracker = SiamFCTracker(recorder, preset(preset_name))
+    tracker = SiamFCTracker(recorder, preset(preset_name), model.geometry)
     for frames, boxes in _calibration_sequences(source):
         if not np.all(np.isfinite(boxes[0])):
             continue

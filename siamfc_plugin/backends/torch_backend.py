@@ -24,8 +24,30 @@ _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 
 def set_threads(threads: int | None) -> None:
     """torch's intra-op threads (None or 0: leave torch's default, one per physical core)."""
+    from ..common.errors import ConfigError
+
+    if threads is not None and int(threads) < 0:
+        raise ConfigError(f"threads must be >= 0 (0: torch's default), got {threads}")
     if threads:
         torch.set_num_threads(int(threads))
+
+
+def check_device(device: str) -> torch.device:
+    """The torch device named `device` (cpu, cuda, cuda:N), or ConfigError when it is no device or not present."""
+    from ..common.errors import ConfigError
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r}: this torch ({torch.__version__}) sees no CUDA GPU; use --device cpu")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ConfigError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+    elif parsed.type != "cpu":
+        raise ConfigError(f"device {device!r} is not supported; use cpu, cuda or cuda:N")
+    return parsed
 
 
 class TorchBackend:
@@ -142,13 +164,14 @@ def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | N
     device = device or "cpu"
     set_threads(threads)
     if name == "torch" or name.startswith("torch-"):
+        device = str(check_device(device))
         precision = "auto" if name == "torch" else name.split("-", 1)[1]
         if precision not in PRECISIONS:
             raise ConfigError(f"unknown backend {name!r}; choose one of {list(BACKENDS)}")
         return TorchBackend.from_model(model, device, channels_last=options.get("channels_last", True),
                                        precision=precision)
     if name in ("onnx", "int8"):
-        if torch.device(device).type != "cpu":
+        if str(device).split(":")[0] != "cpu":
             raise ConfigError(f"backend {name!r} runs on the CPU only (got device {device!r})")
         from .onnx_backend import OnnxBackend, int8_backend
 

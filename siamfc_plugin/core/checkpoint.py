@@ -1,4 +1,5 @@
-"""Model checkpoints: weights plus the metadata needed to use them (architecture, tracker config, training summary).
+"""Model checkpoints: weights plus the metadata needed to use them (architecture, geometry, tracker config, training
+summary).
 
 Files are written atomically and read with torch.load(weights_only=True), so a checkpoint can never run code.
 """
@@ -11,12 +12,15 @@ from typing import Any
 import torch
 
 from ..common.atomic import atomic_path
-from .config import TrackerConfig, preset
-from ..common.errors import CheckpointError
+from ..common.errors import CheckpointError, ConfigError
+from .config import TrackerConfig
+from .geometry import GEOMETRY_FIELDS, Geometry
 from .network import ARCHITECTURES, SiamFC
 
 FORMAT = "siamfc-plugin-checkpoint"
-FORMAT_VERSION = 1
+# 2: the geometry has its own entry. Version 1 kept it inside tracker_config; read_checkpoint migrates it.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SHIPPED_MODELS = {"alexnet-slim": "siamfc_alexnet_slim.pth", "alexnet": "siamfc_alexnet.pth"}
 
 
@@ -35,6 +39,7 @@ def save_checkpoint(path: str | os.PathLike, model: SiamFC, tracker_config: Trac
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "arch": model.arch,
+        "geometry": model.geometry.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "tracker_config": (tracker_config or TrackerConfig()).to_dict(),
         "training": dict(training or {}),
@@ -52,28 +57,41 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for truncated/foreign files
-        raise CheckpointError(f"checkpoint {path} cannot be read (truncated, corrupt or not a torch file): "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        # not torch's message: for a foreign file it advises weights_only=False, i.e. running the file's code
+        raise CheckpointError(f"checkpoint {path} cannot be read (truncated, corrupt or not a torch file; "
+                              f"{type(exc).__name__})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a siamfc-plugin checkpoint (no '{FORMAT}' format tag)")
     version = payload.get("format_version")
-    if version != FORMAT_VERSION:
-        raise CheckpointError(f"{path} has checkpoint format version {version}; this plugin reads {FORMAT_VERSION}")
+    if version not in READABLE_VERSIONS:
+        raise CheckpointError(f"{path} has checkpoint format version {version}; this plugin reads "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}")
     for key in ("arch", "state_dict", "tracker_config"):
         if key not in payload:
             raise CheckpointError(f"checkpoint {path} lacks the '{key}' entry")
     if payload["arch"] not in ARCHITECTURES:
         raise CheckpointError(f"checkpoint {path} has unknown architecture {payload['arch']!r}")
+    if version == 1:  # the geometry lived in tracker_config, whose defaults were the paper's geometry
+        config = dict(payload["tracker_config"])
+        payload["geometry"] = {name: config.pop(name) for name in GEOMETRY_FIELDS if name in config}
+        payload["tracker_config"] = config
+    try:  # stays a plain dict, so that a payload can be saved again under weights_only
+        payload["geometry"] = Geometry.from_dict(payload.get("geometry", {})).to_dict()
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint {path}: {exc}") from None
     return payload
 
 
 def load_model(path: str | os.PathLike, arch: str | None = None) -> tuple[SiamFC, dict[str, Any]]:
-    """(model in eval mode, payload). `arch`, when given, must match the checkpoint's."""
+    """(model in eval mode, at the checkpoint's geometry; payload). `arch`, when given, must match the checkpoint's."""
     payload = read_checkpoint(path)
     if arch is not None and arch != payload["arch"]:
         raise CheckpointError(f"checkpoint {os.fspath(path)} holds architecture {payload['arch']!r}, "
                               f"not the requested {arch!r}")
-    model = SiamFC(payload["arch"])
+    try:
+        model = SiamFC(payload["arch"], Geometry.from_dict(payload["geometry"]))
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint {os.fspath(path)}: {exc}") from None
     try:
         model.load_state_dict(payload["state_dict"], strict=True)
     except RuntimeError as exc:
@@ -92,26 +110,3 @@ def resolve_checkpoint(checkpoint: str | None, arch: str | None) -> str:
                               "pass --checkpoint PATH (train one with `siamfc train`)")
     return path
 
-
-def build_tracker(checkpoint: str | None = None, preset_name: str = "siamfc-3s", arch: str | None = None,
-                  device: str = "cpu", random_weights: bool = False, overrides: dict[str, Any] | None = None,
-                  backend: str = "torch", threads: int | None = None, seed: int = 0):
-    """A ready SiamFCTracker: the given or shipped checkpoint (or, for baselines only, seeded random weights)."""
-    from ..backends.torch_backend import make_backend
-    from .tracker import SiamFCTracker
-
-    if random_weights:
-        torch.manual_seed(seed)
-        model = SiamFC(arch or "alexnet-slim")
-        model.initialise()
-        model.eval()
-        source = f"random weights (seed {seed})"
-    else:
-        path = resolve_checkpoint(checkpoint, arch)
-        model, _ = load_model(path, arch)
-        source = path
-    config = preset(preset_name, **(overrides or {}))
-    tracker = SiamFCTracker(make_backend(backend, model, device=device, threads=threads), config)
-    tracker.model_source = source
-    tracker.arch = model.arch
-    return tracker

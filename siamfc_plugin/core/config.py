@@ -1,5 +1,7 @@
 """Tracking hyper-parameters: one dataclass, the paper's presets by name.
 
+The crop and score-map sizes are not here: they belong to the model (core/geometry.py, stored in its checkpoint).
+
 The numbers are those of the SiamFC reference code (see README, "Presets"): the paper's text rounds some of them
 (1.025 and 0.35 for the 5-scale step and learning rate).
 """
@@ -63,13 +65,8 @@ def _parse_scalar(raw: str) -> Any:
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Everything the tracking algorithm needs; every value can be overridden."""
+    """The tracking hyper-parameters (the geometry comes with the model); every value can be overridden."""
 
-    exemplar_size: int = 127
-    instance_size: int = 255
-    response_size: int = 17
-    total_stride: int = 8
-    context: float = 0.5  # p = context * (w + h) / 2, i.e. (w + h) / 4 as in the paper
     response_upsample: int = 16
     scale_num: int = 3
     scale_step: float = 1.0375
@@ -86,11 +83,6 @@ class TrackerConfig:
 
     def __post_init__(self) -> None:
         checks = [
-            (self.exemplar_size > 0, "exemplar_size must be > 0"),
-            (self.instance_size > self.exemplar_size, "instance_size must exceed exemplar_size"),
-            (self.response_size > 0, "response_size must be > 0"),
-            (self.total_stride > 0, "total_stride must be > 0"),
-            (self.context >= 0, "context must be >= 0"),
             (self.response_upsample >= 1, "response_upsample must be >= 1"),
             (self.scale_num >= 1 and self.scale_num % 2 == 1, "scale_num must be a positive odd number"),
             (self.scale_step >= 1.0, "scale_step must be >= 1"),

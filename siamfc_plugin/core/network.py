@@ -3,10 +3,12 @@
 Two embeddings, both from the paper, both fully convolutional with no padding and a total stride of 8:
 - `alexnet-slim`: Table 1 of the arXiv version, 48/128/192/192/128 channels, conv2 in two groups.
 - `alexnet`: the final (ECCV workshop) version, 96/256/384/384/256 channels, conv2, conv4 and conv5 in two groups.
-Exemplar 127 -> 6x6, search 255 -> 22x22, score map 17x17.
+Exemplar 127 -> 6x6, search 255 -> 22x22, score map 17x17 (core/geometry.py; check_geometry says whether a
+geometry fits the net).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -14,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..common.errors import ConfigError
+from .geometry import Geometry
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
 }
 KERNELS = (11, 5, 3, 3, 3)
 STRIDES = (2, 1, 1, 1, 1)
-TOTAL_STRIDE = 8
+POOL_KERNEL, POOL_STRIDE = 3, 2  # max-pool after conv1 and conv2
 # The reference code scales the raw correlation so that the logistic loss starts in its useful range.
 SCORE_SCALE = 1e-3
 
@@ -83,12 +86,39 @@ def _stack_for_groups(x: torch.Tensor, nz: int, k: int) -> torch.Tensor:
     return x.reshape(nz, k, c, h, w).transpose(0, 1).reshape(k, nz * c, h, w)
 
 
-class SiamFC(nn.Module):
-    """f(z, x) = SCORE_SCALE * (phi(z) * phi(x)) + b."""
+def feature_side(side: int) -> int:
+    """Side of phi's output for a side x side input (valid convolutions and pools, no padding)."""
+    for i, (kernel, stride) in enumerate(zip(KERNELS, STRIDES)):
+        side = (side - kernel) // stride + 1
+        if i < 2:
+            side = (side - POOL_KERNEL) // POOL_STRIDE + 1
+    return side
 
-    def __init__(self, arch: str = "alexnet-slim") -> None:
+
+def total_stride() -> int:
+    return math.prod(STRIDES) * POOL_STRIDE ** 2
+
+
+def check_geometry(geometry: Geometry) -> Geometry:
+    """The geometry, if this network produces score maps of its response_size at its stride; else ConfigError."""
+    fz, fx = feature_side(geometry.exemplar_size), feature_side(geometry.instance_size)
+    if fz < 1 or fx < fz:
+        raise ConfigError(f"geometry {geometry.to_dict()}: the network cannot embed crops this small")
+    if geometry.total_stride != total_stride():
+        raise ConfigError(f"geometry {geometry.to_dict()}: the network's total stride is {total_stride()}")
+    if fx - fz + 1 != geometry.response_size:
+        raise ConfigError(f"geometry {geometry.to_dict()}: crops {geometry.exemplar_size}/{geometry.instance_size} "
+                          f"give {fx - fz + 1}x{fx - fz + 1} score maps, not response_size {geometry.response_size}")
+    return geometry
+
+
+class SiamFC(nn.Module):
+    """f(z, x) = SCORE_SCALE * (phi(z) * phi(x)) + b, run at one geometry (crop and score-map sizes)."""
+
+    def __init__(self, arch: str = "alexnet-slim", geometry: Geometry | None = None) -> None:
         super().__init__()
         self.arch = arch
+        self.geometry = check_geometry(geometry or Geometry())
         self.embedding = AlexNetEmbedding(arch)
         self.bias = nn.Parameter(torch.zeros(1))
 
@@ -139,12 +169,3 @@ def fold_batchnorm(embedding: nn.Sequential) -> nn.Sequential:
     for p in folded.parameters():
         p.requires_grad_(False)
     return folded
-
-
-def response_size(exemplar: int, instance: int, arch: str = "alexnet-slim") -> tuple[int, int, int]:
-    """(exemplar feature side, search feature side, score map side) for the given crop sides."""
-    net = AlexNetEmbedding(arch).eval()
-    with torch.no_grad():
-        fz = net(torch.zeros(1, 3, exemplar, exemplar)).shape[-1]
-        fx = net(torch.zeros(1, 3, instance, instance)).shape[-1]
-    return fz, fx, fx - fz + 1

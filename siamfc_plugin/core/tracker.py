@@ -15,6 +15,7 @@ import numpy as np
 
 from .config import TrackerConfig
 from .crops import context_side, crop, mean_colour
+from .geometry import Geometry
 from ..common.errors import InvalidBoxError, TrackerStateError
 from ..data.images import to_rgb_uint8
 
@@ -49,19 +50,24 @@ def validate_box(box, frame_shape: tuple[int, ...]) -> tuple[float, float, float
 
 
 class SiamFCTracker:
-    """One target at a time; init() may be called again at any moment (re-initialisation)."""
+    """One target at a time; init() may be called again at any moment (re-initialisation).
 
-    def __init__(self, backend: ScoringBackend, config: TrackerConfig | None = None) -> None:
+    `geometry` must be the one the backend's model was trained at (build_tracker takes it from the checkpoint).
+    """
+
+    def __init__(self, backend: ScoringBackend, config: TrackerConfig | None = None,
+                 geometry: Geometry | None = None) -> None:
         self.backend = backend
         self.config = config or TrackerConfig()
-        cfg = self.config
+        self.geometry = geometry or Geometry()
+        cfg, geo = self.config, self.geometry
         self.scale_factors = np.asarray(cfg.scale_factors, dtype=np.float64)
-        up = cfg.response_upsample * cfg.response_size
+        up = cfg.response_upsample * geo.response_size
         hann = np.outer(np.hanning(up), np.hanning(up)).astype(np.float32)
         self.window = hann / hann.sum()
         self.upsampled_size = up
-        self._search = np.empty((cfg.scale_num, cfg.instance_size, cfg.instance_size, 3), dtype=np.uint8)
-        self._exemplar = np.empty((1, cfg.exemplar_size, cfg.exemplar_size, 3), dtype=np.uint8)
+        self._search = np.empty((cfg.scale_num, geo.instance_size, geo.instance_size, 3), dtype=np.uint8)
+        self._exemplar = np.empty((1, geo.exemplar_size, geo.exemplar_size, 3), dtype=np.uint8)
         self._up = np.empty((cfg.scale_num, up, up), dtype=np.float32)
         self._response = np.empty((up, up), dtype=np.float32)
         self._window_cache: tuple | None = None
@@ -94,17 +100,17 @@ class SiamFCTracker:
 
     def embed_exemplar_at_target(self, frame: np.ndarray):
         """Exemplar features of the context crop around the current target."""
-        cfg = self.config
-        z_side = context_side(*self.target_size, cfg.context)
-        crop(frame, tuple(self.center), z_side, cfg.exemplar_size, self.fill, out=self._exemplar[0])
+        geo = self.geometry
+        z_side = context_side(*self.target_size, geo.context)
+        crop(frame, tuple(self.center), z_side, geo.exemplar_size, self.fill, out=self._exemplar[0])
         return self.backend.embed_exemplar(self._exemplar)
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
         """The search crops of every scale for this frame, written into one preallocated batch."""
-        cfg = self.config
-        x_side = context_side(*self.target_size, cfg.context) * cfg.instance_size / cfg.exemplar_size
+        geo = self.geometry
+        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
         for i, factor in enumerate(self.scale_factors):
-            crop(frame, tuple(self.center), x_side * factor, cfg.instance_size, self.fill, out=self._search[i])
+            crop(frame, tuple(self.center), x_side * factor, geo.instance_size, self.fill, out=self._search[i])
         return self._search
 
     def step(self, responses: np.ndarray, frame_shape: tuple[int, ...]) -> np.ndarray:
@@ -133,8 +139,9 @@ class SiamFCTracker:
         response += self._weighted_window(cfg.window_influence)
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
 
-        x_side = context_side(*self.target_size, cfg.context) * cfg.instance_size / cfg.exemplar_size
-        to_frame = cfg.total_stride / cfg.response_upsample * x_side * self.scale_factors[best] / cfg.instance_size
+        geo = self.geometry
+        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
+        to_frame = geo.total_stride / cfg.response_upsample * x_side * self.scale_factors[best] / geo.instance_size
         self.center += np.array([col - (up - 1) / 2.0, row - (up - 1) / 2.0]) * to_frame
 
         scale = (1 - cfg.scale_lr) + cfg.scale_lr * self.scale_factors[best]

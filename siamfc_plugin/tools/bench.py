@@ -230,7 +230,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
                     built[backend_name] = (make_backend(backend_name, model, device=device, threads=threads,
                                                        **options), time.perf_counter() - start)
                 backend, build_s = built[backend_name]
-                tracker = SiamFCTracker(backend, config)
+                tracker = SiamFCTracker(backend, config, model.geometry)
                 nearby = sgemm_gflops(repeats=3)
                 samples.append(nearby)
                 track_timed(tracker, images[: min(5, len(images))], gt[0])  # warm-up
@@ -244,7 +244,8 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
                         continue
                 stages = track_stages(tracker, images, gt[0])
                 fps = statistics.median(fps_runs)
-                gflop = gflop_per_frame(arch, n_scales, config.exemplar_size, config.instance_size)
+                gflop = gflop_per_frame(arch, n_scales, model.geometry.exemplar_size,
+                                        model.geometry.instance_size)
                 result = {
                     "backend": backend_name, "arch": arch, "scales": n_scales, "fps": round(fps, 2),
                     "fps_runs": [round(v, 2) for v in fps_runs], "ms_per_frame": round(1e3 / fps, 2),

@@ -41,7 +41,7 @@ def soak(tracker, frames: int = 10_000, checkpoints=(1_000, 10_000), loop: int =
 def cmd_soak(args) -> int:
     from ..cli import build_tracker_from_args
 
-    report = soak(build_tracker_from_args(args), args.frames)
+    report = soak(build_tracker_from_args(args).tracker, args.frames)
     print(json.dumps(report))
     return 0
 

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..core.crops import context_side, mean_colour
+from ..core.geometry import Geometry
 from ..common.errors import FrameReadError
 from ..data.images import read_frame
 from .sources import Track
@@ -23,12 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PairConfig:
-    exemplar_size: int = 127
-    instance_size: int = 255
-    response_size: int = 17
-    total_stride: int = 8
-    context: float = 0.5
+class PairConfig(Geometry):  # the geometry fields (exemplar_size, ..., context) come from core/geometry.py
     max_frame_gap: int = 100  # T in the paper
     negative_prob: float = 0.25  # pairs from different tracks, all labels -1 (paper, first version)
     gray_prob: float = 0.25

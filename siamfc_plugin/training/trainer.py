@@ -24,6 +24,7 @@ from tqdm import tqdm
 from ..backends.torch_backend import TorchBackend
 from ..core.checkpoint import read_checkpoint, save_checkpoint
 from ..core.config import ConfigError, dataclass_from_dict, preset
+from ..core.geometry import Geometry
 from ..data.readers import read_sequences
 from ..core.evaluation import run_sequence
 from ..core.network import SiamFC, arch_spec
@@ -128,7 +129,7 @@ class Trainer:
         if config.threads:
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
-        self.model = SiamFC(config.arch)
+        self.model = SiamFC(config.arch, Geometry.of(config.pair_config()))
         self.model.initialise()
         if config.init_checkpoint:
             init = read_checkpoint(config.init_checkpoint)
@@ -311,7 +312,8 @@ class Trainer:
 
     def validate(self, sequences) -> dict[str, Any]:
         self.model.eval()
-        tracker = SiamFCTracker(TorchBackend.from_model(self.model, str(self.device)), preset(self.config.val_preset))
+        tracker = SiamFCTracker(TorchBackend.from_model(self.model, str(self.device)), preset(self.config.val_preset),
+                                self.model.geometry)
         max_frames = self.config.val_max_frames or None
         per_sequence = {seq.name: round(run_sequence(tracker, seq, max_frames).auc, 4) for seq in sequences}
         self.model.train()

@@ -134,7 +134,8 @@ class Settings:
         return settings
 
     def build(self):
-        from ...core.checkpoint import build_tracker
+        """The BuiltTracker these settings describe."""
+        from ...backends.build import build_tracker
 
         return build_tracker(checkpoint=self.checkpoint, preset_name=self.preset, arch=self.arch, device=self.device,
                              random_weights=self.random_weights, overrides=self.overrides, backend=self.backend,
@@ -282,7 +283,7 @@ def serve(env: Mapping[str, str] | None = None) -> int:
     if settings_error:
         return fail(f"cannot start the tracker: {settings_error}")
     try:
-        session = TrackingSession(settings.build(), settings.polygon)
+        session = TrackingSession(settings.build().tracker, settings.polygon)
     except (SiamFCError, OSError, ValueError) as exc:
         return fail(f"cannot start the tracker ({settings.describe()}): {exc} "
                     "(a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)")
@@ -333,12 +334,12 @@ def check(env: Mapping[str, str] | None = None) -> int:
     """Load the model from the SIAMFC_* variables and report, without trax."""
     try:
         settings = Settings.from_environ(env)
-        tracker = settings.build()
+        built = settings.build()
     except (SiamFCError, OSError, ValueError) as exc:
         print(f"siamfc trax tracker: cannot start: {exc}", file=sys.stderr)
         return 1
-    print(f"ok: {settings.describe()}; loaded {getattr(tracker, 'model_source', '?')} "
-          f"({tracker.arch}), tracker config {tracker.config.to_dict()}")
+    print(f"ok: {settings.describe()}; loaded {built.model_source} ({built.arch}, geometry "
+          f"{built.geometry.to_dict()}), tracker config {built.tracker.config.to_dict()}")
     return 0
 
 

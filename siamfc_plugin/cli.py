@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from .core.config import PRESETS, parse_overrides
-from .common.errors import SiamFCError
+from .common.errors import ConfigError, SiamFCError
 from .core.network import ARCHITECTURES
 
 DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
@@ -135,6 +135,13 @@ def cmd_train(args) -> int:
     from .training.trainer import TrainConfig, train
 
     config = TrainConfig.from_file(args.config, parse_overrides(args.overrides))
+    if args.time_budget is not None:
+        from .training.throughput import fit_to_budget
+
+        if args.time_budget <= 0:
+            raise ConfigError(f"--time-budget must be > 0 seconds, got {args.time_budget}")
+        config, rate = fit_to_budget(config, args.time_budget)
+        print(json.dumps({"measured": rate, "pairs_per_epoch": config.pairs_per_epoch}), flush=True)
     summary = train(config, resume=args.resume)
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, default=float))
     return 0
@@ -145,6 +152,21 @@ def cmd_bench_train(args) -> int:
 
     result = measure(args.config, parse_overrides(args.overrides), steps=args.steps)
     print(json.dumps(result))
+    return 0
+
+
+def cmd_curate(args) -> int:
+    from .training.curate import CropSpec, read_config, curate
+
+    sources, spec = read_config(args.config)
+    overrides = {k: v for k, v in (("search_size", args.search_size), ("margin", args.margin),
+                                   ("quality", args.quality)) if v is not None}
+    if overrides:
+        spec = CropSpec(**{**spec.__dict__, **overrides})
+    summary = curate(sources, args.out, spec, workers=args.workers)
+    for name, counts in summary["sources"].items():
+        print(f"{name:>16}: {counts['tracks']:6d} tracks, {counts['objects_or_frames']:6d} crops  {counts}")
+    print(json.dumps({k: summary[k] for k in ("tracks", "frames", "crop")}))
     return 0
 
 
@@ -197,7 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
                    help="override a config value, e.g. --set epochs=2 --set pairs.negative_prob=0.1")
     p.add_argument("--resume", action="store_true", help="continue from <out_dir>/last.pth when it exists")
+    p.add_argument("--time-budget", type=float, metavar="SECONDS",
+                   help="measure pairs/s first, then size pairs_per_epoch so that all epochs take about this long")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("curate", help="the paper's dataset curation: one crop per object, GOT-10k layout")
+    p.add_argument("--config", required=True, help="TOML: [crop] settings and [[sources]] (see configs/curate_*.toml)")
+    p.add_argument("--out", required=True, help="output folder (resumable: finished tracks are kept)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all CPUs)")
+    p.add_argument("--search-size", type=int, help="pixels the search region is drawn at (default 255)")
+    p.add_argument("--margin", type=int, help="pixels around the search region for augmentation (default 32)")
+    p.add_argument("--quality", type=int, help="JPEG quality (default 90)")
+    p.set_defaults(func=cmd_curate)
 
     p = sub.add_parser("bench-train", help="training throughput: pairs/s, data loading vs compute")
     p.add_argument("--config", required=True)

@@ -43,6 +43,17 @@ def arch_spec(name: str) -> ArchSpec:
         raise ConfigError(f"unknown architecture {name!r}; choose one of {sorted(ARCHITECTURES)}") from None
 
 
+class BatchNorm2dFP32(nn.BatchNorm2d):
+    """BatchNorm that normalises in fp32 even under bf16/fp16 autocast: batch statistics of a half-precision input
+    lose the digits that training needs. Same parameters and state-dict keys as nn.BatchNorm2d."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):
+                return super().forward(x.float())
+        return super().forward(x)
+
+
 class AlexNetEmbedding(nn.Sequential):
     """phi: conv-BN-ReLU x4 (max-pool after the first two), then a bare conv5 (no BN, no ReLU)."""
 
@@ -54,7 +65,7 @@ class AlexNetEmbedding(nn.Sequential):
             last = i == len(KERNELS) - 1
             layers.append(nn.Conv2d(in_ch, out_ch, k, stride=s, groups=g, bias=last))
             if not last:
-                layers += [nn.BatchNorm2d(out_ch, eps=1e-6, momentum=0.05), nn.ReLU(inplace=True)]
+                layers += [BatchNorm2dFP32(out_ch, eps=1e-6, momentum=0.05), nn.ReLU(inplace=True)]
             if i < 2:
                 layers.append(nn.MaxPool2d(3, stride=2))
             in_ch = out_ch

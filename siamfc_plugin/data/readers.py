@@ -24,6 +24,8 @@ class Sequence:
     visible: np.ndarray = field(default=None)  # (N,) bool
     attributes: dict[str, np.ndarray] = field(default_factory=dict)  # per-frame VOT tags etc.
     skipped_lines: int = 0  # annotation lines that could not be parsed
+    object_class: str = ""  # what the target is (GOT-10k meta_info.ini, COCO category), where known
+    group: str = ""  # the video or image the target comes from: a negative pair must come from another one
 
     def __post_init__(self) -> None:
         if self.visible is None:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 class PairConfig(Geometry):  # the geometry fields (exemplar_size, ..., context) come from core/geometry.py
     max_frame_gap: int = 100  # T in the paper
     negative_prob: float = 0.25  # pairs from different tracks, all labels -1 (paper, first version)
+    semantic_negatives: float = 0.5  # of those, the share whose search target is another object of the same class
     gray_prob: float = 0.25
     flip_prob: float = 0.5
     scale_jitter: float = 0.05  # search scale drawn from [1/(1+j), 1+j]; also the aspect jitter
@@ -97,6 +98,11 @@ class PairSampler(Dataset):
         self.epoch = 0
         self.read = frame_reader
         self.unreadable = 0
+        self.by_class: dict[str, list[Track]] = {}  # for semantic negatives
+        for tracks, _ in self.sources:
+            for track in tracks:
+                if track.object_class:
+                    self.by_class.setdefault(track.object_class, []).append(track)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
@@ -111,19 +117,36 @@ class PairSampler(Dataset):
         visible = np.flatnonzero(track.visible)
         i = int(visible[rng.integers(len(visible))])
         if rng.random() < self.config.negative_prob:
-            other_tracks = self.sources[rng.choice(len(self.sources), p=self.source_probs)][0]
-            other = other_tracks[rng.integers(len(other_tracks))]
-            if other is not track:
+            other = self.negative_for(track, rng)
+            if other is not None:
                 other_visible = np.flatnonzero(other.visible)
                 return track, i, other, int(other_visible[rng.integers(len(other_visible))]), True
         near = visible[np.abs(visible - i) <= self.config.max_frame_gap]
         return track, i, track, int(near[rng.integers(len(near))]), False
 
+    def negative_for(self, track: Track, rng: np.random.Generator, tries: int = 8) -> Track | None:
+        """A track from another image or video: with probability `semantic_negatives` one of the same class (a
+        look-alike: another person for a person), otherwise any. None where no such track turns up."""
+        same_class = self.by_class.get(track.object_class) if track.object_class else None
+        semantic = bool(same_class) and rng.random() < self.config.semantic_negatives
+        for _ in range(tries):
+            if semantic:
+                other = same_class[rng.integers(len(same_class))]
+            else:
+                other_tracks = self.sources[rng.choice(len(self.sources), p=self.source_probs)][0]
+                other = other_tracks[rng.integers(len(other_tracks))]
+            if other is not track and not (track.group and other.group == track.group):
+                return other
+        return None
+
     def __getitem__(self, index: int):
-        """(exemplar, search, labels, weights, skipped): `skipped` counts unreadable frames replaced by redrawing
-        (returned with the pair so the count survives loader worker processes)."""
+        return self.pair(self.epoch, index)
+
+    def pair(self, epoch: int, index: int):
+        """(exemplar, search, labels, weights, skipped) of pair `index` of `epoch`: `skipped` counts unreadable
+        frames replaced by redrawing (returned with the pair so the count survives loader worker processes)."""
         for attempt in range(10):
-            rng = np.random.default_rng([self.seed, self.epoch, int(index), attempt])
+            rng = np.random.default_rng([self.seed, int(epoch), int(index), attempt])
             try:
                 return (*self.make_pair(rng), attempt)
             except FrameReadError as exc:
@@ -176,6 +199,22 @@ class PairSampler(Dataset):
         labels, weights = make_labels(cfg.response_size, cfg.total_stride, cfg.radius, shift, negative)
         return (torch.from_numpy(exemplar).permute(2, 0, 1), torch.from_numpy(search).permute(2, 0, 1),
                 torch.from_numpy(labels)[None], torch.from_numpy(weights)[None])
+
+
+class RunPairs(Dataset):
+    """The pairs of epochs first_epoch .. epochs-1 in one index space (each epoch: `indices` of the sampler's
+    pairs), so that one DataLoader, its worker processes started once, serves a whole run."""
+
+    def __init__(self, sampler: PairSampler, indices: list[int], first_epoch: int, epochs: int) -> None:
+        self.sampler, self.indices = sampler, list(indices)
+        self.first_epoch, self.epochs = int(first_epoch), int(epochs)
+
+    def __len__(self) -> int:
+        return len(self.indices) * max(self.epochs - self.first_epoch, 0)
+
+    def __getitem__(self, i: int):
+        epoch, k = divmod(int(i), len(self.indices))
+        return self.sampler.pair(self.first_epoch + epoch, self.indices[k])
 
 
 def _occlude(search: np.ndarray, center, size, rng: np.random.Generator) -> np.ndarray:

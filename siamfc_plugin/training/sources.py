@@ -4,8 +4,9 @@ A COCO still image is a Track of one frame: its pairs are two augmentations of t
 """
 from __future__ import annotations
 
+import configparser
+import functools
 import glob
-import json
 import logging
 import os
 import xml.etree.ElementTree as ET
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.readers import Sequence, read_got10k_sequence, read_sequences
+from ..common.errors import ConfigError
+from ..data.annotations import class_name, read_coco_json
 
 log = logging.getLogger(__name__)
 
@@ -31,34 +34,65 @@ class SourceSpec:
     weight: float = 1.0
     subset: str = "train"
     max_tracks: int | None = None
+    frames: str = "all"  # all | video (tracks of 2+ frames) | still (one-frame tracks): split a curated folder
+    fraction: float = 1.0  # keep this share of the tracks, drawn with a fixed seed (data-size experiments)
+
+    def __post_init__(self) -> None:
+        if self.frames not in ("all", "video", "still"):
+            raise ConfigError(f"source {self.root}: frames must be all, video or still, got {self.frames!r}")
+        if not 0 < self.fraction <= 1:
+            raise ConfigError(f"source {self.root}: fraction must be in (0, 1], got {self.fraction}")
 
 
 def got10k_tracks(root: str, subset: str = "train") -> list[Track]:
-    """GOT-10k train/val: <root>/<subset>/list.txt; frames absent or fully covered are not visible."""
+    """GOT-10k train/val (or a curated folder): <root>/<subset>/list.txt; frames absent or fully covered are not
+    visible. meta_info.ini gives the object class and, for curated tracks, the image or video they come from."""
     base = os.path.join(root, subset) if os.path.isdir(os.path.join(root, subset)) else root
+    listed = os.path.join(base, "list.txt")
+    stamp = os.stat(listed).st_mtime_ns if os.path.isfile(listed) else None
+    return list(_got10k_tracks(os.path.realpath(base), stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _got10k_tracks(base: str, stamp: int | None) -> tuple[Track, ...]:
+    """Read once per process (a curated folder holds thousands of tracks; a config may name it twice, and the
+    throughput probe before a run reads it too). `stamp`, list.txt's mtime, makes a rewritten folder read anew."""
     listed = os.path.join(base, "list.txt")
     names = ([line.strip() for line in open(listed) if line.strip()] if os.path.isfile(listed)
              else sorted(d for d in os.listdir(base) if os.path.isdir(os.path.join(base, d))))
-    return [read_got10k_sequence(os.path.join(base, name)) for name in names]
+    tracks = []
+    for name in names:
+        track = read_got10k_sequence(os.path.join(base, name))
+        meta = _meta_info(os.path.join(base, name, "meta_info.ini"))
+        track.object_class = class_name(meta["object_class"]) if meta.get("object_class") else ""
+        track.group = meta.get("source_key", name)
+        tracks.append(track)
+    return tuple(tracks)
+
+
+def _meta_info(path: str) -> dict[str, str]:
+    """GOT-10k's meta_info.ini ([METAINFO], `key: value` lines); {} where absent or unreadable."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        log.warning("unreadable %s; object class unknown", path)
+        return {}
+    return dict(parser["METAINFO"]) if parser.has_section("METAINFO") else {}
 
 
 def coco_tracks(root: str, annotations: str | None = None, min_side: float = 8.0) -> list[Track]:
     """COCO detection: one single-frame Track per non-crowd box with both sides >= min_side pixels."""
     path = annotations or os.path.join(root, "annotations.json")
-    with open(path) as handle:
-        data = json.load(handle)
-    images = {img["id"]: img for img in data["images"]}
     image_dir = os.path.join(root, "images") if os.path.isdir(os.path.join(root, "images")) else root
     tracks = []
-    for ann in data["annotations"]:
-        x, y, w, h = (float(v) for v in ann["bbox"])
-        if ann.get("iscrowd", 0) or w < min_side or h < min_side:
-            continue
-        image = images.get(ann["image_id"])
-        if image is None:
-            continue
-        tracks.append(Track(f"coco-{ann['id']}", [os.path.join(image_dir, image["file_name"])],
-                            np.array([[x, y, w, h]])))
+    for image in read_coco_json(path, image_dir):
+        for index, obj in enumerate(image.objects):
+            if obj.crowd or obj.box[2] < min_side or obj.box[3] < min_side:
+                continue
+            name = f"coco-{image.key.replace(':', '-')}-{index}"
+            tracks.append(Track(name, [image.path], obj.box[None].copy(), object_class=obj.object_class,
+                                group=image.key))
     return tracks
 
 
@@ -92,7 +126,8 @@ def vid_tracks(root: str, subset: str = "train", max_area: float = 0.75 ** 2, mi
                 box = obj.find("bndbox")
                 x0, x1 = float(box.findtext("xmin")), float(box.findtext("xmax"))
                 y0, y1 = float(box.findtext("ymin")), float(box.findtext("ymax"))
-                entry = per_object.setdefault(obj.findtext("trackid"), {"frames": [], "boxes": [], "size": []})
+                entry = per_object.setdefault(obj.findtext("trackid"), {"frames": [], "boxes": [], "size": [],
+                                                                       "class": obj.findtext("name")})
                 entry["frames"].append(frame)
                 entry["boxes"].append([x0, y0, x1 - x0 + 1, y1 - y0 + 1])
                 entry["size"].append((width, height))
@@ -102,7 +137,8 @@ def vid_tracks(root: str, subset: str = "train", max_area: float = 0.75 ** 2, mi
             keep = _vid_curation(boxes, sizes, max_area, min_area, edge_margin)
             if keep.sum() >= 2:
                 name = f"{os.path.relpath(video, ann_root)}:{track_id}"
-                tracks.append(Track(name, [f for f, k in zip(entry["frames"], keep) if k], boxes[keep]))
+                tracks.append(Track(name, [f for f, k in zip(entry["frames"], keep) if k], boxes[keep],
+                                    object_class=class_name(entry["class"] or ""), group=os.path.relpath(video, ann_root)))
     return tracks
 
 
@@ -137,6 +173,11 @@ def load_source(spec: SourceSpec, max_broken_fraction: float = 0.1) -> list[Trac
         raise ValueError(f"{spec.kind} source {spec.root}: {broken} of {lines} annotation lines are broken "
                          f"(more than {max_broken_fraction:.0%})")
     tracks = [t for t in tracks if t.visible.any()]
+    if spec.frames != "all":
+        tracks = [t for t in tracks if (len(t) > 1) == (spec.frames == "video")]
+    if spec.fraction < 1:  # the same tracks for the same fraction, and each smaller subset inside the larger ones
+        order = np.random.default_rng(0).permutation(len(tracks))
+        tracks = [tracks[i] for i in sorted(order[: max(1, round(spec.fraction * len(tracks)))])]
     if spec.max_tracks:
         tracks = tracks[: spec.max_tracks]
     if not tracks:

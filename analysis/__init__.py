@@ -5,7 +5,7 @@
 - tables: leaderboards (Markdown, CSV, LaTeX booktabs) and the published reference table (analysis/data)
 - figures: EAO ranking, AR plot, EAO curves, OTB success/precision, per-attribute bars, speed vs accuracy
 - report: the leaderboard folder (index.md, index.html)
-- run / cli: `siamfc leaderboard` and `python -m analysis`
+- cli: `python -m analysis report` (running the trackers is `siamfc leaderboard`, siamfc_plugin/tools/)
 
-Nothing in this package imports torch or the network: SiamFC runs in a child process.
+Nothing in this package imports siamfc_plugin or torch: it reads result files.
 """

@@ -1,10 +1,7 @@
-"""`siamfc leaderboard` (registered into the siamfc command line) and `python -m analysis {leaderboard,report}`.
+"""`python -m analysis report`: figures, tables and index.md/html from toolkit result files already on disk.
 
-    siamfc leaderboard --checkpoint model.pth [--root PATH] [--vot-root PATH] [--out leaderboard/]
-
-runs SiamFC and the peers through got10k (one-pass, OTB style) and through a VOT workspace (baseline with
-re-initialisation), then writes <out>/index.md and index.html with the figures and tables. Without --root the
-embedded synthetic benchmark is used.
+Running the trackers is `siamfc leaderboard` (siamfc_plugin/tools/leaderboard_cli.py), which ends by calling
+report.build_report; nothing here imports the plugin, torch or the VOT command line.
 """
 from __future__ import annotations
 
@@ -12,118 +9,6 @@ import argparse
 import logging
 import os
 import sys
-
-log = logging.getLogger("analysis")
-
-
-def tracker_options() -> argparse.ArgumentParser:
-    """The tracker options of `siamfc` (same names), for `python -m analysis` (which must not import torch)."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("tracker (SiamFC)")
-    group.add_argument("--checkpoint", help="model checkpoint (default: the trained model shipped in the package)")
-    group.add_argument("--preset", default="siamfc-3s", help="tracking hyper-parameters (siamfc-3s, siamfc-5s)")
-    group.add_argument("--arch", help="architecture (default: the checkpoint's)")
-    group.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
-                       help="override a tracker config value (repeatable)")
-    group.add_argument("--device", default="cpu")
-    group.add_argument("--threads", type=int, default=0)
-    group.add_argument("--backend", default="torch")
-    group.add_argument("--random-weights", action="store_true",
-                       help="a randomly initialised net (a baseline for plumbing checks, not a tracker)")
-    group.add_argument("--name", help="SiamFC's name in the results (default: SiamFC-3s / SiamFC-5s)")
-    return parent
-
-
-def add_leaderboard_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--root", help="dataset root (OTB, VOT or GOT-10k layout) for the one-pass run "
-                                  "(default: the embedded synthetic benchmark)")
-    p.add_argument("--vot-root", help="dataset root for the VOT baseline (default: --root)")
-    p.add_argument("--out", default="leaderboard", help="output folder (default: leaderboard/)")
-    p.add_argument("--peers", help="comma-separated peers (default: every one this OpenCV provides: MIL, KCF, "
-                                   "CSRT, Static)")
-    p.add_argument("--sequences", help="comma-separated sequence names (default: all)")
-    p.add_argument("--max-frames", type=int, help="use only the first N frames of each sequence (quick runs)")
-    p.add_argument("--vot-repetitions", type=int, default=1,
-                   help="runs per sequence in the VOT baseline (VOT2015: 15; deterministic trackers stop after 3 "
-                        "identical runs). Default 1")
-    p.add_argument("--skip-vot", action="store_true", help="no VOT baseline (got10k one-pass only)")
-    p.add_argument("--skip-got10k", action="store_true", help="no got10k one-pass run (VOT baseline only)")
-    p.add_argument("--overwrite", action="store_true", help="re-run sequences that already have results")
-    p.add_argument("--title", default="SiamFC leaderboard")
-
-
-def register(subparsers, common) -> None:
-    """Called by siamfc_plugin.cli: adds `siamfc leaderboard`."""
-    p = subparsers.add_parser("leaderboard", parents=[common],
-                              help="run SiamFC and peers through got10k and the VOT toolkit; write figures+tables")
-    add_leaderboard_arguments(p)
-    p.set_defaults(func=cmd_leaderboard)
-
-
-def _shipped_model_exists(arch: str | None) -> bool:
-    import siamfc_plugin
-
-    name = {"alexnet": "siamfc_alexnet.pth"}.get(arch or "", "siamfc_alexnet_slim.pth")
-    return os.path.isfile(os.path.join(os.path.dirname(siamfc_plugin.__file__), "models", name))
-
-
-def cmd_leaderboard(args) -> int:
-    from . import run
-    from .report import build_report
-    from siamfc_plugin.toolkits.peers import available_peers, peer_unavailable_reason
-
-    logging.getLogger("analysis").setLevel(logging.INFO)
-    if not args.checkpoint and not args.random_weights and not _shipped_model_exists(args.arch):
-        raise ValueError("no trained SiamFC model is shipped with this install yet: pass --checkpoint PATH "
-                         "(or --random-weights for a plumbing check)")
-    if args.skip_vot and args.skip_got10k:
-        raise ValueError("nothing to do: both --skip-vot and --skip-got10k given")
-    out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-
-    peers = [p.strip() for p in args.peers.split(",") if p.strip()] if args.peers else available_peers()
-    for peer in peers:
-        reason = peer_unavailable_reason(peer)
-        if reason:
-            raise ValueError(reason)
-    specs = [run.siamfc_spec(args.checkpoint, args.preset, args.arch, args.overrides, args.device, args.threads,
-                             args.backend, args.random_weights, args.name)]
-    specs += [run.peer_spec(p) for p in peers]
-
-    root = args.root or run.ensure_synthetic()
-    vot_root = args.vot_root or root
-    names = [s.strip() for s in args.sequences.split(",")] if args.sequences else None
-    context = {"data (one-pass)": root, "data (VOT)": vot_root,
-               "trackers": ", ".join(s.name for s in specs)}
-    if args.max_frames:
-        context["frames"] = f"first {args.max_frames} of each sequence"
-
-    stale = run.stale_trackers(out, specs, {"root": os.path.abspath(root), "vot_root": os.path.abspath(vot_root),
-                                           "sequences": names, "max_frames": args.max_frames,
-                                           "vot_repetitions": args.vot_repetitions})
-    run.forget_results(out, stale)
-
-    otb_view = None
-    if not args.skip_got10k:
-        sequences = run.read_source(root, names, args.max_frames)
-        otb_view = run.write_otb_view(sequences, os.path.join(out, "data", "otb"))
-        summaries = run.run_got10k(specs, otb_view, os.path.join(out, "got10k"), overwrite=args.overwrite)
-        for name, summary in summaries.items():
-            print(f"got10k one-pass  {name:>16}: AUC {summary.get('success_auc', float('nan')):.3f}  "
-                  f"P@20 {summary.get('precision_20px', float('nan')):.3f}  "
-                  f"{summary.get('fps', float('nan')):.1f} fps")
-    workspace = None
-    if not args.skip_vot:
-        workspace = os.path.join(out, "vot-workspace")
-        vot_sequences = run.read_source(vot_root, names, args.max_frames)
-        path = run.run_vot_baseline(workspace, specs, vot_sequences, args.vot_repetitions, args.overwrite)
-        print(f"VOT analysis: {path}")
-    outputs = build_report(out, os.path.join(out, "got10k") if otb_view else None, workspace,
-                           {"OTB": otb_view} if otb_view else None, args.title, context,
-                           trackers=[s.name for s in specs])
-    print(f"leaderboard: {outputs.index_md}")
-    print(f"             {outputs.index_html}")
-    return 0
 
 
 def cmd_report(args) -> int:
@@ -143,7 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    register(sub, tracker_options())
     p = sub.add_parser("report", help="rebuild figures, tables and index.md/html from existing toolkit outputs")
     p.add_argument("--out", default="leaderboard")
     p.add_argument("--got10k", help="got10k output folder (with results/ and reports/)")

@@ -1,24 +1,35 @@
-"""The `siamfc` command line. Every subcommand shares the tracker options (--checkpoint, --preset, ...)."""
+"""The `siamfc` command line. Every subcommand that tracks shares the tracker options (--checkpoint, --preset, ...).
+
+Nothing heavy is imported here: torch, OpenCV and the toolkits load when a command needs them, and the subcommands
+defined next to the code they drive (EXTENSIONS) are imported only when they run, so `siamfc --help` is quick.
+"""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
 import sys
 
-import numpy as np
-
-from .core.config import PRESETS, parse_overrides
+from . import __version__
 from .common.errors import ConfigError, SiamFCError
-from .core.network import ARCHITECTURES
+from .core.architectures import ARCHITECTURES
+from .core.config import PRESETS, parse_overrides
 
 DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `siamfc eval: error: argument --subset: invalid choice: ... (see --help)`."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def tracker_options() -> argparse.ArgumentParser:
     """The options every subcommand that builds a tracker accepts."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = Parser(add_help=False)
     group = parent.add_argument_group("tracker")
     group.add_argument("--checkpoint", help="model checkpoint (default: the trained model shipped in the package)")
     group.add_argument("--preset", default="siamfc-3s", choices=sorted(PRESETS), help="tracking hyper-parameters")
@@ -26,21 +37,12 @@ def tracker_options() -> argparse.ArgumentParser:
     group.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
                        help="override a tracker config value, e.g. --set window_influence=0.2 (repeatable)")
     group.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    group.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    group.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default, >= 0)")
     group.add_argument("--backend", default="torch", help="scoring backend (see `siamfc bench --help`)")
     group.add_argument("--random-weights", action="store_true",
                        help="use a randomly initialised net (a baseline for comparisons, not a tracker)")
     group.add_argument("--name", help="tracker name in results (default: derived from preset and model)")
     return parent
-
-
-def build_tracker_from_args(args):
-    """The BuiltTracker the tracker options describe."""
-    from .backends.build import build_tracker
-
-    return build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
-                         random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
-                         backend=args.backend, threads=args.threads or None)
 
 
 def tracker_name(args, built) -> str:
@@ -63,21 +65,24 @@ def parse_box(text: str) -> list[float]:
 
 # ---- track ---------------------------------------------------------------------------------------------------------
 def cmd_track(args) -> int:
-    from .data.video import annotate_writer, iterate_frames
+    from .backends.build import build_tracker_from_args
     from .common.atomic import write_text
+    from .core.evaluation import track_frames
+    from .data.video import annotate_writer, check_video_path, iterate_frames
 
+    # outputs checked before any work: a typo must not cost a whole run, nor create folders
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise ValueError(f"--output {args.output}: folder {os.path.dirname(os.path.abspath(args.output))} "
+                         "does not exist")
+    if args.video:
+        check_video_path(args.video)
     tracker = build_tracker_from_args(args).tracker
     boxes, writer = [], None
-    for index, frame in iterate_frames(args.input):
-        if index == 0:
-            tracker.init(frame, args.box)
-            box = np.asarray(args.box, dtype=np.float64)
-        else:
-            box = tracker.update(frame)
-        boxes.append(box)
+    for result in track_frames(tracker, (frame for _, frame in iterate_frames(args.input)), args.box):
+        boxes.append(result.box)
         if args.video:
-            writer = writer or annotate_writer(args.video, frame.shape, args.fps)
-            writer.write(frame, box, tracker.confidence)
+            writer = writer or annotate_writer(args.video, result.image.shape, args.fps)
+            writer.write(result.image, result.box, result.confidence)
     if writer:
         writer.close()
     text = "\n".join(",".join(f"{v:.2f}" for v in b) for b in boxes) + "\n"
@@ -91,6 +96,7 @@ def cmd_track(args) -> int:
 
 # ---- eval ----------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
+    from .backends.build import build_tracker_from_args
     from .toolkits.got10k.adapter import Got10kTracker
     from .toolkits.got10k.experiments import run_experiment
 
@@ -111,8 +117,8 @@ def cmd_eval(args) -> int:
 def cmd_demo(args) -> int:
     """The main job (`siamfc leaderboard`) on the embedded synthetic benchmark: SiamFC and the peers through got10k
     and the VOT toolkit, figures and tables in --out."""
-    from analysis.cli import cmd_leaderboard
     from .data.synthetic import SyntheticConfig, write_benchmark
+    from .tools.leaderboard_cli import cmd_leaderboard
 
     root = args.data or DEFAULT_SYNTHETIC_ROOT
     write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed))
@@ -170,26 +176,43 @@ def cmd_curate(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="siamfc", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
+# Subcommands defined next to the code they drive: {command: (module with register(subparsers, common), help)}.
+# The module is imported only to run (or show the help of) one of its commands; the rest are listed from here.
+EXTENSIONS = {
+    "vot": ("siamfc_plugin.toolkits.vot.cli", "VOT toolkit: prepare a workspace, test, evaluate, print results"),
+    "leaderboard": ("siamfc_plugin.tools.leaderboard_cli",
+                    "run SiamFC and peers through got10k and the VOT toolkit; write figures+tables"),
+    "bench": ("siamfc_plugin.tools.bench", "tracking speed per backend, architecture, scales"),
+    "export": ("siamfc_plugin.tools.bench", "export the network to ONNX (search + exemplar)"),
+    "soak": ("siamfc_plugin.tools.soak", "a long synthetic run reporting memory (RSS) over time"),
+}
+ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)
+
+
+def build_parser(command=ALL) -> argparse.ArgumentParser:
+    """The parser; `command` (the one about to run) limits which EXTENSIONS modules are imported."""
+    parser = Parser(prog="siamfc", description="A trainable SiamFC tracker: track videos, evaluate "
+                                     "with got10k and the VOT toolkit, build leaderboards, train models.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    parser.add_argument("--version", action="version", version=f"siamfc-plugin {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = tracker_options()
 
     p = sub.add_parser("track", parents=[common], help="track one target through a video file or image folder")
-    p.add_argument("input", help="video file or folder of images (sorted by name)")
+    p.add_argument("input", help="video file, folder of images (sorted by name) or OTB sequence folder (img/)")
     p.add_argument("--box", type=parse_box, required=True, help="initial box x,y,w,h in the first frame")
     p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame")
     p.add_argument("--video", help="write an annotated video here (.mp4 or .avi)")
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=float, default=30.0, help="frame rate of --video (default 30)")
     p.set_defaults(func=cmd_track)
 
     p = sub.add_parser("eval", parents=[common], help="run a toolkit's experiment and report its metrics")
-    p.add_argument("--toolkit", choices=["got10k"], default="got10k")
-    p.add_argument("--dataset", choices=["otb", "got10k", "vot", "uav123", "dtb70"], required=True)
+    p.add_argument("--toolkit", choices=["got10k"], default="got10k", help="evaluation toolkit (got10k)")
+    p.add_argument("--dataset", choices=["otb", "got10k", "vot", "uav123", "dtb70"], required=True,
+                   help="layout of --root")
     p.add_argument("--root", required=True, help="dataset root folder")
-    p.add_argument("--subset", default="val", help="GOT-10k split (val or test)")
-    p.add_argument("--out", default="got10k-output", help="folder for results/ and reports/")
+    p.add_argument("--subset", default="val", choices=["val", "test"], help="GOT-10k split (default val)")
+    p.add_argument("--out", default="got10k-output", help="folder for results/ and reports/ (default got10k-output)")
     p.add_argument("--sequences", help="comma-separated sequence names to run (default: all)")
     p.add_argument("--batch", type=int, default=0,
                    help="track N sequences at once (one network batch per frame step; GPU); not for --dataset vot")
@@ -197,25 +220,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)
 
-    from analysis.cli import add_leaderboard_arguments
+    from .tools.leaderboard_cli import add_leaderboard_arguments
 
     p = sub.add_parser("demo", parents=[common], help="the main job (leaderboard) on the embedded synthetic benchmark")
-    add_leaderboard_arguments(p)
-    p.set_defaults(out="demo-output", func=cmd_demo)
+    add_leaderboard_arguments(p, default_out="demo-output")
+    p.set_defaults(func=cmd_demo)
     p.add_argument("--data", help=f"where to write the synthetic benchmark (default {DEFAULT_SYNTHETIC_ROOT})")
-    p.add_argument("--synthetic-sequences", dest="sequences_n", type=int, default=6)
-    p.add_argument("--frames", type=int, default=80)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--synthetic-sequences", dest="sequences_n", type=int, default=6,
+                   help="synthetic sequences to generate (default 6)")
+    p.add_argument("--frames", type=int, default=80, help="frames per synthetic sequence (default 80)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic generator (default 0)")
 
     p = sub.add_parser("synthetic", help="write the synthetic benchmark (OTB layout)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--sequences", type=int, default=6)
-    p.add_argument("--frames", type=int, default=80)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="folder to write the sequences into")
+    p.add_argument("--sequences", type=int, default=6, help="number of sequences (default 6)")
+    p.add_argument("--frames", type=int, default=80, help="frames per sequence (default 80)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generator (default 0)")
     p.set_defaults(func=cmd_synthetic)
 
     p = sub.add_parser("train", help="train SiamFC from a config file (TOML or JSON)")
-    p.add_argument("--config", required=True)
+    p.add_argument("--config", required=True, help="training config, e.g. configs/train_shared_slim.toml")
     p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
                    help="override a config value, e.g. --set epochs=2 --set pairs.negative_prob=0.1")
     p.add_argument("--resume", action="store_true", help="continue from <out_dir>/last.pth when it exists")
@@ -233,33 +257,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_curate)
 
     p = sub.add_parser("bench-train", help="training throughput: pairs/s, data loading vs compute")
-    p.add_argument("--config", required=True)
-    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE")
-    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--config", required=True, help="training config (as for `siamfc train`)")
+    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                   help="override a config value (repeatable)")
+    p.add_argument("--steps", type=int, default=20, help="training steps to time (default 20)")
     p.set_defaults(func=cmd_bench_train)
 
-    for register in _extensions():
-        register(sub, common)
+    registered = set()
+    for name, (module, help_text) in EXTENSIONS.items():
+        if command is ALL or command == name:
+            if module not in registered:
+                importlib.import_module(module).register(sub, common)
+                registered.add(module)
+        else:  # listed for --help; choosing it rebuilds the parser with the module (main)
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
-def _extensions():
-    """Subcommands defined next to the code they drive (VOT workspace, leaderboard, benchmark)."""
-    registrars = []
-    for module, attr in (("siamfc_plugin.toolkits.vot.cli", "register"), ("analysis.cli", "register"),
-                         ("siamfc_plugin.tools.bench", "register"), ("siamfc_plugin.tools.soak", "register")):
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue  # that part is not installed in this tree
-            raise
-        registrars.append(getattr(mod, attr))
-    return registrars
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not a top-level option)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command(argv)).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -267,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SiamFCError, FileNotFoundError, ValueError) as exc:
         print(f"siamfc {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `siamfc ... | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

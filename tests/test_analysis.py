@@ -1,6 +1,6 @@
 """The leaderboard analysis, from REAL toolkit outputs.
 
-One module-scoped run of `python -m analysis leaderboard` (SiamFC with the seeded random-weights checkpoint, the
+One module-scoped run of `siamfc leaderboard` (SiamFC with the seeded random-weights checkpoint, the
 MIL and static-box peers) on a small subset of ../shared/data/eval (2 OTB + 2 VOT sequences, first 30 frames, as
 symbolic links in a temporary folder): got10k writes results/ and performance.json, vot-toolkit writes a
 workspace's results/*.bin and analysis JSON. Every figure and table is built from those, and the numbers are
@@ -35,7 +35,7 @@ FIGURES = ["otb_otb_success_precision", "vot_eao_ranking", "vot_ar_plot", "vot_e
 @pytest.fixture(scope="module")
 def board(tmp_path_factory, otb_root, vot_root, random_checkpoint):
     """A real leaderboard run (about a minute on 2 cores)."""
-    from analysis.cli import main
+    from siamfc_plugin.cli import main
 
     out = tmp_path_factory.mktemp("leaderboard")
     code = main(["leaderboard", "--checkpoint", random_checkpoint, "--threads", "1",
@@ -312,11 +312,23 @@ def test_report_rebuilds_from_toolkit_outputs_alone(board, tmp_path):
 
 
 # ---- boundaries ----------------------------------------------------------------------------------------------------
-def test_analysis_never_imports_torch():
-    code = ("import sys; import analysis.collect, analysis.measures, analysis.tables, analysis.figures, "
-            "analysis.report, analysis.run, analysis.cli, siamfc_plugin.toolkits.peers, "
-            "siamfc_plugin.toolkits.vot.peers_trax; "
-            "analysis.cli.build_parser(); assert 'torch' not in sys.modules, 'torch imported'")
+def test_analysis_imports_nothing_of_the_plugin():
+    """analysis/ reads result files: every module of it imports without siamfc_plugin or torch."""
+    modules = sorted(p.stem for p in (REPO / "analysis").glob("*.py") if p.stem != "__main__")
+    code = ("import sys, importlib\n"
+            f"for m in {modules!r}: importlib.import_module('analysis.' + m)\n"
+            "import analysis.cli; analysis.cli.build_parser()\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('siamfc_plugin', 'torch'))\n"
+            "assert not bad, bad")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_leaderboard_and_peers_start_without_torch():
+    """The leaderboard's own process and the peers' trax entry never load the network (SiamFC runs in a child)."""
+    code = ("import sys; import siamfc_plugin.tools.leaderboard, siamfc_plugin.tools.leaderboard_cli, "
+            "siamfc_plugin.toolkits.peers, siamfc_plugin.toolkits.vot.peers_trax; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -329,10 +341,11 @@ def test_siamfc_cli_registers_leaderboard():
 
 
 def test_leaderboard_refuses_without_a_model(tmp_path, monkeypatch):
-    from analysis import cli
+    from siamfc_plugin.cli import main
+    from siamfc_plugin.tools import leaderboard_cli
 
-    monkeypatch.setattr(cli, "_shipped_model_exists", lambda arch: False)
-    assert cli.main(["leaderboard", "--out", str(tmp_path)]) == 2
+    monkeypatch.setattr(leaderboard_cli, "_shipped_model_exists", lambda arch: False)
+    assert main(["leaderboard", "--out", str(tmp_path)]) == 2
 
 
 def test_eao_interval_rule():

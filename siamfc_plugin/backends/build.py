@@ -9,7 +9,7 @@ import torch
 
 from ..common.errors import ConfigError
 from ..core.checkpoint import load_model, resolve_checkpoint
-from ..core.config import preset
+from ..core.config import parse_overrides, preset
 from ..core.geometry import GEOMETRY_FIELDS, Geometry
 from ..core.network import SiamFC
 from ..core.tracker import SiamFCTracker
@@ -47,3 +47,10 @@ def build_tracker(checkpoint: str | None = None, preset_name: str = "siamfc-3s",
         model, _ = load_model(source, arch)
     tracker = SiamFCTracker(make_backend(backend, model, device=device, threads=threads), config, model.geometry)
     return BuiltTracker(tracker, source, model.arch, model.geometry)
+
+
+def build_tracker_from_args(args) -> BuiltTracker:
+    """The BuiltTracker that the command line's tracker options (siamfc_plugin.cli.tracker_options) describe."""
+    return build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
+                         random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
+                         backend=args.backend, threads=args.threads or None)

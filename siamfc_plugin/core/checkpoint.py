@@ -6,13 +6,13 @@ Files are written atomically and read with torch.load(weights_only=True), so a c
 from __future__ import annotations
 
 import os
-from importlib import resources
 from typing import Any
 
 import torch
 
 from ..common.atomic import atomic_path
 from ..common.errors import CheckpointError, ConfigError
+from ..models import shipped_model_path
 from .config import TrackerConfig
 from .geometry import GEOMETRY_FIELDS, Geometry
 from .network import ARCHITECTURES, SiamFC
@@ -21,16 +21,6 @@ FORMAT = "siamfc-plugin-checkpoint"
 # 2: the geometry has its own entry. Version 1 kept it inside tracker_config; read_checkpoint migrates it.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-SHIPPED_MODELS = {"alexnet-slim": "siamfc_alexnet_slim.pth", "alexnet": "siamfc_alexnet.pth"}
-
-
-def shipped_model_path(arch: str = "alexnet-slim") -> str | None:
-    """Path of the trained model shipped inside the package for `arch`, or None when there is none."""
-    name = SHIPPED_MODELS.get(arch)
-    if name is None:
-        return None
-    path = resources.files("siamfc_plugin") / "models" / name
-    return str(path) if path.is_file() else None
 
 
 def save_checkpoint(path: str | os.PathLike, model: SiamFC, tracker_config: TrackerConfig | None = None,

@@ -8,39 +8,17 @@ geometry fits the net).
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..common.errors import ConfigError
+from .architectures import (ARCHITECTURES, KERNELS, POOL_KERNEL, POOL_STRIDE, STRIDES,  # noqa: F401 (re-exported)
+                            ArchSpec, arch_spec, check_geometry, feature_side, total_stride)
 from .geometry import Geometry
 
 
-@dataclass(frozen=True)
-class ArchSpec:
-    channels: tuple[int, int, int, int, int]
-    groups: tuple[int, int, int, int, int]
-
-
-ARCHITECTURES: dict[str, ArchSpec] = {
-    "alexnet-slim": ArchSpec(channels=(48, 128, 192, 192, 128), groups=(1, 2, 1, 1, 1)),
-    "alexnet": ArchSpec(channels=(96, 256, 384, 384, 256), groups=(1, 2, 1, 2, 2)),
-}
-KERNELS = (11, 5, 3, 3, 3)
-STRIDES = (2, 1, 1, 1, 1)
-POOL_KERNEL, POOL_STRIDE = 3, 2  # max-pool after conv1 and conv2
 # The reference code scales the raw correlation so that the logistic loss starts in its useful range.
 SCORE_SCALE = 1e-3
-
-
-def arch_spec(name: str) -> ArchSpec:
-    try:
-        return ARCHITECTURES[name]
-    except KeyError:
-        raise ConfigError(f"unknown architecture {name!r}; choose one of {sorted(ARCHITECTURES)}") from None
 
 
 class BatchNorm2dFP32(nn.BatchNorm2d):
@@ -67,7 +45,7 @@ class AlexNetEmbedding(nn.Sequential):
             if not last:
                 layers += [BatchNorm2dFP32(out_ch, eps=1e-6, momentum=0.05), nn.ReLU(inplace=True)]
             if i < 2:
-                layers.append(nn.MaxPool2d(3, stride=2))
+                layers.append(nn.MaxPool2d(POOL_KERNEL, stride=POOL_STRIDE))
             in_ch = out_ch
         super().__init__(*layers)
         self.arch = arch
@@ -95,32 +73,6 @@ def _stack_for_groups(x: torch.Tensor, nz: int, k: int) -> torch.Tensor:
     # (nz*k, C, H, W) -> (k, nz*C, H, W): batch j holds the j-th search image of every exemplar as channel groups.
     c, h, w = x.shape[1:]
     return x.reshape(nz, k, c, h, w).transpose(0, 1).reshape(k, nz * c, h, w)
-
-
-def feature_side(side: int) -> int:
-    """Side of phi's output for a side x side input (valid convolutions and pools, no padding)."""
-    for i, (kernel, stride) in enumerate(zip(KERNELS, STRIDES)):
-        side = (side - kernel) // stride + 1
-        if i < 2:
-            side = (side - POOL_KERNEL) // POOL_STRIDE + 1
-    return side
-
-
-def total_stride() -> int:
-    return math.prod(STRIDES) * POOL_STRIDE ** 2
-
-
-def check_geometry(geometry: Geometry) -> Geometry:
-    """The geometry, if this network produces score maps of its response_size at its stride; else ConfigError."""
-    fz, fx = feature_side(geometry.exemplar_size), feature_side(geometry.instance_size)
-    if fz < 1 or fx < fz:
-        raise ConfigError(f"geometry {geometry.to_dict()}: the network cannot embed crops this small")
-    if geometry.total_stride != total_stride():
-        raise ConfigError(f"geometry {geometry.to_dict()}: the network's total stride is {total_stride()}")
-    if fx - fz + 1 != geometry.response_size:
-        raise ConfigError(f"geometry {geometry.to_dict()}: crops {geometry.exemplar_size}/{geometry.instance_size} "
-                          f"give {fx - fz + 1}x{fx - fz + 1} score maps, not response_size {geometry.response_size}")
-    return geometry
 
 
 class SiamFC(nn.Module):

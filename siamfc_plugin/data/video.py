@@ -13,11 +13,14 @@ from .images import read_frame
 
 
 def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
-    """(index, RGB frame) from an image folder (sorted names) or any video file OpenCV can open."""
+    """(index, RGB frame) from an image folder (sorted names), an OTB sequence folder (frames in img/) or any video
+    file OpenCV can open."""
     if os.path.isdir(source):
         files = list_images(source)
+        if not files and os.path.isdir(os.path.join(source, "img")):
+            files = list_images(os.path.join(source, "img"))
         if not files:
-            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source}")
+            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source} (nor in {source}/img)")
         for index, path in enumerate(files):
             yield index, read_frame(path)
         return
@@ -40,9 +43,23 @@ def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
         raise FrameReadError(f"video {source} has no readable frames")
 
 
+VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
+
+
+def check_video_path(path: str) -> None:
+    """ValueError unless an annotated video can be written at `path` (a known extension, an existing folder)."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in VIDEO_CODECS:
+        raise ValueError(f"--video {path}: write .mp4 or .avi (OpenCV has no {extension or 'extension-less'} writer)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"--video {path}: folder {folder} does not exist")
+
+
 class AnnotatedVideo:
     def __init__(self, path: str, shape: tuple[int, ...], fps: float) -> None:
-        fourcc = cv2.VideoWriter_fourcc(*("mp4v" if path.lower().endswith(".mp4") else "MJPG"))
+        check_video_path(path)
+        fourcc = cv2.VideoWriter_fourcc(*VIDEO_CODECS[os.path.splitext(path)[1].lower()])
         self.writer = cv2.VideoWriter(path, fourcc, fps, (shape[1], shape[0]))
         if not self.writer.isOpened():
             raise OSError(f"cannot write video {path}")

@@ -153,17 +153,10 @@ def load_sequence(root: str | None, name: str | None = None, max_frames: int | N
 # ---- running ------------------------------------------------------------------------------------------------------
 def track_timed(tracker, frames, first_box) -> tuple[np.ndarray, float]:
     """Boxes and total tracker seconds (init + every update), the got10k speed measure."""
-    boxes = np.zeros((len(frames), 4))
-    boxes[0] = first_box
-    total = 0.0
-    for k, frame in enumerate(frames):
-        start = time.perf_counter()
-        if k == 0:
-            tracker.init(frame, first_box)
-        else:
-            boxes[k] = tracker.update(frame)
-        total += time.perf_counter() - start
-    return boxes, total
+    from ..core.evaluation import run_frames
+
+    run = run_frames(tracker, frames, first_box)
+    return run.boxes, float(run.seconds.sum())
 
 
 def track_stages(tracker, frames, first_box) -> dict[str, float]:

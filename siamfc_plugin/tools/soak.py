@@ -39,7 +39,7 @@ def soak(tracker, frames: int = 10_000, checkpoints=(1_000, 10_000), loop: int =
 
 
 def cmd_soak(args) -> int:
-    from ..cli import build_tracker_from_args
+    from ..backends.build import build_tracker_from_args
 
     report = soak(build_tracker_from_args(args).tracker, args.frames)
     print(json.dumps(report))
@@ -48,5 +48,5 @@ def cmd_soak(args) -> int:
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("soak", parents=[common], help="a long synthetic run reporting memory (RSS) over time")
-    p.add_argument("--frames", type=int, default=10_000)
+    p.add_argument("--frames", type=int, default=10_000, help="frames to track (default 10000)")
     p.set_defaults(func=cmd_soak)

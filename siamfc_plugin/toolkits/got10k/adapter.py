@@ -1,11 +1,9 @@
 """got10k edge: a got10k Tracker wrapping any tracking core, and the numpy-2 / offline patches got10k 0.1.3 needs."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from ...data.images import read_frame
+from ...core.evaluation import run_frames
 
 
 def patch_got10k() -> None:
@@ -51,15 +49,5 @@ class Got10kTracker(Tracker):
 
     def track(self, img_files, box, visualize=False):
         """As got10k's track(), but frames decoded by OpenCV (faster than PIL) and decoding kept out of the times."""
-        boxes = np.zeros((len(img_files), 4))
-        boxes[0] = box
-        times = np.zeros(len(img_files))
-        for f, img_file in enumerate(img_files):
-            image = read_frame(img_file)
-            start = time.perf_counter()
-            if f == 0:
-                self.init(image, box)
-            else:
-                boxes[f, :] = self.update(image)
-            times[f] = time.perf_counter() - start
-        return boxes, times
+        run = run_frames(self.core, img_files, np.asarray(box, dtype=np.float64))
+        return run.boxes, run.seconds

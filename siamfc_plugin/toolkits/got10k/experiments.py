@@ -163,9 +163,15 @@ class ExperimentUAV123Folder(ExperimentUAV123):
         _atomic_record(record_file, boxes, times)
 
 
+GOT10K_SUBSETS = ("val", "test")
+
+
 def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, subset: str = "val",
                     names: list[str] | None = None):
     """The experiment for a dataset kind; `names` restricts it to those sequences (where the kind allows)."""
+    if dataset == "got10k" and subset not in GOT10K_SUBSETS:  # got10k itself would fail a bare assert
+        raise ValueError(f"got10k's GOT-10k experiment runs on the {' or '.join(GOT10K_SUBSETS)} split, "
+                         f"not {subset!r}")
     if dataset == "otb":
         return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB", names=names)
     if dataset == "dtb70":  # DTB70 is OTB-like: <seq>/img + groundtruth_rect.txt

@@ -7,10 +7,12 @@ naming the tracker, experiment and sequence) when something is missing.
 from __future__ import annotations
 
 import configparser
+import copy
 import datetime
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,7 @@ def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: b
     environment.setdefault("PYTHONUNBUFFERED", "1")
     command = [sys.executable, "-m", "vot"] + arguments
     if echo:
-        print("$ " + " ".join(command[1:]), file=sys.stderr, flush=True)
+        print("$ " + shlex.join(["python", *command[1:]]), file=sys.stderr, flush=True)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment, cwd=cwd,
                                text=True, errors="replace")
     lines = []
@@ -400,9 +402,7 @@ def register(subparsers, common) -> None:
 
     # a private copy of the tracker options: set_defaults below changes the option objects themselves, and those of
     # `common` are shared by every subcommand
-    from siamfc_plugin.cli import tracker_options
-
-    p = sub.add_parser("test", parents=[tracker_options()],
+    p = sub.add_parser("test", parents=[copy.deepcopy(common)],
                        help="`vot test` of a trackers.ini entry (tracker options given here override its env_*)")
     p.add_argument("tracker", nargs="?", help="entry of the registry (default siamfc)")
     p.add_argument("--registry", help="trackers.ini (default: the one beside the package)")
@@ -415,7 +415,7 @@ def register(subparsers, common) -> None:
     p = sub.add_parser("evaluate", help="`vot evaluate` + `vot analysis --format json`, failing when any sequence "
                                        "has no results; prints accuracy, failures, EAO")
     p.add_argument("trackers", nargs="+", help="tracker entries of the workspace's registry")
-    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--workspace", default=default_ws, help=f"workspace folder (default ./{default_ws})")
     p.add_argument("--stack", help=f"set the workspace's stack first ({', '.join(ws.STACKS)}, a file or a toolkit "
                                    "stack name)")
     p.add_argument("--experiments", help="comma-separated experiment names of the stack")
@@ -428,14 +428,14 @@ def register(subparsers, common) -> None:
 
     p = sub.add_parser("table", help="print accuracy, failures, robustness and EAO from an analysis JSON")
     p.add_argument("analysis", nargs="?", help="analysis JSON (default: the newest in <workspace>/analysis)")
-    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--workspace", default=default_ws, help=f"workspace folder (default ./{default_ws})")
     p.add_argument("--json", action="store_true", help="print the parsed numbers as JSON")
     p.set_defaults(func=cmd_table)
 
     p = sub.add_parser("patch-stack", help="copy a stock stack (e.g. vot2017, vot2020/shortterm) into a workspace "
                                           "with the compat experiments, so that it runs on vot-toolkit 0.9.0")
     p.add_argument("stack", help="toolkit stack name or stack file")
-    p.add_argument("--workspace", default=default_ws)
+    p.add_argument("--workspace", default=default_ws, help=f"workspace folder (default ./{default_ws})")
     p.add_argument("--output", help="file name in the workspace (default <stack>_compat.yaml)")
     p.add_argument("--keep-config", action="store_true", help="do not point config.yaml at the new stack")
     p.set_defaults(func=cmd_patch_stack)

@@ -18,44 +18,23 @@ Parameters come from environment variables (in trackers.ini: `env_SIAMFC_PRESET 
     SIAMFC_POLYGON         how a polygon becomes the initial box: area (default, as the SiamFC reference code) or aabb
     SIAMFC_NAME            tracker name announced in the trax handshake
 
-Defined answers to bad input (each also explained on stderr, which the toolkit keeps in its log):
-
-- an initialisation region that is NaN/infinite, has no area, is not a rectangle/polygon or lies outside the frame,
-  or an initialisation frame that cannot be read: the tracker has no target; it answers the region it was given
-  (0,0,0,0 when that is not finite) and, for every following frame, the empty box 0,0,0,0, always with confidence 0
-  and the property `error` (a code) -- the toolkit counts a failure and re-initialises.
-- a frame that cannot be read (missing or corrupt file): the last box again, with confidence 0 and `error`.
-- a model that cannot be loaded or a bad SIAMFC_* value: the session is terminated with the reason (the toolkit
-  shows "Server terminated the session: cannot start the tracker ...: <reason>"), the process exits with status 1.
-Anything else is a bug: the traceback goes to stderr, the session is terminated with the reason, exit status 1.
+Answers to bad input are those of the plugin's one trax server (trax_server.py); a model that cannot be loaded or a
+bad SIAMFC_* value ends the session with the reason, and the process exits with status 1.
 
 `python -m siamfc_plugin.toolkits.vot.trax_tracker --check` loads the model from the same variables, prints the settings and
 exits without trax: a quick way to see that an entry of trackers.ini is usable.
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
-import traceback
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
-from ...common.errors import ConfigError, FrameReadError, InvalidBoxError, InvalidImageError, SiamFCError
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-EMPTY_BOX = (0.0, 0.0, 0.0, 0.0)
-
-# error codes of the `error` status property (one word: the toolkit stores properties one value per line)
-BAD_REGION = "bad_region"
-FRAME_UNREADABLE = "frame_unreadable"
-BAD_IMAGE = "bad_image"
-NOT_INITIALIZED = "not_initialized"
-
-
-def log(message: str) -> None:
-    print(f"[siamfc trax] {message}", file=sys.stderr, flush=True)
-
+from ...common.errors import ConfigError, SiamFCError
+from ...common.paths import PACKAGE_PARENT
+from .trax_server import TrackingSession
+from .trax_server import serve as serve_session
 
 # ---- settings from the environment ---------------------------------------------------------------------------------
 def _flag(value: str | None) -> bool:
@@ -75,7 +54,7 @@ def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
 
     The toolkit runs the tracker in a temporary folder, so a relative path is looked up in, in order: the `paths`
     of the trackers.ini entry (the toolkit puts them, made absolute against the ini's folder, on PYTHONPATH),
-    SIAMFC_ROOT, this repository, and the working folder.
+    SIAMFC_ROOT, the folder holding this package (the repository, in a checkout), and the working folder.
     """
     env = os.environ if env is None else env
     path = os.path.expanduser(os.path.expandvars(path))
@@ -83,7 +62,7 @@ def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
         return path
     roots = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     roots += [env["SIAMFC_ROOT"]] if env.get("SIAMFC_ROOT") else []
-    roots += [REPO_ROOT, os.getcwd()]
+    roots += [PACKAGE_PARENT, os.getcwd()]
     for root in roots:
         candidate = os.path.normpath(os.path.join(root, path))
         if os.path.exists(candidate):
@@ -147,187 +126,27 @@ class Settings:
         return f"{self.name}: preset {self.preset}, model {model}, device {self.device}{extra}"
 
 
-# ---- the protocol-free session -------------------------------------------------------------------------------------
-class Answer(NamedTuple):
-    box: tuple[float, float, float, float]
-    confidence: float
-    error: str | None = None
-
-    def properties(self) -> dict[str, str]:
-        props = {"confidence": "%.4f" % self.confidence}
-        if self.error:
-            props["error"] = self.error
-        return props
-
-
-def _finite_box(values) -> tuple[float, float, float, float]:
-    try:
-        box = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        return EMPTY_BOX
-    return box if len(box) == 4 and all(math.isfinite(v) for v in box) else EMPTY_BOX
-
-
-class TrackingSession:
-    """One target at a time, frames named by path, regions given as 4 rectangle or 2n polygon values.
-
-    Knows nothing of trax: the server loop below only translates messages to these calls and answers back.
-    """
-
-    def __init__(self, tracker, polygon_mode: str = "area") -> None:
-        self.tracker = tracker
-        self.polygon_mode = polygon_mode
-        self.box: tuple[float, float, float, float] | None = None  # None: no target (never or badly initialised)
-        self.frames = 0
-
-    def initialize(self, image_path: str, region_values) -> Answer:
-        from ...data.readers import polygon_to_box
-        from ...data.images import read_frame
-
-        self.box = None
-        try:
-            box = polygon_to_box(region_values, self.polygon_mode)
-        except ValueError as exc:
-            log(f"initialisation refused: bad region {list(region_values)!r}: {exc}; answering failures "
-                "until the next initialisation")
-            return Answer(EMPTY_BOX, 0.0, BAD_REGION)
-        try:
-            frame = read_frame(image_path)
-            self.tracker.init(frame, box)
-        except FrameReadError as exc:
-            log(f"initialisation refused: {exc}; answering failures until the next initialisation")
-            return Answer(_finite_box(box), 0.0, FRAME_UNREADABLE)
-        except InvalidBoxError as exc:
-            log(f"initialisation refused: {exc} (region {list(region_values)!r}); answering failures "
-                "until the next initialisation")
-            return Answer(_finite_box(box), 0.0, BAD_REGION)
-        except InvalidImageError as exc:
-            log(f"initialisation refused: {image_path}: {exc}; answering failures until the next initialisation")
-            return Answer(_finite_box(box), 0.0, BAD_IMAGE)
-        self.box = _finite_box(box)
-        self.frames = 0
-        return Answer(self.box, 1.0)
-
-    def frame(self, image_path: str) -> Answer:
-        from ...data.images import read_frame
-
-        if self.box is None:
-            return Answer(EMPTY_BOX, 0.0, NOT_INITIALIZED)
-        try:
-            frame = read_frame(image_path)
-            box = self.tracker.update(frame)
-        except FrameReadError as exc:
-            log(f"{exc}; answering the last box with confidence 0")
-            return Answer(self.box, 0.0, FRAME_UNREADABLE)
-        except InvalidImageError as exc:
-            log(f"{image_path}: {exc}; answering the last box with confidence 0")
-            return Answer(self.box, 0.0, BAD_IMAGE)
-        self.box = _finite_box(box)
-        self.frames += 1
-        confidence = float(self.tracker.confidence)
-        return Answer(self.box, confidence if math.isfinite(confidence) else 0.0)
-
-
-# ---- trax translation ----------------------------------------------------------------------------------------------
-def _kind(item) -> str:
-    """The type of a trax region or image: a property on regions, a method on images (vot-trax 4.0)."""
-    kind = getattr(item, "type", None)
-    return kind() if callable(kind) else kind
-
-
-def region_values(region) -> list[float]:
-    """4 values x,y,w,h for a trax rectangle, 2n values for a polygon; ValueError for anything else."""
-    import trax
-
-    kind = _kind(region)
-    if kind == trax.Region.RECTANGLE:
-        return list(region.bounds())
-    if kind == trax.Region.POLYGON:
-        return [v for point in region for v in point]
-    raise ValueError(f"unsupported region type {kind!r} (a rectangle or polygon is needed)")
-
-
-def image_path(images) -> str:
-    import trax
-
-    image = (images or {}).get("color")
-    if image is None:
-        raise FrameReadError("the request carries no color image")
-    if _kind(image) != trax.Image.PATH:
-        raise FrameReadError(f"image type {_kind(image)!r} is not supported (the tracker announced file paths)")
-    return image.path()
-
-
+# ---- the trax process ----------------------------------------------------------------------------------------------
 def serve(env: Mapping[str, str] | None = None) -> int:
-    import trax
-
+    """SiamFC behind the plugin's one trax server (trax_server.serve)."""
     env = os.environ if env is None else env
-    sys.stdout = sys.stderr  # fd 1 carries the protocol: a stray print must not end up there
     settings_error = None
     try:
         settings = Settings.from_environ(env)
     except ConfigError as exc:
-        settings, settings_error = Settings(), str(exc)
-    server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
-                         tracker_name=settings.name, tracker_family="SiamFC",
-                         tracker_description="SiamFC (siamfc-plugin)")
+        settings, settings_error = Settings(), exc
 
-    def fail(reason: str) -> int:
-        log(f"terminating the session: {reason}")
+    def start():
+        if settings_error:
+            raise settings_error
         try:
-            server.quit(reason=reason[:500])
-        except Exception:  # the client may be gone already
-            pass
-        return 1
+            tracker = settings.build().tracker
+        except (SiamFCError, OSError, ValueError) as exc:
+            raise ConfigError(f"{settings.describe()}: {exc}") from exc
+        return TrackingSession(tracker, settings.polygon), settings.describe()
 
-    if settings_error:
-        return fail(f"cannot start the tracker: {settings_error}")
-    try:
-        session = TrackingSession(settings.build().tracker, settings.polygon)
-    except (SiamFCError, OSError, ValueError) as exc:
-        return fail(f"cannot start the tracker ({settings.describe()}): {exc} "
-                    "(a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)")
-    log(f"ready: {settings.describe()}")
-
-    try:
-        while True:
-            request = server.wait()
-            if request.type == "quit":
-                return 0
-            if request.type == "initialize":
-                try:
-                    values = region_values(request.objects[0][0]) if request.objects else None
-                    if values is None:
-                        raise ValueError("the initialize request carries no object")
-                except ValueError as exc:
-                    log(f"initialisation refused: {exc}")
-                    session.box, answer = None, Answer(EMPTY_BOX, 0.0, BAD_REGION)
-                else:
-                    try:
-                        path = image_path(request.image)
-                    except FrameReadError as exc:
-                        log(f"initialisation refused: {exc}")
-                        session.box, answer = None, Answer(_finite_box(values[:4]), 0.0, FRAME_UNREADABLE)
-                    else:
-                        answer = session.initialize(path, values)
-            elif request.type == "frame":
-                try:
-                    path = image_path(request.image)
-                except FrameReadError as exc:
-                    log(f"{exc}; answering the last box with confidence 0")
-                    answer = Answer(session.box or EMPTY_BOX, 0.0, FRAME_UNREADABLE)
-                else:
-                    answer = session.frame(path)
-            else:  # not a request type of trax 4: answer anyway, the client waits for one
-                log(f"unknown request type {request.type!r}")
-                answer = Answer(session.box or EMPTY_BOX, 0.0, "bad_request")
-            server.status([(trax.Rectangle.create(*answer.box), answer.properties())])
-    except trax.TraxException as exc:
-        log(f"trax session ended: {exc}")
-        return 1
-    except Exception as exc:  # a bug: say so loudly, tell the client, exit non-zero
-        traceback.print_exc(file=sys.stderr)
-        return fail(f"{type(exc).__name__}: {exc}")
+    return serve_session(start, settings.name, "SiamFC", "SiamFC (siamfc-plugin)",
+                         start_hint=" (a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)")
 
 
 def check(env: Mapping[str, str] | None = None) -> int:

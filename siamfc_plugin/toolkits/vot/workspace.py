@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...common.atomic import write_text
+from ...common.paths import PACKAGE_PARENT
 from ...data.readers import detect_layout, list_images, read_sequences
 from ...common.errors import SiamFCError
 
@@ -23,9 +24,8 @@ from ...common.errors import SiamFCError
 class VotError(SiamFCError):
     """A workspace or a toolkit run is not what it should be (the message says what and where)."""
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-REPO_TRACKERS_INI = os.path.join(REPO_ROOT, "trackers.ini")
-REPO_WORKSPACE = os.path.join(REPO_ROOT, "workspace")
+# beside the package: present in a checkout, absent from an installed copy (callers say what to pass instead)
+REPO_TRACKERS_INI = os.path.join(PACKAGE_PARENT, "trackers.ini")
 
 # ---- stacks --------------------------------------------------------------------------------------------------------
 # The committed workspace/stacks/*.yaml are exactly these texts (tests/test_vot.py checks it); `siamfc vot prepare`

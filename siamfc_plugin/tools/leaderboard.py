@@ -1,4 +1,5 @@
-"""Running the trackers through the toolkits for the leaderboard.
+"""Running the trackers through the toolkits for the leaderboard (`siamfc leaderboard`, tools/leaderboard_cli.py);
+analysis/ then reads the result files.
 
 - got10k one-pass (OTB style): the peers run in this process (OpenCV, no torch) through
   siamfc_plugin.toolkits.got10k.experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`,
@@ -25,7 +26,7 @@ import numpy as np
 
 log = logging.getLogger("analysis")
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from siamfc_plugin.common.paths import PACKAGE_PARENT as REPO_ROOT  # child processes import this same package
 DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic-leaderboard")
 OTB_EXPERIMENT = "OTB"
 VOT_EXPERIMENT = "baseline"
@@ -278,7 +279,7 @@ def trackers_ini(specs: list[TrackerSpec]) -> str:
 def prepare_vot_workspace(workspace: str, specs: list[TrackerSpec], sequences: list[ViewSequence],
                           repetitions: int = 1) -> dict:
     """Write config.yaml, trackers.ini, stack.yaml and sequences/ (links); returns the stack settings."""
-    from .measures import eao_interval
+    from analysis.measures import eao_interval
 
     os.makedirs(workspace, exist_ok=True)
     names = write_vot_sequences(sequences, os.path.join(workspace, "sequences"))

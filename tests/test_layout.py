@@ -1,0 +1,76 @@
+"""The package layout: folders are layers and imports point down (lazy imports inside functions included), and the
+command line starts without torch."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "siamfc_plugin"
+# lowest first; a module may import its own folder and the folders of lower layers, never a higher one
+LAYERS = [{"common", "models"}, {"data"}, {"core"}, {"backends"}, {"training", "toolkits"}, {"tools"}, {"<root>"}]
+
+
+def _rank(folder: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if folder in layer)
+
+
+def _folder(module: str) -> str:
+    """siamfc_plugin.<folder>[.<module>] -> folder; siamfc_plugin.<module> -> '<root>'."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and (PACKAGE / parts[1]).is_dir() else "<root>"
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute names of the siamfc_plugin modules `path` imports, anywhere in the file."""
+    module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+    package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module[: -len(".__init__")]
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("siamfc_plugin"):
+                # `from . import x` names a module: judge by the module itself
+                names += [f"{target}.{a.name}" if not node.module else target for a in node.names]
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names if a.name.startswith("siamfc_plugin")]
+    return names
+
+
+def test_imports_point_down():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        for target in _imports(path):
+            if path.name in ("__init__.py", "__main__.py") and _folder(source) == "<root>":
+                continue  # the package's front door re-exports and starts the CLI
+            if _rank(_folder(target)) > _rank(_folder(source)):
+                wrong.append(f"{source} imports {target}")
+            elif _rank(_folder(target)) == _rank(_folder(source)) and _folder(target) != _folder(source):
+                wrong.append(f"{source} imports its sibling layer {target}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_module_is_in_a_layer():
+    folders = {p.parent.relative_to(PACKAGE).parts[0] for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE}
+    assert folders <= set().union(*LAYERS), folders - set().union(*LAYERS)
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py", "cli.py"]
+
+
+def test_cli_imports_no_torch_and_answers_help_quickly():
+    code = "import sys, siamfc_plugin.cli; bad = [m for m in ('torch', 'cv2', 'analysis') if m in sys.modules]; " \
+           "assert not bad, bad"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "siamfc_plugin", "--help"], cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 0 and "leaderboard" in done.stdout and "vot" in done.stdout
+    assert seconds < 3.0, f"siamfc --help took {seconds:.1f} s"  # about 0.2 s idle; generous for a loaded CI box

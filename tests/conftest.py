@@ -55,7 +55,7 @@ def trained_checkpoint() -> str:
 
     path = shipped_model_path("alexnet-slim")
     if path is None:
-        pytest.skip("no trained model is shipped in siamfc_plugin/models yet")
+        pytest.skip("no trained model is shipped in siamfc_plugin/models")
     return path
 
 

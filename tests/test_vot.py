@@ -4,9 +4,9 @@
 To stay within a few minutes on 2 CPU cores the workspaces hold the sequences cut to their first frames, and the
 evaluated stack is the committed workspace/stacks/baseline.yaml with two numbers changed: repetitions 1 (the
 committed 15 makes the toolkit run a deterministic tracker 3 times before it stops) and an EAO interval that lies
-inside the cut sequences (VOT2015's 108-371 lies beyond them). Until a trained model is shipped, the `siamfc`
-entry gets the `random_checkpoint` fixture through env_SIAMFC_CHECKPOINT: these tests check the plumbing; only
-test_trained_model_accuracy (skipped until a model is shipped) looks at accuracy.
+inside the cut sequences (VOT2015's 108-371 lies beyond them). The `siamfc` entry gets the `random_checkpoint`
+fixture through env_SIAMFC_CHECKPOINT: these tests check the plumbing; only test_trained_model_accuracy (the
+shipped model; skipped where none is shipped) looks at accuracy.
 """
 from __future__ import annotations
 
@@ -434,7 +434,7 @@ def test_evaluate_fails_loudly_naming_the_sequence(tmp_path, vot_root, capsys):
 
 @pytest.mark.slow
 def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
-    """With the shipped model the baseline is a tracker, not noise (skipped until a model is shipped)."""
+    """With the shipped model the baseline is a tracker, not noise (skipped where no model is shipped)."""
     root = make_workspace(tmp_path / "ws", vot_root, ["ball1"], 60, trained_checkpoint)
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "400",
                         "--name", "trained", "siamfc"]) == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 IOU_THRESHOLDS = np.linspace(0, 1, 21)
-CENTER_THRESHOLDS = np.arange(0, 51)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -97,7 +97,6 @@ class PairSampler(Dataset):
         self.seed = int(seed)
         self.epoch = 0
         self.read = frame_reader
-        self.unreadable = 0
         self.by_class: dict[str, list[Track]] = {}  # for semantic negatives
         for tracks, _ in self.sources:
             for track in tracks:
@@ -150,7 +149,6 @@ class PairSampler(Dataset):
             try:
                 return (*self.make_pair(rng), attempt)
             except FrameReadError as exc:
-                self.unreadable += 1
                 log.warning("skipping unreadable frame: %s", exc)
         raise FrameReadError(f"10 pairs in a row hit unreadable frames (last around pair {index})")
 

@@ -8,7 +8,6 @@ import csv
 import dataclasses
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -400,6 +399,6 @@ def train(config: TrainConfig, resume: bool = False) -> dict[str, Any]:
     if resume:
         trainer.resume()
     summary = trainer.fit()
-    if math.isfinite(trainer.best_auc):
+    if trainer.best_auc >= 0:  # validation ran (best_auc starts at -1)
         log.info("best validation AUC %.4f -> %s", trainer.best_auc, trainer.best_path)
     return summary

@@ -125,7 +125,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# VOT toolkit tracker registry of the siamfc plugin (vot-toolkit 0.9.0, vot-trax 4).",
         "# Parameters reach the trax process as environment variables: see siamfc_plugin/toolkits/vot/trax_tracker.py.",
         "# SIAMFC_CHECKPOINT (relative: to this file's folder) selects a model; unset = the model shipped in the",
-        "# package. Until one is shipped in siamfc_plugin/models/, add e.g. env_SIAMFC_CHECKPOINT = runs/x/best.pth.",
+        "# package (siamfc_plugin/models/). A model of your own: add e.g. env_SIAMFC_CHECKPOINT = runs/x/best.pth.",
         "",
     ]
     for name, label, env in TRACKERS:

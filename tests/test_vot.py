@@ -218,13 +218,14 @@ class TraxProcess:
     """The tracker process driven by a real trax client over pipes, as the toolkit does; a watchdog kills it after
     `timeout` s so that a hang fails the test instead of blocking it."""
 
-    def __init__(self, env: dict[str, str], timeout: float = 90):
+    def __init__(self, env: dict[str, str], timeout: float = 90,
+                 module: str = "siamfc_plugin.toolkits.vot.trax_tracker"):
         from trax.client import Client
 
         # PYTHONPATH: this checkout, not whichever one is pip-installed (the process runs outside the repo)
         pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
         environment = dict(os.environ, TRAX="1", PYTHONPATH=pythonpath, **env)
-        self.process = subprocess.Popen([sys.executable, "-m", "siamfc_plugin.toolkits.vot.trax_tracker"],
+        self.process = subprocess.Popen([sys.executable, "-m", module],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         env=environment, cwd=str(REPO.parent))
         self.stderr: list[str] = []
@@ -260,6 +261,25 @@ class TraxProcess:
         finally:
             self.watchdog.cancel()
         return self.process.returncode
+
+
+def test_peers_are_served_by_the_same_trax_server(vot_root):
+    """A peer (the static box) behind the one trax server: an unreadable frame is answered, not fatal."""
+    from trax.region import Rectangle
+
+    frame = str(vot_root / "ball1" / "color" / "%08d.jpg")
+    tracker = TraxProcess({"SIAMFC_PEER": "Static"}, module="siamfc_plugin.toolkits.vot.peers_trax")
+    box, props = tracker.initialize(frame % 1, Rectangle.create(496, 419, 40, 42))
+    assert box == pytest.approx((496, 419, 40, 42)) and "error" not in props
+    box, props = tracker.frame(str(vot_root / "ball1" / "color" / "missing.jpg"))
+    assert box == pytest.approx((496, 419, 40, 42)) and props["error"] == "frame_unreadable"
+    box, props = tracker.initialize(frame % 2, Rectangle.create(10, 10, 0, 10))
+    assert props["error"] == "bad_region"
+    box, props = tracker.initialize(frame % 3, Rectangle.create(490, 400, 40, 40))
+    box, props = tracker.frame(frame % 4)
+    assert box == pytest.approx((490, 400, 40, 40)) and "error" not in props
+    tracker.client.quit()
+    assert tracker.finish() == 0
 
 
 def test_trax_process_answers_bad_requests(vot_root):

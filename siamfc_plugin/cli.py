@@ -263,13 +263,12 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=20, help="training steps to time (default 20)")
     p.set_defaults(func=cmd_bench_train)
 
-    registered = set()
-    for name, (module, help_text) in EXTENSIONS.items():
-        if command is ALL or command == name:
-            if module not in registered:
-                importlib.import_module(module).register(sub, common)
-                registered.add(module)
-        else:  # listed for --help; choosing it rebuilds the parser with the module (main)
+    wanted = {module for name, (module, _) in EXTENSIONS.items() if command is ALL or command == name}
+    for module in dict.fromkeys(module for module, _ in EXTENSIONS.values()):
+        if module in wanted:
+            importlib.import_module(module).register(sub, common)
+    for name, (_, help_text) in EXTENSIONS.items():
+        if name not in sub.choices:  # listed for --help; naming it makes main() import its module
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
 

@@ -64,6 +64,19 @@ def test_every_module_is_in_a_layer():
     assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py", "cli.py"]
 
 
+def test_every_command_builds_its_parser():
+    """Each command's parser (main() builds only the one named, plus one-line entries for the rest) takes its help."""
+    from siamfc_plugin.cli import EXTENSIONS, build_parser
+
+    full = build_parser()
+    for command in full._subparsers._group_actions[0].choices:
+        parser = build_parser(command)
+        choices = parser._subparsers._group_actions[0].choices
+        assert set(choices) == set(full._subparsers._group_actions[0].choices)
+        if command in EXTENSIONS:
+            assert choices[command].add_help, command  # the real parser, not the one-line entry
+
+
 def test_cli_imports_no_torch_and_answers_help_quickly():
     code = "import sys, siamfc_plugin.cli; bad = [m for m in ('torch', 'cv2', 'analysis') if m in sys.modules]; " \
            "assert not bad, bad"

@@ -141,7 +141,7 @@ def test_tracker_runs_at_the_checkpoint_geometry(tmp_path):
 
 def test_geometry_cannot_be_overridden(saved):
     _, path = saved
-    with pytest.raises(ConfigError, match="instance_size belong to the model's geometry"):
+    with pytest.raises(ConfigError, match="instance_size is part of the model's geometry"):
         build_tracker(str(path), overrides={"instance_size": 175})
 
 

@@ -93,7 +93,7 @@ def frames_folder(tmp_path_factory):
     (["--video", "out.gif"], r"write \.mp4 or \.avi"),
     (["-o", "/nonexistent/x.txt"], "folder /nonexistent does not exist"),
     (["--video", "/nonexistent/x.avi"], "folder /nonexistent does not exist"),
-    (["--set", "instance_size=175"], "belong to the model's geometry"),
+    (["--set", "instance_size=175"], "instance_size is part of the model's geometry"),
 ])
 def test_track_option_mistakes(frames_folder, options, pattern):
     result = siamfc("track", frames_folder, "--box", "40,30,20,20", "--random-weights", *options)

@@ -33,8 +33,9 @@ def build_tracker(checkpoint: str | None = None, preset_name: str = "siamfc-3s",
     preset's tracking hyper-parameters and `overrides` (which may not touch the geometry)."""
     geometry_overrides = sorted(set(overrides or {}) & set(GEOMETRY_FIELDS))
     if geometry_overrides:
-        raise ConfigError(f"{', '.join(geometry_overrides)} belong to the model's geometry, fixed by its checkpoint "
-                          "(train at another geometry with --set pairs.<field>=...)")
+        verb = "is" if len(geometry_overrides) == 1 else "are"
+        raise ConfigError(f"{', '.join(geometry_overrides)} {verb} part of the model's geometry, fixed by its "
+                          "checkpoint (train at another geometry with --set pairs.<field>=...)")
     config = preset(preset_name, **(overrides or {}))
     if random_weights:
         torch.manual_seed(seed)

@@ -11,15 +11,46 @@ import os
 import sys
 
 
+def dataset_roots(items: list[str] | None, otb_root: str | None = None) -> dict[str, str]:
+    """--dataset-root EXPERIMENT=PATH (repeatable) and --otb-root PATH as {experiment: root}."""
+    roots = {"OTB": otb_root} if otb_root else {}
+    for item in items or []:
+        experiment, sep, path = item.partition("=")
+        if not sep or not experiment or not path:
+            raise ValueError(f"--dataset-root wants EXPERIMENT=PATH (e.g. UAV123=/data/UAV123), not {item!r}")
+        roots[experiment] = path
+    for experiment, path in roots.items():
+        if not os.path.isdir(path):
+            raise FileNotFoundError(f"dataset root of {experiment} not found: {path}")
+    return roots
+
+
 def cmd_report(args) -> int:
     from .report import build_report
 
-    roots = {"OTB": args.otb_root} if args.otb_root else None
-    if roots is None and args.got10k:
+    if not args.got10k and not args.vot_workspace:
+        raise ValueError("nothing to report: give --got10k FOLDER and/or --vot-workspace FOLDER")
+    for option, path in (("--got10k", args.got10k), ("--vot-workspace", args.vot_workspace),
+                         ("--datasize-curve", args.datasize_curve)):
+        if path and not os.path.exists(path):
+            raise FileNotFoundError(f"{option} {path}: not found")
+    if args.datasize_curve:
+        from .tables import read_datasize_curve
+
+        read_datasize_curve(args.datasize_curve)  # a wrong file is the user's to fix: refuse it up front
+    roots = dataset_roots(args.dataset_root, args.otb_root)
+    if not roots and args.got10k:
         guess = os.path.join(os.path.dirname(os.path.abspath(args.got10k)), "data", "otb")
-        roots = {"OTB": guess} if os.path.isdir(guess) else None
-    outputs = build_report(args.out, args.got10k, args.vot_workspace, roots, args.title)
+        roots = {"OTB": guess} if os.path.isdir(guess) else {}
+    outputs = build_report(args.out, args.got10k, args.vot_workspace, roots, args.title,
+                           datasize_curve=args.datasize_curve)
     print(f"leaderboard: {outputs.index_md}")
+    problems = outputs.data.get("problems")
+    if problems is not None and len(problems):
+        print(f"{len(problems)} result(s) missing, partial or unreadable (listed in the report):", file=sys.stderr)
+        for _, row in problems.iterrows():
+            where = "/".join(str(v) for v in (row["experiment"], row["tracker"], row["sequence"]) if v)
+            print(f"  {row['toolkit']} {where}: {row['why']}", file=sys.stderr)
     return 0
 
 
@@ -32,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="leaderboard")
     p.add_argument("--got10k", help="got10k output folder (with results/ and reports/)")
     p.add_argument("--vot-workspace", help="VOT workspace (with results/ and analysis/*.json)")
-    p.add_argument("--otb-root", help="dataset root of the got10k OTB run (for per-frame overlaps)")
+    p.add_argument("--otb-root", help="dataset root of the got10k OTB run (per-frame scores, absent frames "
+                                      "excluded); same as --dataset-root OTB=PATH")
+    p.add_argument("--dataset-root", action="append", metavar="EXPERIMENT=PATH",
+                   help="dataset root of a got10k one-pass experiment (OTB, DTB70, UAV123; repeatable)")
+    p.add_argument("--datasize-curve", help="the shipped model's data-size curve (CSV or JSON: fraction, auc), "
+                                            "drawn beside the paper's Table 2")
     p.add_argument("--title", default="SiamFC leaderboard")
     p.set_defaults(func=cmd_report)
     return parser

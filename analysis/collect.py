@@ -242,13 +242,46 @@ def read_vot_sequences(workspace: str, derive_missing: bool = True) -> dict[str,
 
 
 # ---- VOT results ---------------------------------------------------------------------------------------------------
-_RUN_FILE = re.compile(r"^(?P<seq>.+)_(?P<run>\d{3})\.(?:bin|txt)$")
+_RUN_FILE = re.compile(r"^(?P<seq>.+)_(?P<run>\d{3})\.(?:bin|txt)$")  # supervised, unsupervised: repetition
+_ANCHOR_FILE = re.compile(r"^(?P<seq>.+)_(?P<anchor>\d{8})\.(?:bin|txt)$")  # multistart: anchor frame
+
+
+@dataclass
+class Problem:
+    """A result that is missing, partial or unreadable: reported in the leaderboard, never a crash."""
+
+    toolkit: str
+    experiment: str
+    tracker: str
+    sequence: str
+    why: str
+
+    def __str__(self) -> str:
+        where = "/".join(p for p in (self.experiment, self.tracker, self.sequence) if p)
+        return f"{self.toolkit} {where}: {self.why}"
+
+
+PROBLEM_COLUMNS = ["toolkit", "experiment", "tracker", "sequence", "why"]
+
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame([vars(p) for p in problems], columns=PROBLEM_COLUMNS)
+
+
+def _anchors(folder: str, length: int) -> np.ndarray:
+    """anchor.value of a VOT2020-style sequence: > 0 forward, < 0 backward, 0 none."""
+    path = os.path.join(folder, "anchor.value")
+    return read_value_file(path, length) if os.path.isfile(path) else np.zeros(length)
 
 
 def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
-                       sequences: dict[str, VotSequence] | None = None) -> pd.DataFrame:
-    """Every frame of every run under <ws>/results (optionally one experiment / some trackers)."""
+                       sequences: dict[str, VotSequence] | None = None, problems: list[Problem] | None = None
+                       ) -> pd.DataFrame:
+    """Every frame of every run under <ws>/results (optionally one experiment / some trackers). Multistart runs
+    (<seq>_<anchor:08d>.bin) get run = anchor frame, and backward runs are mapped back to sequence frames.
+    Unreadable or short trajectories are appended to `problems` (and left out or kept as far as they go)."""
     sequences = sequences if sequences is not None else read_vot_sequences(workspace)
+    problems = problems if problems is not None else []
     results_root = os.path.join(workspace, "results")
     rows: list[dict] = []
     if not os.path.isdir(results_root):
@@ -265,26 +298,45 @@ def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: 
                 if not os.path.isdir(seq_dir) or seq_name not in sequences:
                     continue
                 seq = sequences[seq_name]
+                anchors = None
                 for entry in sorted(os.listdir(seq_dir)):
                     match = _RUN_FILE.match(entry)
-                    if not match or match.group("seq") != seq_name:
+                    anchor = _ANCHOR_FILE.match(entry) if not match else None
+                    if not (match or anchor) or (match or anchor).group("seq") != seq_name:
                         continue
-                    run = int(match.group("run"))
-                    stem = os.path.join(seq_dir, f"{seq_name}_{run:03d}")
-                    rows.extend(_vot_run_rows(tracker, exp, seq, run, os.path.join(seq_dir, entry), stem))
-    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
-    return frame
+                    path = os.path.join(seq_dir, entry)
+                    if match:
+                        run, start, step = int(match.group("run")), 0, 1
+                    else:
+                        if anchors is None:
+                            anchors = _anchors(os.path.join(workspace, "sequences", seq_name), seq.length)
+                        run = start = int(anchor.group("anchor"))
+                        step = -1 if start < len(anchors) and anchors[start] < 0 else 1
+                    stem = os.path.splitext(path)[0]
+                    try:
+                        trajectory = read_vot_trajectory(path)
+                    except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
+                        problems.append(Problem("vot", exp, tracker, seq_name, f"{entry} is unreadable ({exc})"))
+                        continue
+                    expected = seq.length - start if step > 0 else start + 1
+                    if len(trajectory) < expected:
+                        problems.append(Problem("vot", exp, tracker, seq_name,
+                                                f"{entry} stops after {len(trajectory)} of {expected} frames "
+                                                "(the run was interrupted)"))
+                    rows.extend(_vot_run_rows(tracker, exp, seq, run, trajectory, stem, start, step))
+    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
 
-def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, path: str, stem: str) -> list[dict]:
-    trajectory = read_vot_trajectory(path)
+def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, trajectory, stem: str,
+                  start: int = 0, step: int = 1) -> list[dict]:
     n = len(trajectory)
     times = read_value_file(stem + "_time.value", n) if os.path.isfile(stem + "_time.value") else np.full(n, np.nan)
     conf_file = stem + "_confidence.value"
     confidence = read_value_file(conf_file, n) if os.path.isfile(conf_file) else np.full(n, np.nan)
     rows = []
-    for f, (kind, value) in enumerate(trajectory):
-        gt = seq.regions[f] if f < len(seq.regions) else np.full(4, np.nan)
+    for i, (kind, value) in enumerate(trajectory):
+        f = start + step * i
+        gt = seq.regions[f] if 0 <= f < len(seq.regions) else np.full(4, np.nan)
         gt_box = _bounding_box(gt)
         if kind == "special":
             state, box, overlap = SPECIAL_STATES.get(int(value), "skip"), np.full(4, np.nan), 0.0
@@ -295,24 +347,67 @@ def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, pat
             state, box, overlap = "tracked", np.full(4, np.nan), np.nan
         rows.append({"toolkit": "vot", "experiment": experiment, "tracker": tracker, "sequence": seq.name,
                      "run": run, "frame": f, "state": state, "x": box[0], "y": box[1], "w": box[2], "h": box[3],
-                     "time": times[f], "confidence": confidence[f], "gt_x": gt_box[0], "gt_y": gt_box[1],
+                     "time": times[i], "confidence": confidence[i], "gt_x": gt_box[0], "gt_y": gt_box[1],
                      "gt_w": gt_box[2], "gt_h": gt_box[3], "overlap": overlap, "center_error": np.nan})
     return rows
 
 
+def missing_vot_results(workspace: str, experiment: str, trackers: list[str], kind: str,
+                        sequences: dict[str, VotSequence]) -> list[Problem]:
+    """(tracker, sequence) pairs of an experiment without results: no folder, no run, or a missing anchor."""
+    problems = []
+    for tracker in trackers:
+        for name, seq in sequences.items():
+            folder = os.path.join(workspace, "results", tracker, experiment, name)
+            entries = os.listdir(folder) if os.path.isdir(folder) else []
+            if kind == "multistart":
+                anchors = _anchors(os.path.join(workspace, "sequences", name), seq.length)
+                wanted = [i for i in np.flatnonzero(anchors != 0)]
+                if not wanted:
+                    problems.append(Problem("vot", experiment, tracker, name,
+                                            "the sequence has no anchor.value: multistart cannot run on it "
+                                            "(`siamfc vot prepare` writes VOT2020-style anchors)"))
+                    continue
+                absent = [i for i in wanted if not any(e.startswith(f"{name}_{i:08d}.") for e in entries)]
+                if absent:
+                    problems.append(Problem("vot", experiment, tracker, name,
+                                            f"no run from anchor frame(s) {', '.join(map(str, absent))} "
+                                            f"({len(wanted) - len(absent)} of {len(wanted)} present)"))
+            elif not any(_RUN_FILE.match(e) for e in entries):
+                problems.append(Problem("vot", experiment, tracker, name, "no results"))
+    return problems
+
+
+VOT_KINDS = ("supervised", "multistart", "unsupervised")
+
+
 @dataclass
 class VotAnalysis:
-    """`vot analysis --format json` output, one experiment: summary (per tracker) and EAO curves."""
+    """`vot analysis --format json` output, one experiment: summary (per tracker) and EAO curves.
+
+    kind: 'supervised' (VOT2013-2019 baseline, re-initialisation), 'multistart' (VOT2020-2022 anchors) or
+    'unsupervised'. summary columns (one vocabulary for every stack; NaN where the stack has no such number):
+    accuracy, eao, failures_per_sequence (supervised: failures per sequence, averaged as the toolkit does),
+    robustness_ar_plot (supervised: exp(-S * failures / frames), the x of the AR plot), robustness_share_tracked
+    (multistart: the share of frames tracked before the failure, VOT2020's robustness), length.
+    """
 
     path: str
     experiment: str
-    summary: pd.DataFrame  # tracker, accuracy, failures, robustness, length, eao (+ cumulative_failures)
+    summary: pd.DataFrame
     curves: dict[str, np.ndarray]
     eao_low: int | None
     eao_high: int | None
     sensitivity: float | None
     parameters: dict
     per_sequence: pd.DataFrame = field(default_factory=pd.DataFrame)  # supervised_ar: tracker x sequence
+    kind: str = "supervised"
+    missing: list = field(default_factory=list)  # (tracker, why): trackers the toolkit gave no number for
+
+
+SUMMARY_COLUMNS = ["tracker", "accuracy", "eao", "failures_per_sequence", "robustness_ar_plot",
+                   "robustness_share_tracked", "length"]
+PER_SEQUENCE_COLUMNS = ["tracker", "sequence", "accuracy", "failures", "robustness_ar_plot", "length"]
 
 
 def latest_vot_analysis(workspace: str) -> str | None:
@@ -320,63 +415,119 @@ def latest_vot_analysis(workspace: str) -> str | None:
     return max(files, key=os.path.getmtime) if files else None
 
 
-def read_vot_analysis(path: str, experiment: str | None = None) -> VotAnalysis:
-    """Parse the toolkit's analysis JSON. Results are per analysis in the order of the stack's `analyses`, and
-    within each, per tracker in the order of the document's `trackers`."""
-    with open(path) as handle:
-        doc = json.load(handle)
-    trackers = list(doc.get("trackers", {}).keys())
-    sequence_names = list(doc.get("sequences", {}).keys())
-    experiments = doc.get("results", {})
+def vot_analysis_files(workspace: str) -> list[str]:
+    """Every analysis JSON of a workspace, oldest first (a later file for the same experiment replaces it)."""
+    return sorted(glob.glob(os.path.join(workspace, "analysis", "*.json")), key=os.path.getmtime)
+
+
+def experiment_kind(experiment: dict) -> str:
+    """supervised | multistart | unsupervised | other, from the experiment class or its analyses' modules."""
+    names = [str(experiment.get("type", ""))] + [str(a.get("type", "")) for a in
+                                                  (experiment.get("parameters") or {}).get("analyses", [])]
+    for kind in ("multistart", "supervised", "unsupervised"):  # 'supervised' is inside 'unsupervised': order
+        if kind == "supervised":
+            if any(re.search(r"(^|[._])supervised", n, re.I) and "unsupervised" not in n.lower() for n in names):
+                return kind
+        elif any(kind in n.lower() for n in names):
+            return kind
+    return "other"
+
+
+def read_vot_analyses(path: str) -> list[VotAnalysis]:
+    """Every experiment of one analysis JSON. Results are per analysis in the order of the stack's `analyses`,
+    and within each, per tracker in the order of the document's `trackers` (None where the toolkit had none)."""
+    try:
+        with open(path) as handle:
+            doc = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable vot-toolkit analysis JSON ({exc})") from exc
+    experiments = doc.get("results") if isinstance(doc, dict) else None
     if not experiments:
-        raise ValueError(f"{path} has no results")
-    if experiment is None:
-        experiment = next((e for e, v in experiments.items() if "Supervised" in v.get("type", "")
-                           or "supervised" in v.get("type", "")), next(iter(experiments)))
-    exp = experiments[experiment]
-    analyses = exp["parameters"].get("analyses", [])
+        raise ValueError(f"{path} has no results (was `vot analysis` interrupted?)")
+    return [_read_experiment(path, doc, name, exp) for name, exp in experiments.items()]
+
+
+def read_vot_analysis(path: str, experiment: str | None = None) -> VotAnalysis:
+    """One experiment of an analysis JSON (default: the first supervised one, else the first)."""
+    analyses = read_vot_analyses(path)
+    if experiment is not None:
+        for analysis in analyses:
+            if analysis.experiment == experiment:
+                return analysis
+        raise ValueError(f"{path} has no experiment {experiment!r} (it has {[a.experiment for a in analyses]})")
+    return next((a for a in analyses if a.kind == "supervised"), analyses[0])
+
+
+def _values(data, count: int, path: str, what: str):
+    """data as one entry per tracker/sequence; a clear error when the shape is not what the toolkit writes."""
+    if not isinstance(data, list) or len(data) != count:
+        raise ValueError(f"{path}: {what}: expected {count} entries, found "
+                         f"{len(data) if isinstance(data, list) else type(data).__name__}")
+    return data
+
+
+def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
+    trackers = list((doc.get("trackers") or {}).keys())
+    sequence_names = list((doc.get("sequences") or {}).keys())
+    kind = experiment_kind(exp)
+    analyses = (exp.get("parameters") or {}).get("analyses", [])
     rows = {t: {"tracker": t} for t in trackers}
     curves: dict[str, np.ndarray] = {}
     low = high = sensitivity = None
     per_sequence = []
-    for spec, data in zip(analyses, exp["results"]):
-        kind = spec.get("type", "").rsplit(".", 1)[-1]
-        if kind == "AccuracyRobustness" and len(data) == len(trackers) * len(sequence_names):
+    for spec, data in zip(analyses, exp.get("results") or []):
+        module, _, analysis = spec.get("type", "").rpartition(".")
+        family = module.rsplit(".", 1)[-1]  # supervised | multistart | accuracy | failures ...
+        what = f"experiment {name}, {spec.get('type')}"
+        if analysis == "AccuracyRobustness" and family == "supervised" and data is not None and \
+                len(data) == len(trackers) * len(sequence_names):
             for index, values in enumerate(data):
                 if values is None:
                     continue
-                accuracy, failures, point, length = values
+                accuracy, failures, point, length = values[:4]
                 per_sequence.append({"tracker": trackers[index // len(sequence_names)],
                                      "sequence": sequence_names[index % len(sequence_names)],
-                                     "accuracy": accuracy, "failures": failures, "robustness": point[0],
+                                     "accuracy": accuracy, "failures": failures, "robustness_ar_plot": point[0],
                                      "length": length})
-        elif kind == "CumulativeFailureCount":
-            for t, values in zip(trackers, data):
+        elif analysis == "CumulativeFailureCount":
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
                 if values is not None:
                     rows[t]["cumulative_failures"] = values[0]
-        elif kind == "AverageAccuracyRobustness":
-            sensitivity = spec.get("sensitivity")
-            for t, values in zip(trackers, data):
-                if values is None:
-                    continue
-                accuracy, failures, point, length = values
-                rows[t].update(accuracy=accuracy, failures=failures, robustness=point[0], length=length)
-        elif kind == "EAOScore":
+        elif analysis == "AverageAccuracyRobustness" and family == "multistart":
+            # (accuracy, robustness = share of frames tracked, AR point, accuracy weight, robustness weight)
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t].update(accuracy=values[0], robustness_share_tracked=values[1], length=values[4])
+        elif analysis == "AverageAccuracyRobustness":
+            # (accuracy, failures per sequence, AR point = (exp(-S F / L), accuracy), length)
+            sensitivity = spec.get("sensitivity", 30)
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t].update(accuracy=values[0], failures_per_sequence=values[1],
+                                   robustness_ar_plot=values[2][0], length=values[3])
+        elif analysis == "AverageAccuracy":
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t]["accuracy"] = values[0]
+        elif analysis == "EAOScore":
             low, high = spec.get("low"), spec.get("high")
-            for t, values in zip(trackers, data):
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
                 if values is not None:
                     rows[t]["eao"] = values[0]
-        elif kind == "EAOCurve":
-            for t, values in zip(trackers, data):
+        elif analysis == "EAOCurve":
+            high = high if high is not None else spec.get("high")
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
                 if values is not None:
                     curves[t] = np.asarray(values[0], dtype=np.float64)
     summary = pd.DataFrame(list(rows.values()))
-    for column in ("accuracy", "failures", "robustness", "length", "eao"):
+    for column in SUMMARY_COLUMNS:
         if column not in summary:
             summary[column] = np.nan
-    return VotAnalysis(path, experiment, summary, curves, low, high, sensitivity, exp["parameters"],
-                       pd.DataFrame(per_sequence, columns=["tracker", "sequence", "accuracy", "failures",
-                                                           "robustness", "length"]))
+    summary = summary.astype({c: float for c in SUMMARY_COLUMNS[1:]})
+    missing = [(t, "the toolkit's analysis has no number for it") for t in trackers
+               if not np.isfinite(summary.loc[summary["tracker"] == t, "accuracy"]).any()]
+    return VotAnalysis(path, name, summary, curves, low, high, sensitivity, exp.get("parameters") or {},
+                       pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing)
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
@@ -397,11 +548,19 @@ def _load_times(path: str, length: int) -> np.ndarray:
     return read_value_file(path, length) if os.path.isfile(path) else np.full(length, np.nan)
 
 
+GOT10K_VOT_MODES = ("baseline", "unsupervised", "realtime")  # got10k's ExperimentVOT sub-folders
+
+
 def got10k_runs(out_dir: str) -> list[dict]:
-    """Every results file under <out>/results: dicts of experiment, tracker, sequence, run, boxes, times paths."""
+    """Every results file under <out>/results: dicts of experiment, tracker, sequence, run, boxes, times paths.
+
+    Layouts: one-pass (OTB, DTB70, UAV123: <tracker>/<seq>.txt + times/), GOT-10k (<tracker>/<seq>/<seq>_001.txt)
+    and got10k's VOT (<tracker>/baseline/<seq>/<seq>_001.txt; experiment reported as VOT/baseline)."""
     runs = []
     root = os.path.join(out_dir, "results")
     for exp in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        if not os.path.isdir(os.path.join(root, exp)):
+            continue
         for tracker in sorted(os.listdir(os.path.join(root, exp))):
             tdir = os.path.join(root, exp, tracker)
             if not os.path.isdir(tdir):
@@ -412,6 +571,13 @@ def got10k_runs(out_dir: str) -> list[dict]:
                     seq = entry[:-4]
                     runs.append(dict(experiment=exp, tracker=tracker, sequence=seq, run=1, boxes=path,
                                      times=os.path.join(tdir, "times", f"{seq}_time.txt")))
+                elif os.path.isdir(path) and entry in GOT10K_VOT_MODES and not glob.glob(
+                        os.path.join(path, f"{entry}_[0-9][0-9][0-9].txt")):
+                    for seq in sorted(os.listdir(path)):  # got10k's VOT: records with special codes, not scored
+                        for run_file in sorted(glob.glob(os.path.join(path, seq, f"{seq}_[0-9][0-9][0-9].txt"))):
+                            runs.append(dict(experiment=f"{exp}/{entry}", tracker=tracker, sequence=seq,
+                                             run=int(run_file[-7:-4]), boxes=run_file,
+                                             times=os.path.join(path, seq, f"{seq}_time.txt")))
                 elif os.path.isdir(path) and entry != "times":  # GOT-10k layout: <seq>/<seq>_001.txt
                     for run_file in sorted(glob.glob(os.path.join(path, f"{entry}_[0-9][0-9][0-9].txt"))):
                         run = int(run_file[-7:-4])
@@ -420,11 +586,11 @@ def got10k_runs(out_dir: str) -> list[dict]:
     return runs
 
 
-def read_groundtruth(root: str, layout: str | None = None) -> dict[str, np.ndarray]:
-    """Ground-truth boxes per sequence name of a dataset folder, read as the got10k runner reads them."""
-    from siamfc_plugin.data.readers import read_sequences  # numpy-only readers of the benchmark layouts
+def read_groundtruth(root: str) -> dict[str, np.ndarray]:
+    """Ground-truth boxes per sequence name of a one-pass dataset folder, read as the got10k runner reads them."""
+    from .groundtruth import read_one_pass_groundtruth
 
-    return {s.name: s.boxes for s in read_sequences(root, layout)}
+    return read_one_pass_groundtruth(root)
 
 
 def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None
@@ -454,21 +620,31 @@ def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndar
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=FRAME_COLUMNS)
 
 
-def read_got10k_reports(out_dir: str) -> tuple[pd.DataFrame, dict]:
-    """got10k performance.json files -> (table, curves).
+def read_got10k_reports(out_dir: str, problems: list[Problem] | None = None) -> tuple[pd.DataFrame, dict]:
+    """got10k performance.json files of any experiment -> (table, curves).
 
-    table: one row per experiment x tracker x sequence (sequence '_overall_' for the overall numbers), with
-    success_score, precision_score, success_rate, speed_fps (NaN where got10k wrote -1) and, for GOT-10k, ao, sr50,
-    sr75. curves: {(experiment, tracker): {"success_curve": array, "precision_curve": array}} (overall).
+    table: one row per experiment x tracker x sequence (sequence '_overall_' for the overall numbers) with `kind`
+    (one-pass: OTB, DTB70, UAV123; got10k: GOT-10k's AO/SR; vot: got10k's ExperimentVOT) and success_score,
+    precision_score, success_rate, speed_fps (NaN where got10k wrote -1), ao, sr50, sr75, accuracy,
+    failures_weighted (got10k's VOT "robustness": a tag-weighted failure count). curves: {(experiment, tracker):
+    {"success_curve", "precision_curve"}} for one-pass and {"ao_curve"} (101 thresholds) for GOT-10k.
     A report written for several trackers is read once per tracker; a tracker's own report folder wins.
+    Unreadable reports are appended to `problems`.
     """
+    problems = problems if problems is not None else []
     rows, curves, seen = [], {}, {}
     files = sorted(glob.glob(os.path.join(out_dir, "reports", "*", "*", "performance.json")))
     for path in files:
         exp = os.path.basename(os.path.dirname(os.path.dirname(path)))
         owner = os.path.basename(os.path.dirname(path))
-        with open(path) as handle:
-            doc = json.load(handle)
+        try:
+            with open(path) as handle:
+                doc = json.load(handle)
+            if not isinstance(doc, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            problems.append(Problem("got10k", exp, owner, "", f"report {path} is unreadable ({exc})"))
+            continue
         for tracker, perf in doc.items():
             if not isinstance(perf, dict):
                 continue
@@ -478,23 +654,45 @@ def read_got10k_reports(out_dir: str) -> tuple[pd.DataFrame, dict]:
             seen[key] = owner
             rows = [row for row in rows if (row["experiment"], row["tracker"]) != key]
             overall = perf.get("overall", perf)
-            rows.append(_report_row(exp, tracker, "_overall_", overall, path))
+            kind = got10k_kind(overall)
+            rows.append(_report_row(exp, tracker, "_overall_", overall, path, kind))
             for seq, values in (perf.get("seq_wise") or {}).items():
-                rows.append(_report_row(exp, tracker, seq, values, path))
+                rows.append(_report_row(exp, tracker, seq, values, path, kind))
             curves[key] = {k: np.asarray(overall[k], float) for k in ("success_curve", "precision_curve")
                            if k in overall}
-    table = pd.DataFrame(rows)
+            if "succ_curve" in overall:
+                curves[key]["ao_curve"] = np.asarray(overall["succ_curve"], float)
+    table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     return table, curves
 
 
-def _report_row(exp: str, tracker: str, seq: str, values: dict, path: str) -> dict:
+REPORT_COLUMNS = ["experiment", "tracker", "sequence", "kind", "success_score", "precision_score", "success_rate",
+                  "speed_fps", "ao", "sr50", "sr75", "accuracy", "failures_weighted", "report"]
+
+
+def got10k_kind(values: dict) -> str:
+    """one-pass (OTB, DTB70, UAV123), got10k (GOT-10k) or vot (got10k's ExperimentVOT), from a report's keys."""
+    if "success_curve" in values or "success_score" in values:
+        return "one-pass"
+    if "ao" in values:
+        return "got10k"
+    if "accuracy" in values:
+        return "vot"
+    return "unknown"
+
+
+def _report_row(exp: str, tracker: str, seq: str, values: dict, path: str, kind: str) -> dict:
     def number(key):
         value = values.get(key)
         if isinstance(value, (int, float)) and not (key == "speed_fps" and value < 0):
             return float(value)
         return np.nan
 
-    return {"experiment": exp, "tracker": tracker, "sequence": seq, "success_score": number("success_score"),
-            "precision_score": number("precision_score"), "success_rate": number("success_rate"),
-            "speed_fps": number("speed_fps"), "ao": number("ao"), "sr50": number("sr"),
-            "sr75": number("sr75") if "sr75" in values else np.nan, "report": path}
+    sr75 = np.nan
+    if isinstance(values.get("succ_curve"), list) and len(values["succ_curve"]) == 101:
+        sr75 = float(values["succ_curve"][75])  # thresholds linspace(0, 1, 101): index 75 is IoU > 0.75
+    return {"experiment": exp, "tracker": tracker, "sequence": seq, "kind": kind,
+            "success_score": number("success_score"), "precision_score": number("precision_score"),
+            "success_rate": number("success_rate"), "speed_fps": number("speed_fps"), "ao": number("ao"),
+            "sr50": number("sr"), "sr75": sr75, "accuracy": number("accuracy"),
+            "failures_weighted": number("robustness"), "report": path}

@@ -22,16 +22,21 @@ REALTIME_FPS = 25.0
 
 
 class Style:
-    """A colour and marker per tracker, stable across figures."""
+    """A colour and marker per tracker, stable across figures and toolkits: keyed by analysis.tables.tracker_key,
+    so "SiamFC" (got10k) and "siamfc" (a VOT registry id) share one."""
 
     def __init__(self, trackers) -> None:
-        names = sorted(set(trackers), key=lambda n: (not n.lower().startswith("siamfc"), n.lower()))
-        cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-        self.colour = {n: cmap(i % cmap.N) for i, n in enumerate(names)}
-        self.marker = {n: MARKERS[i % len(MARKERS)] for i, n in enumerate(names)}
+        from .tables import tracker_key
+
+        self.key = tracker_key
+        keys = sorted({tracker_key(n) for n in trackers}, key=lambda k: (not k.startswith("siamfc"), k))
+        cmap = plt.get_cmap("tab10" if len(keys) <= 10 else "tab20")
+        self.colour = {k: cmap(i % cmap.N) for i, k in enumerate(keys)}
+        self.marker = {k: MARKERS[i % len(MARKERS)] for i, k in enumerate(keys)}
 
     def __call__(self, name: str) -> dict:
-        return {"color": self.colour.get(name, "grey"), "marker": self.marker.get(name, "o")}
+        key = self.key(name)
+        return {"color": self.colour.get(key, "grey"), "marker": self.marker.get(key, "o")}
 
 
 def save(fig, path_png: str) -> str:
@@ -54,13 +59,14 @@ def _ranking_axis(ax, table: pd.DataFrame, style: Style, title: str, value: str 
     table = table.dropna(subset=[value]).sort_values(value, ascending=False).reset_index(drop=True)
     n = len(table)
     if not n:
-        _note(ax, "no EAO")
+        _note(ax, "EAO undefined for every tracker\n(no run reached the EAO interval)")
         return
     for rank, row in table.iterrows():
         ax.plot(rank + 1, row[value], linestyle="none", markersize=9, markeredgecolor="black",
                 markeredgewidth=0.5, label=f"{row['tracker']} ({row[value]:.3f})", **style(row["tracker"]))
-        ax.annotate(row["tracker"], (rank + 1, row[value]), textcoords="offset points", xytext=(0, 8),
-                    ha="center", fontsize=7, rotation=45 if n > 6 else 0)
+        if n <= 6:  # more names would overlap: the legend (outside the axes) names them
+            ax.annotate(row["tracker"], (rank + 1, row[value]), textcoords="offset points", xytext=(0, 8),
+                        ha="center", fontsize=7)
     ax.set_xlim(n + 0.7, 0.3)  # rank 1 (the best) at the right, as in the VOT reports and the SiamFC paper
     ax.set_xticks(range(1, n + 1))
     ax.set_xlabel("order (rank 1 = highest EAO, at the right)")
@@ -69,7 +75,7 @@ def _ranking_axis(ax, table: pd.DataFrame, style: Style, title: str, value: str 
     ax.set_ylim(0, max(0.05, top * 1.25))
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", frameon=False, numpoints=1)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, numpoints=1)
     if unranked:
         ax.text(0.99, 0.02, "EAO undefined (no run reached the interval): " + ", ".join(unranked),
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="grey")
@@ -82,7 +88,7 @@ def eao_ranking(measured: pd.DataFrame, path: str, published: pd.DataFrame | Non
     with measured ones (other sequences, other hardware)."""
     panels = 2 if published is not None and len(published.dropna(subset=["eao"])) else 1
     style = style or Style(list(measured["tracker"]) + (list(published["tracker"]) if panels == 2 else []))
-    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(8 * panels, 4.5), squeeze=False)
     _ranking_axis(axes[0, 0], measured, style, measured_title)
     if panels == 2:
         _ranking_axis(axes[0, 1], published, style, published_title)
@@ -92,22 +98,26 @@ def eao_ranking(measured: pd.DataFrame, path: str, published: pd.DataFrame | Non
 
 
 def ar_plot(summary: pd.DataFrame, path: str, sensitivity: float | None = 30.0, title: str = "",
-            style: Style | None = None) -> str:
-    """Accuracy-robustness plot (VOT): x = robustness exp(-S * failures / length), y = accuracy; best top right."""
+            style: Style | None = None, kind: str = "supervised") -> str:
+    """Accuracy-robustness plot (VOT), best top right. x: supervised stack: exp(-S * failures / length);
+    multistart stack: the share of frames tracked (VOT2020's robustness). y: accuracy."""
     style = style or Style(summary["tracker"])
+    x = "robustness_share_tracked" if kind == "multistart" else "robustness_ar_plot"
     fig, ax = plt.subplots(figsize=(5.2, 5))
-    for _, row in summary.dropna(subset=["accuracy", "robustness"]).iterrows():
-        ax.plot(row["robustness"], row["accuracy"], linestyle="none", markersize=9, markeredgecolor="black",
-                markeredgewidth=0.5, label=f"{row['tracker']} (A {row['accuracy']:.2f}, F {row['failures']:.2f})",
-                **style(row["tracker"]))
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
+    for _, row in summary.dropna(subset=["accuracy", x]).iterrows():
+        ax.plot(row[x], row["accuracy"], linestyle="none", markersize=9, markeredgecolor="black",
+                markeredgewidth=0.5, clip_on=False, label=f"{row['tracker']} (A {row['accuracy']:.2f}, "
+                + (f"F {row['failures_per_sequence']:.2f}/seq)" if x == "robustness_ar_plot" else
+                   f"R {row[x]:.2f})"), **style(row["tracker"]))
+    ax.set_xlim(-0.03, 1.05)  # markers at 0 and 1 (no failure) stay whole
+    ax.set_ylim(-0.03, 1.05)
     s = f"{sensitivity:g}" if sensitivity else "S"
-    ax.set_xlabel(f"robustness  exp(-{s} x failures / frames)")
+    ax.set_xlabel(f"AR-plot robustness  exp(-{s} x failures / frames)" if x == "robustness_ar_plot" else
+                  "VOT2020 robustness (share of frames tracked before failure)")
     ax.set_ylabel("accuracy (mean overlap)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, numpoints=1)
-    ax.set_title(title or "Accuracy-robustness (VOT baseline)", fontsize=10)
+    ax.set_title(title or "Accuracy-robustness (VOT)", fontsize=10)
     return save(fig, path)
 
 
@@ -235,5 +245,60 @@ def speed_accuracy(points: pd.DataFrame, path: str, style: Style | None = None, 
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, numpoints=1)
         ax.set_title(bench, fontsize=10)
     fig.suptitle("Speed vs accuracy (measured)" + (f"\n{note}" if note else ""), fontsize=11)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def got10k_plot(curves: dict[str, np.ndarray], path: str, title: str = "GOT-10k", style: Style | None = None) -> str:
+    """GOT-10k success plot: share of frames with IoU above each of 101 thresholds (legend: AO, as got10k's
+    report: the mean overlap)."""
+    style = style or Style(curves.keys())
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    areas = {t: float(np.mean(c)) for t, c in curves.items()}
+    for tracker in sorted(curves, key=lambda t: -areas[t]):
+        curve = np.asarray(curves[tracker], float)
+        ax.plot(np.linspace(0, 1, len(curve)), curve, color=style(tracker)["color"], linewidth=1.8,
+                label=f"{tracker} [{areas[tracker]:.3f}]")
+    ax.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
+           title="Success plot (legend: area = AO)")
+    ax.title.set_fontsize(10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def datasize_plot(published: pd.DataFrame, path: str, shipped: pd.DataFrame | None = None) -> str:
+    """The SiamFC paper's Table 2 (VOT2015 EAO against the share of ImageNet VID used) beside the shipped model's
+    own data-size curve (dev success AUC against the share of its training objects), when one is given. Two panels:
+    different benchmarks and measures, never one axis."""
+    panels = 2 if shipped is not None and len(shipped) else 1
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(published["percent"], published["eao"], marker="o", color="tab:grey", linewidth=1.6, clip_on=False)
+    for _, row in published.iterrows():
+        ax.annotate(f"{row['objects']} objects", (row["percent"], row["eao"]), textcoords="offset points",
+                    xytext=(4, -12), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xticks(published["percent"])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}%"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set(xlabel="share of ImageNet VID used for training", ylabel="VOT2015 EAO", ylim=(0, 0.3))
+    ax.set_title("published: SiamFC paper, Table 2 (not measured here)", fontsize=9)
+    ax.grid(alpha=0.3)
+    if panels == 2:
+        ax = axes[0, 1]
+        ax.plot(100 * shipped["fraction"], shipped["auc"], marker="s", color="tab:blue", linewidth=1.6,
+                clip_on=False)
+        ax.set_xscale("log")
+        ticks = sorted(set(100 * shipped["fraction"]))
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}%"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set(xlabel="share of the training objects used", ylabel="dev success AUC", ylim=(0, 1))
+        ax.set_title(f"measured: {shipped.attrs.get('label', 'shipped model')}", fontsize=9)
+        ax.grid(alpha=0.3)
+    fig.suptitle("Effect of the amount of training data", fontsize=11)
     fig.tight_layout()
     return save(fig, path)

@@ -54,15 +54,25 @@ def precision_curve(errors: np.ndarray) -> np.ndarray:
         return np.mean(errors <= CENTER_THRESHOLDS[None, :], axis=0) if len(errors) else np.zeros(len(CENTER_THRESHOLDS))
 
 
-def one_pass_sequence(boxes: np.ndarray, groundtruth: np.ndarray) -> dict:
-    """Curves and scores of one sequence (frame 1 set to the ground truth, as got10k does)."""
+def one_pass_sequence(boxes: np.ndarray, groundtruth: np.ndarray, exclude_absent: bool = True) -> dict:
+    """Curves and scores of one sequence (frame 1 set to the ground truth, as got10k does).
+
+    exclude_absent: frames where the ground truth marks the target absent (NaN or empty box) are left out of
+    success and precision, as UAV123 (and got10k's UAV123 experiment) does; False counts them as failures, as
+    got10k's OTB experiment does. Where nothing is absent both give the same numbers."""
     boxes = np.array(boxes, float, copy=True)
+    groundtruth = np.asarray(groundtruth, float)
     boxes[0] = groundtruth[0]
     ious = rect_iou(boxes, groundtruth)
     errors = center_error(boxes, groundtruth)
+    if exclude_absent:
+        with np.errstate(invalid="ignore"):
+            present = np.all(np.isfinite(groundtruth), axis=1) & (groundtruth[:, 2] > 0) & (groundtruth[:, 3] > 0)
+        ious, errors = ious[present], errors[present]
     succ, prec = success_curve(ious), precision_curve(errors)
     return {"success_curve": succ, "precision_curve": prec, "success_score": float(succ.mean()),
-            "precision_score": float(prec[20]), "success_rate": float(succ[len(IOU_THRESHOLDS) // 2])}
+            "precision_score": float(prec[20]), "success_rate": float(succ[len(IOU_THRESHOLDS) // 2]),
+            "frames": int(len(ious)), "absent": int(len(groundtruth) - len(ious))}
 
 
 def mean_fps(times: np.ndarray) -> float:

@@ -10,14 +10,20 @@ from __future__ import annotations
 import datetime
 import html
 import json
+import logging
 import os
 import platform
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from . import collect, figures, tables
 from .collect import VOT_TAGS
+
+log = logging.getLogger("analysis")
 
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222}h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
@@ -45,179 +51,483 @@ class Outputs:
     index_html: str = ""
 
 
+REPORT_ITEMS = ("figures", "tables", "index.md", "index.html", "summary.json")
+
+
 def build_report(out: str, got10k_dir: str | None = None, vot_workspace: str | None = None,
                  otb_roots: dict[str, str] | None = None, title: str = "SiamFC leaderboard",
-                 context: dict | None = None, trackers: list[str] | None = None) -> Outputs:
-    """Collect, tabulate, plot and write index.md / index.html under `out`. otb_roots: {experiment: dataset root}
-    for the got10k ground truth. trackers: only these (default: every tracker found in the outputs)."""
+                 context: dict | None = None, trackers: list[str] | None = None,
+                 datasize_curve: str | None = None) -> Outputs:
+    """Collect, tabulate, plot and write index.md / index.html under `out`.
+
+    otb_roots: {experiment: dataset root} of got10k one-pass experiments (OTB, DTB70, UAV123), for per-frame
+    scores with absent frames excluded. trackers: only these (default: every tracker found in the outputs).
+    datasize_curve: the shipped model's data-size curve (tables.read_datasize_curve), drawn beside Table 2.
+
+    Everything is written into a temporary folder beside `out` first; the finished figures/, tables/, index.md,
+    index.html and summary.json then replace those in `out` (other files there, such as a leaderboard run's
+    got10k/ and vot-workspace/, are left alone). A result that cannot be read is listed in the report's
+    "Incomplete or failed runs" section, never a crash."""
     out = os.path.abspath(out)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}-report-", dir=parent)
+    try:
+        result = _build(staging, got10k_dir, vot_workspace, otb_roots, title, context, trackers, datasize_curve)
+        _move_into(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.out = out
+    result.figures = {k: _rebase(v, staging, out) for k, v in result.figures.items()}
+    result.tables = {k: {f: _rebase(p, staging, out) for f, p in v.items()} for k, v in result.tables.items()}
+    result.index_md, result.index_html = (_rebase(result.index_md, staging, out),
+                                          _rebase(result.index_html, staging, out))
+    return result
+
+
+def _rebase(path: str, old: str, new: str) -> str:
+    return os.path.join(new, os.path.relpath(path, old)) if path else path
+
+
+def _move_into(staging: str, out: str) -> None:
+    """Each finished item replaces the old one by a rename (old ones are renamed away first, then deleted)."""
+    os.makedirs(out, exist_ok=True)
+    trash = tempfile.mkdtemp(prefix=".old-report-", dir=out)
+    try:
+        for item in REPORT_ITEMS:
+            source, target = os.path.join(staging, item), os.path.join(out, item)
+            if os.path.lexists(target):
+                os.replace(target, os.path.join(trash, item))
+            if os.path.lexists(source):
+                os.replace(source, target)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _guarded(problems: list, toolkit: str, experiment: str, step):
+    """Run one section; an unexpected error becomes a reported problem (the rest of the report still builds)."""
+    try:
+        return step()
+    except Exception as exc:  # noqa: BLE001 - reported in the leaderboard, with the reason
+        log.warning("%s %s: %s: %s", toolkit, experiment, type(exc).__name__, exc)
+        problems.append(collect.Problem(toolkit, experiment, "", "", f"could not be read: {type(exc).__name__}: "
+                                                                     f"{exc}"))
+        return None
+
+
+def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, trackers, datasize_curve) -> Outputs:
     fig_dir, tab_dir = os.path.join(out, "figures"), os.path.join(out, "tables")
+    os.makedirs(fig_dir)
+    os.makedirs(tab_dir)
     result = Outputs(out)
     sections: list[Section] = []
-    speed_points = []
+    speed_points: list[dict] = []
+    headlines: list[dict] = []  # tracker, column, value: the cross-toolkit table
+    problems: list[collect.Problem] = []
     context = dict(context or {})
     style = figures.Style(list(trackers) + _published_names() if trackers is not None
                           else _all_trackers(got10k_dir, vot_workspace))
+    state = dict(result=result, sections=sections, speed=speed_points, headlines=headlines, problems=problems,
+                 style=style, trackers=trackers, fig_dir=fig_dir, tab_dir=tab_dir,
+                 published_rows=_guarded(problems, "published", "", tables.published_table))
 
-    # ---- got10k one-pass --------------------------------------------------------------------------------------
-    if got10k_dir and os.path.isdir(os.path.join(got10k_dir, "reports")):
-        reports, curves = collect.read_got10k_reports(got10k_dir)
-        if trackers is not None:
-            reports = reports[reports["tracker"].isin(trackers)]
-            curves = {k: v for k, v in curves.items() if k[1] in trackers}
-        groundtruth = {exp: collect.read_groundtruth(root, "otb") for exp, root in (otb_roots or {}).items()
-                       if root and os.path.isdir(root)}
-        frames = collect.collect_got10k_frames(got10k_dir, groundtruth)
-        if trackers is not None:
-            frames = frames[frames["tracker"].isin(trackers)].reset_index(drop=True)
-        result.frames["got10k"] = frames
-        frames.to_csv(os.path.join(_mkdir(tab_dir), "frames_got10k.csv"), index=False)
-        for exp in sorted(reports["experiment"].unique()):
-            board = tables.otb_leaderboard(reports, exp, frames)
-            result.data[f"otb_{exp}"] = board
-            stem = os.path.join(tab_dir, f"leaderboard_{exp.lower()}")
-            result.tables[f"leaderboard_{exp.lower()}"] = tables.write_table(
-                board, tables.OTB_COLUMNS, stem, f"{exp} one-pass evaluation (got10k), sorted by success AUC",
-                f"tab:{exp.lower()}")
-            per_seq = tables.otb_per_sequence(reports, exp)
-            seq_columns = [tables.Column("tracker", "tracker")] + [
-                tables.Column(c, c, "{:.3f}") for c in per_seq.columns if c != "tracker"]
-            result.tables[f"per_sequence_{exp.lower()}"] = tables.write_table(
-                per_seq, seq_columns, os.path.join(tab_dir, f"per_sequence_{exp.lower()}"),
-                f"{exp}: success AUC per sequence", f"tab:{exp.lower()}-seq")
-            exp_curves = {t: c for (e, t), c in curves.items() if e == exp}
-            result.figures[f"otb_{exp.lower()}"] = figures.otb_plots(
-                exp_curves, os.path.join(fig_dir, f"otb_{exp.lower()}_success_precision.png"),
-                f"{exp} one-pass evaluation (got10k): {int(board['sequences'].max())} sequences", style)
-            for _, row in board.iterrows():
-                speed_points.append({"benchmark": f"{exp} one-pass (got10k)", "tracker": row["tracker"],
-                                     "fps": row["fps"], "score": row["success_auc"], "metric": "success AUC"})
-            section = Section(f"{exp} one-pass evaluation (got10k)")
-            section.blocks += [
-                ("text", "One pass from the first ground-truth box, no re-initialisation. Success AUC: mean of "
-                         "the success curve over 21 IoU thresholds; precision: centre error <= 20 px; fps: "
-                         "got10k's mean of 1/time per frame, this machine. Source: got10k's performance.json."),
-                ("table", (board, tables.OTB_COLUMNS)),
-                ("figure", result.figures[f"otb_{exp.lower()}"]),
-                ("table", (per_seq, seq_columns))]
-            sections.append(section)
+    if got10k_dir:
+        if not os.path.isdir(got10k_dir):
+            problems.append(collect.Problem("got10k", "", "", "", f"output folder {got10k_dir} does not exist"))
+        else:
+            _guarded(problems, "got10k", "", lambda: _got10k_sections(got10k_dir, otb_roots or {}, state))
+    supervised = None
+    if vot_workspace:
+        if not os.path.isdir(vot_workspace):
+            problems.append(collect.Problem("vot", "", "", "", f"workspace {vot_workspace} does not exist"))
+        else:
+            supervised = _guarded(problems, "vot", "", lambda: _vot_sections(vot_workspace, state))
+    _guarded(problems, "published", "", lambda: _published_section(supervised, datasize_curve, state))
 
-    # ---- VOT baseline -----------------------------------------------------------------------------------------
-    published = None
-    try:
-        published = tables.published_table()
-    except FileNotFoundError:
-        published = None
-    analysis_path = collect.latest_vot_analysis(vot_workspace) if vot_workspace else None
-    if analysis_path:
-        leaderboard_json = os.path.join(vot_workspace, "analysis", "leaderboard.json")
-        if os.path.isfile(leaderboard_json):
-            analysis_path = leaderboard_json
-        analysis = collect.read_vot_analysis(analysis_path)
-        sequences = collect.read_vot_sequences(vot_workspace)
-        trackers = list(analysis.summary["tracker"])
-        frames = collect.collect_vot_frames(vot_workspace, analysis.experiment, trackers, sequences)
-        result.frames["vot"] = frames
-        frames.to_csv(os.path.join(_mkdir(tab_dir), "frames_vot.csv"), index=False)
-        board = tables.vot_leaderboard(analysis, frames)
-        result.data["vot"] = board
-        result.data["vot_analysis"] = analysis
-        result.tables["leaderboard_vot"] = tables.write_table(
-            board, tables.VOT_COLUMNS, os.path.join(tab_dir, "leaderboard_vot"),
-            "VOT baseline (vot-toolkit, supervised with re-initialisation), sorted by EAO", "tab:vot")
-        per_seq_columns = [tables.Column("tracker", "tracker"), tables.Column("sequence", "sequence"),
-                           tables.Column("accuracy", "accuracy", "{:.3f}"),
-                           tables.Column("failures", "failures", "{:.2f}"), tables.Column("length", "frames", "{:g}")]
-        if len(analysis.per_sequence):
-            result.tables["per_sequence_vot"] = tables.write_table(
-                analysis.per_sequence, per_seq_columns, os.path.join(tab_dir, "per_sequence_vot"),
-                "VOT baseline per sequence (accuracy, failures: mean over runs)", "tab:vot-seq")
-        derived = tuple(sorted({t for s in sequences.values() for t in s.derived_tags}))
-        attributes = tables.attribute_table(frames, sequences, VOT_TAGS)
-        result.data["attributes"] = attributes
-        result.tables["attributes_vot"] = tables.write_table(
-            attributes, tables.ATTRIBUTE_COLUMNS, os.path.join(tab_dir, "attributes_vot"),
-            "VOT baseline per attribute" + (" (* derived from the ground truth)" if derived else ""),
-            "tab:vot-attributes")
-        pub = published if published is not None and len(published) else None
-        result.figures["eao_ranking"] = figures.eao_ranking(
-            board, os.path.join(fig_dir, "vot_eao_ranking.png"), pub,
-            measured_title=f"measured here: {len(sequences)} sequences, {board['runs'].max()} run(s)",
-            published_title="published VOT2015 (not measured here)", style=style)
-        result.figures["ar_plot"] = figures.ar_plot(board, os.path.join(fig_dir, "vot_ar_plot.png"),
-                                                    analysis.sensitivity, style=style)
-        result.figures["eao_curves"] = figures.eao_curves(
-            analysis.curves, os.path.join(fig_dir, "vot_eao_curves.png"), analysis.eao_low, analysis.eao_high,
-            dict(zip(board["tracker"], board["eao"])), style)
-        plot_attrs = attributes[attributes["attribute"] != "empty"]
-        result.figures["attributes"] = figures.attribute_bars(
-            plot_attrs, os.path.join(fig_dir, "vot_attributes.png"), derived, style)
-        for _, row in board.iterrows():
-            speed_points.append({"benchmark": "VOT baseline (vot-toolkit)", "tracker": row["tracker"],
-                                 "fps": row["fps"], "score": row["eao"], "metric": "EAO"})
-        section = Section("VOT baseline (vot-toolkit)")
-        section.blocks += [
-            ("text", f"Supervised experiment: a failure (overlap 0) re-initialises the tracker 5 frames later. "
-                     f"Accuracy: mean overlap outside the 10-frame burn-in; failures per sequence (mean over runs); "
-                     f"robustness exp(-{analysis.sensitivity or 30:g} x failures / frames); EAO over sequence "
-                     f"lengths [{analysis.eao_low}, {analysis.eao_high}]. Numbers from the toolkit's own analysis "
-                     f"({os.path.basename(analysis_path)}); fps: 1 / mean update time in the trajectories." +
-                     (" EAO '-': no run of the tracker lasted into the EAO interval without a failure; "
-                      "vot-toolkit 0.9.0 builds the EAO curve only up to the longest run between failures, so "
-                      "the score is undefined (NaN in its JSON)." if board["eao"].isna().any() else "")),
-            ("side", ((board, tables.VOT_COLUMNS), (published, tables.PUBLISHED_COLUMNS) if pub is not None
-                      else None)),
-            ("figure", result.figures["eao_ranking"]),
-            ("figure", result.figures["ar_plot"]),
-            ("figure", result.figures["eao_curves"])]
-        if len(analysis.per_sequence):
-            section.blocks.append(("table", (analysis.per_sequence, per_seq_columns)))
-        section.blocks += [
-            ("text", "Per attribute: VOT tags (camera motion, illumination change, motion change, occlusion, size "
-                     "change) from the sequences' .tag files." +
-                     (" These sequences have no .tag files: size change and motion change (marked *) are derived "
-                      "here from the ground truth; the other attributes are not annotated." if derived else "")),
-            ("figure", result.figures["attributes"]),
-            ("table", (attributes, tables.ATTRIBUTE_COLUMNS))]
-        sections.append(section)
-
-    if published is not None and len(published):
-        result.tables["published_vot2015"] = tables.write_table(
-            published, tables.PUBLISHED_COLUMNS, os.path.join(tab_dir, "published_vot2015"),
-            "Published VOT2015 numbers (reference, not measured here)", "tab:published")
-        if not analysis_path:
-            sections.append(Section("Published reference (VOT2015)", [("published", (published,
-                                                                                      tables.PUBLISHED_COLUMNS))]))
+    if headlines:
+        table = _across_toolkits(headlines)
+        columns = [tables.Column("tracker", "tracker")] + [
+            tables.Column(c, c, "{:.3f}") for c in table.columns if c != "tracker"]
+        result.tables["trackers"] = tables.write_table(
+            table, columns, os.path.join(tab_dir, "trackers"),
+            "Every tracker, one row across toolkits (headline number of each benchmark)", "tab:trackers")
+        result.data["trackers"] = table
+        sections.insert(0, Section("Trackers across toolkits", [
+            ("text", "One row per tracker: names that differ only in case, spaces or punctuation (got10k's "
+                     "\"SiamFC\", a VOT registry's \"siamfc\") are one tracker, with one colour in every figure. "
+                     "Each column is one benchmark's headline number, as in its own section below."),
+            ("table", (table, columns))]))
 
     points = pd.DataFrame(speed_points)
     if len(points):
-        points = points[~points["tracker"].isin(NO_SPEED)]
+        points = points[~points["tracker"].map(tables.tracker_key).isin(tables.NO_SPEED)].dropna(subset=["fps"])
     if len(points):
         result.figures["speed_accuracy"] = figures.speed_accuracy(
             points, os.path.join(fig_dir, "speed_accuracy.png"), style)
         sections.append(Section("Speed vs accuracy", [
             ("text", "Measured on this machine only (CPU unless a GPU device was given); published speeds were "
                      "measured on other hardware and are not plotted here. The static box (no computation) has "
-                     "no meaningful speed and is left out. VOT speeds include the trax round trip and the "
-                     "tracker's own frame decoding; got10k speeds are update times only."),
+                     "no meaningful speed: its fps is shown as '-' and it is left out here. VOT speeds include the "
+                     "trax round trip and the tracker's own frame decoding; got10k speeds are update times only."),
             ("figure", result.figures["speed_accuracy"])]))
 
+    problem_table = collect.problems_table(problems)
+    result.data["problems"] = problem_table
+    problem_table.to_csv(os.path.join(tab_dir, "problems.csv"), index=False)
+    if len(problem_table):
+        columns = [tables.Column(c, c) for c in collect.PROBLEM_COLUMNS]
+        sections.append(Section("Incomplete or failed runs", [
+            ("text", f"{len(problem_table)} result(s) missing, partial or unreadable. The numbers above use what "
+                     "was there; a tracker with missing sequences is scored on fewer sequences than the others."),
+            ("table", (problem_table, columns))]))
+
     context.setdefault("generated", datetime.datetime.now().isoformat(timespec="seconds"))
-    context.setdefault("machine", f"{platform.machine()}, {os.cpu_count()} CPU cores, Python "
+    context.setdefault("machine", f"{platform.machine()}, {_cpu_name()}, {os.cpu_count()} CPU cores, Python "
                                   f"{platform.python_version()}")
     result.index_md = _write_markdown(out, title, context, sections, result)
     result.index_html = _write_html(out, title, context, sections, result)
     summary = {"context": context, "figures": {k: os.path.relpath(v, out) for k, v in result.figures.items()},
-               "tables": {k: {f: os.path.relpath(p, out) for f, p in v.items()} for k, v in result.tables.items()}}
-    for key in ("otb_OTB", "vot"):
-        if key in result.data:
-            summary[key] = json.loads(result.data[key].to_json(orient="records"))
+               "tables": {k: {f: os.path.relpath(p, out) for f, p in v.items()} for k, v in result.tables.items()},
+               "problems": [vars(p) for p in problems]}
+    for key, value in result.data.items():
+        if isinstance(value, pd.DataFrame):
+            summary[key] = json.loads(value.to_json(orient="records"))
     with open(os.path.join(out, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=2, default=str)
     return result
 
 
-NO_SPEED = ("Static",)
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _keep(table: pd.DataFrame, trackers) -> pd.DataFrame:
+    return table if trackers is None or not len(table) else table[table["tracker"].isin(trackers)].reset_index(
+        drop=True)
+
+
+# ---- got10k ----------------------------------------------------------------------------------------------------------
+ONE_PASS_TEXT = ("One pass from the first ground-truth box, no re-initialisation. Success AUC: mean of the success "
+                 "curve over 21 IoU thresholds; precision: centre error <= 20 px; fps: got10k's mean of 1/time per "
+                 "frame, this machine.")
+
+
+def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> None:
+    result, problems, trackers = state["result"], state["problems"], state["trackers"]
+    reports, curves = collect.read_got10k_reports(got10k_dir, problems)
+    reports = _keep(reports, trackers)
+    groundtruth = {}
+    for exp, root in roots.items():
+        if root and os.path.isdir(root):
+            groundtruth[exp] = _guarded(problems, "got10k", exp, lambda root=root: collect.read_groundtruth(root))
+    frames = _keep(collect.collect_got10k_frames(got10k_dir, {k: v for k, v in groundtruth.items() if v}),
+                   trackers)
+    result.frames["got10k"] = frames
+    frames.to_csv(os.path.join(state["tab_dir"], "frames_got10k.csv"), index=False)
+    problems += got10k_problems(got10k_dir, reports, frames, groundtruth, trackers)
+    for exp in sorted(reports["experiment"].unique()):
+        kind = reports.loc[reports["experiment"] == exp, "kind"].iloc[0]
+        if kind == "one-pass":
+            _guarded(problems, "got10k", exp, lambda exp=exp: _one_pass_section(
+                exp, reports, curves, frames, exp in groundtruth and groundtruth[exp] is not None, state))
+        elif kind == "got10k":
+            _guarded(problems, "got10k", exp, lambda exp=exp: _got10k_section(exp, reports, curves, state))
+        elif kind == "vot":
+            _guarded(problems, "got10k", exp, lambda exp=exp: _got10k_vot_section(exp, reports, state))
+
+
+def got10k_problems(got10k_dir: str, reports: pd.DataFrame, frames: pd.DataFrame, groundtruth: dict,
+                    trackers=None) -> list[collect.Problem]:
+    """Results without a report, trackers with fewer sequences than the others, box files of the wrong length."""
+    found = []
+    runs = pd.DataFrame(collect.got10k_runs(got10k_dir), columns=["experiment", "tracker", "sequence", "run",
+                                                                   "boxes", "times"])
+    runs = _keep(runs, trackers)
+    reported = set(zip(reports["experiment"], reports["tracker"])) if len(reports) else set()
+    for (exp, tracker), sub in runs.groupby(["experiment", "tracker"]):
+        own_report = os.path.join(got10k_dir, "reports", exp.split("/")[0], tracker, "performance.json")
+        if (exp.split("/")[0], tracker) not in reported and not os.path.exists(own_report):
+            found.append(collect.Problem("got10k", exp, tracker, "", "results but no report (performance.json): "
+                                                                     "got10k's report() did not run or failed"))
+    for exp, sub in runs.groupby("experiment"):
+        sequences = set(sub["sequence"]) | set(groundtruth.get(exp) or {})
+        for tracker, mine in sub.groupby("tracker"):
+            for seq in sorted(sequences - set(mine["sequence"])):
+                found.append(collect.Problem("got10k", exp, tracker, seq, "no results for this sequence"))
+    for exp, truth in groundtruth.items():
+        if not truth or not len(frames):
+            continue
+        sub = frames[frames["experiment"] == exp]
+        for (tracker, seq), mine in sub.groupby(["tracker", "sequence"]):
+            if seq in truth and len(truth[seq]) != len(mine):
+                found.append(collect.Problem("got10k", exp, tracker, seq,
+                                             f"{len(mine)} boxes for {len(truth[seq])} frames (a partial run): not "
+                                             "scored per frame"))
+    return found
+
+
+def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state: dict) -> None:
+    result, style = state["result"], state["style"]
+    board, my_curves = tables.otb_leaderboard(reports, exp, frames if has_truth else None)
+    exp_curves = {t: my_curves.get(t, c) for (e, t), c in curves.items() if e == exp and "success_curve" in c}
+    exp_curves.update(my_curves)
+    key = exp.lower()
+    result.data[f"otb_{exp}"] = board
+    stem = os.path.join(state["tab_dir"], f"leaderboard_{key}")
+    result.tables[f"leaderboard_{key}"] = tables.write_table(
+        board, tables.OTB_COLUMNS, stem, f"{exp} one-pass evaluation (got10k), sorted by success AUC", f"tab:{key}")
+    per_seq = tables.otb_per_sequence(reports, exp)
+    seq_columns = [tables.Column("tracker", "tracker")] + [
+        tables.Column(c, c, "{:.3f}") for c in per_seq.columns if c != "tracker"]
+    result.tables[f"per_sequence_{key}"] = tables.write_table(
+        per_seq, seq_columns, os.path.join(state["tab_dir"], f"per_sequence_{key}"),
+        f"{exp}: success AUC per sequence (got10k's report)", f"tab:{key}-seq")
+    absent = int(board["absent_frames"].max()) if len(board) else 0
+    result.figures[f"otb_{key}"] = figures.otb_plots(
+        exp_curves, os.path.join(state["fig_dir"], f"otb_{key}_success_precision.png"),
+        f"{exp} one-pass evaluation (got10k): {int(board['sequences'].max())} sequences"
+        + (f"; {absent} frames with the target absent excluded" if absent else ""), style)
+    for _, row in board.iterrows():
+        state["speed"].append({"benchmark": f"{exp} one-pass (got10k)", "tracker": row["tracker"],
+                               "fps": row["fps"], "score": row["success_auc"], "metric": "success AUC"})
+        state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} success AUC",
+                                   "value": row["success_auc"]})
+    if has_truth:
+        convention = ("Absent frames: where the ground truth marks the target absent (a NaN row, as UAV123 does) "
+                      "the frame is left out of success and precision, the benchmark's own convention. "
+                      + (f"{absent} such frames here; 'success AUC (got10k report)' is got10k's OTB number, "
+                         "which counts them as failures." if absent else
+                         "No frame is marked absent here, so the scores equal got10k's report.")
+                      + " Scores recomputed from the results files and the ground truth.")
+    else:
+        convention = ("Scores from got10k's performance.json (no dataset root given: frames where the target is "
+                      "absent, if any, count as failures there; pass --otb-root / --dataset-root to exclude "
+                      "them).")
+    state["sections"].append(Section(f"{exp} one-pass evaluation (got10k)", [
+        ("text", ONE_PASS_TEXT + " " + convention),
+        ("table", (board, tables.OTB_COLUMNS)),
+        ("figure", result.figures[f"otb_{key}"]),
+        ("table", (per_seq, seq_columns))]))
+
+
+def _got10k_section(exp: str, reports, curves, state: dict) -> None:
+    result = state["result"]
+    board = tables.got10k_leaderboard(reports, exp)
+    key = re.sub(r"[^0-9a-z]+", "", exp.lower())
+    result.data[f"got10k_{exp}"] = board
+    result.tables[f"leaderboard_{key}"] = tables.write_table(
+        board, tables.GOT10K_COLUMNS, os.path.join(state["tab_dir"], f"leaderboard_{key}"),
+        f"{exp} (got10k), sorted by AO", f"tab:{key}")
+    exp_curves = {t: c["ao_curve"] for (e, t), c in curves.items() if e == exp and "ao_curve" in c}
+    blocks = [("text", "got10k's GOT-10k report: AO = mean overlap, SR@0.5 / SR@0.75 = share of frames with "
+                       "overlap above 0.5 / 0.75, over every frame but the first. Absent frames follow GOT-10k's "
+                       "own convention: frames where cover.label is 0 (the target not visible) are left out. "
+                       "A val folder needs list.txt, and per sequence groundtruth.txt, absence.label, cover.label "
+                       "and meta_info.ini (with `resolution: (W, H)`)."),
+              ("table", (board, tables.GOT10K_COLUMNS))]
+    if exp_curves:
+        result.figures[f"got10k_{key}"] = figures.got10k_plot(
+            exp_curves, os.path.join(state["fig_dir"], f"got10k_{key}_success.png"),
+            f"{exp} (got10k): {int(board['sequences'].max())} sequences", state["style"])
+        blocks.append(("figure", result.figures[f"got10k_{key}"]))
+    for _, row in board.iterrows():
+        state["speed"].append({"benchmark": f"{exp} (got10k)", "tracker": row["tracker"], "fps": row["fps"],
+                               "score": row["ao"], "metric": "AO"})
+        state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} AO", "value": row["ao"]})
+    state["sections"].append(Section(f"{exp} (got10k)", blocks))
+
+
+def _got10k_vot_section(exp: str, reports, state: dict) -> None:
+    board = tables.got10k_vot_leaderboard(reports, exp)
+    key = re.sub(r"[^0-9a-z]+", "", exp.lower())
+    state["result"].tables[f"leaderboard_got10k_{key}"] = tables.write_table(
+        board, tables.GOT10K_VOT_COLUMNS, os.path.join(state["tab_dir"], f"leaderboard_got10k_{key}"),
+        f"{exp} through got10k's ExperimentVOT", f"tab:got10k-{key}")
+    for _, row in board.iterrows():
+        state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} (got10k) accuracy",
+                                   "value": row["accuracy"]})
+    state["sections"].append(Section(f"{exp} (got10k's VOT experiment)", [
+        ("text", "got10k's own VOT experiment (not vot-toolkit): accuracy and its failure count weighted over the "
+                 "VOT tags, which got10k calls robustness; got10k computes no EAO."),
+        ("table", (board, tables.GOT10K_VOT_COLUMNS))]))
+
+
+STACK_NAMES = {"supervised": "VOT2015-style supervised stack (re-initialisation)",
+               "multistart": "VOT2020-style multistart stack (anchors)",
+               "unsupervised": "unsupervised (one pass)"}
+
+
+def _vot_sections(workspace: str, state: dict):
+    """One section per experiment of the workspace's latest analysis JSON(s); returns the supervised board."""
+    result, problems, trackers = state["result"], state["problems"], state["trackers"]
+    sequences = collect.read_vot_sequences(workspace)
+    analyses: dict[str, collect.VotAnalysis] = {}
+    for path in collect.vot_analysis_files(workspace):  # oldest first: the latest analysis of an experiment wins
+        try:
+            for analysis in collect.read_vot_analyses(path):
+                analyses[analysis.experiment] = analysis
+        except ValueError as exc:
+            problems.append(collect.Problem("vot", "", "", "", str(exc)))
+    results_root = os.path.join(workspace, "results")
+    ran = {}
+    for tracker in sorted(os.listdir(results_root)) if os.path.isdir(results_root) else []:
+        if trackers is not None and tracker not in trackers:
+            continue
+        for exp in sorted(os.listdir(os.path.join(results_root, tracker))):
+            ran.setdefault(exp, []).append(tracker)
+    for exp in sorted(set(ran) - set(analyses)):
+        problems.append(collect.Problem("vot", exp, ", ".join(ran[exp]), "",
+                                        "results but no analysis JSON of this experiment: run `vot analysis "
+                                        "--format json` (or `siamfc vot evaluate`) on the workspace"))
+    order = sorted(analyses.values(), key=lambda a: (a.kind != "supervised", a.kind != "multistart", a.experiment))
+    all_frames, supervised = [], None
+    for index, analysis in enumerate(order):
+        board = _guarded(problems, "vot", analysis.experiment, lambda a=analysis, i=index: _vot_section(
+            workspace, a, sequences, "" if i == 0 else "_" + re.sub(r"[^0-9a-z]+", "", a.experiment.lower()),
+            state, all_frames))
+        if board is not None and analysis.kind == "supervised" and supervised is None:
+            supervised = board
+    frames = pd.concat(all_frames, ignore_index=True) if all_frames else pd.DataFrame(columns=collect.FRAME_COLUMNS)
+    result.frames["vot"] = frames
+    frames.to_csv(os.path.join(state["tab_dir"], "frames_vot.csv"), index=False)
+    return supervised
+
+
+def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, all_frames: list):
+    result, problems, style, trackers = state["result"], state["problems"], state["style"], state["trackers"]
+    exp, kind = analysis.experiment, analysis.kind
+    names = [t for t in analysis.summary["tracker"] if trackers is None or t in trackers]
+    summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
+    analysis.summary = summary
+    problems += collect.missing_vot_results(workspace, exp, names, kind, sequences)
+    problems += [collect.Problem("vot", exp, t, "", why) for t, why in analysis.missing if t in names]
+    frames = collect.collect_vot_frames(workspace, exp, names, sequences, problems)
+    all_frames.append(frames)
+    board = tables.vot_leaderboard(analysis, frames)
+    columns = tables.vot_columns(kind)
+    stack = STACK_NAMES.get(kind, kind)
+    result.data[f"vot{suffix}"] = board
+    result.tables[f"leaderboard_vot{suffix}"] = tables.write_table(
+        board, columns, os.path.join(state["tab_dir"], f"leaderboard_vot{suffix}"),
+        f"VOT experiment {exp}: {stack} (vot-toolkit), sorted by EAO", f"tab:vot{suffix}")
+    published = state.get("published_rows") if kind == "supervised" else None
+    result.figures[f"eao_ranking{suffix}"] = figures.eao_ranking(
+        board, os.path.join(state["fig_dir"], f"vot{suffix}_eao_ranking.png"), published,
+        measured_title=f"measured here ({exp}): {len(sequences)} sequences",
+        published_title="published VOT2015 (SiamFC paper, Table 3; not measured here)", style=style)
+    result.figures[f"ar_plot{suffix}"] = figures.ar_plot(
+        board, os.path.join(state["fig_dir"], f"vot{suffix}_ar_plot.png"), analysis.sensitivity,
+        title=f"Accuracy-robustness, {exp} ({'VOT2020-style multistart' if kind == 'multistart' else 'VOT2015-style supervised'})",
+        style=style, kind=kind)
+    result.figures[f"eao_curves{suffix}"] = figures.eao_curves(
+        analysis.curves, os.path.join(state["fig_dir"], f"vot{suffix}_eao_curves.png"), analysis.eao_low,
+        analysis.eao_high, dict(zip(board["tracker"], board["eao"])), style)
+    for _, row in board.iterrows():
+        state["speed"].append({"benchmark": f"VOT {exp} (vot-toolkit)", "tracker": row["tracker"],
+                               "fps": row["fps"], "score": row["eao"], "metric": "EAO"})
+        state["headlines"].append({"tracker": row["tracker"], "column": f"VOT {exp} EAO", "value": row["eao"]})
+    if kind == "multistart":
+        text = (f"Multistart experiment (VOT2020 style): the tracker starts at every anchor frame "
+                f"(anchor.value) and runs forward or backward to the sequence's end; a run fails when the "
+                f"overlap stays <= 0.1 for 10 frames. Accuracy: mean overlap before the failure; VOT2020 "
+                f"robustness: the share of frames tracked before the failure (0-1, higher is better); no failure "
+                f"count exists in this stack. EAO over [{analysis.eao_low}, {analysis.eao_high}].")
+    else:
+        text = (f"Supervised experiment (VOT2015 style): a failure (overlap 0) re-initialises the tracker 5 frames "
+                f"later. Accuracy: mean overlap outside the 10-frame burn-in; failures per sequence (mean over "
+                f"runs); AR-plot robustness exp(-{analysis.sensitivity or 30:g} x failures / frames), the x of the "
+                f"AR plot (the toolkit's own 'robustness' column of this stack is the failure count). EAO over "
+                f"sequence lengths [{analysis.eao_low}, {analysis.eao_high}].")
+    text += (f" Numbers from the toolkit's own analysis ({os.path.basename(analysis.path)}); fps: 1 / mean update "
+             "time in the trajectories.")
+    if board["eao"].isna().any():
+        text += (" EAO '-': no run of the tracker lasted into the EAO interval without a failure; vot-toolkit "
+                 "0.9.0 builds the EAO curve only up to the longest run between failures, so the score is "
+                 "undefined (NaN in its JSON).")
+    if published is not None and len(published):
+        blocks = [("text", text), ("side", ((board, columns), (published, tables.PUBLISHED_COLUMNS)))]
+        state["published_shown"] = True
+    else:
+        blocks = [("text", text), ("table", (board, columns))]
+    blocks += [("figure", result.figures[f"eao_ranking{suffix}"]), ("figure", result.figures[f"ar_plot{suffix}"]),
+               ("figure", result.figures[f"eao_curves{suffix}"])]
+    if kind == "supervised":
+        per_seq_columns = [tables.Column("tracker", "tracker"), tables.Column("sequence", "sequence"),
+                           tables.Column("accuracy", "accuracy", "{:.3f}"),
+                           tables.Column("failures", "failures", "{:.2f}"),
+                           tables.Column("length", "frames", "{:g}")]
+        if len(analysis.per_sequence):
+            per_sequence = analysis.per_sequence[analysis.per_sequence["tracker"].isin(names)]
+            result.tables[f"per_sequence_vot{suffix}"] = tables.write_table(
+                per_sequence, per_seq_columns, os.path.join(state["tab_dir"], f"per_sequence_vot{suffix}"),
+                f"VOT {exp} per sequence (accuracy, failures: mean over runs)", f"tab:vot{suffix}-seq")
+            blocks.append(("table", (per_sequence, per_seq_columns)))
+        derived = tuple(sorted({t for sq in sequences.values() for t in sq.derived_tags}))
+        attributes = tables.attribute_table(frames, sequences, VOT_TAGS, analysis=analysis)
+        result.data[f"attributes{suffix}"] = attributes
+        result.tables[f"attributes_vot{suffix}"] = tables.write_table(
+            attributes, tables.ATTRIBUTE_COLUMNS, os.path.join(state["tab_dir"], f"attributes_vot{suffix}"),
+            f"VOT {exp} per attribute" + (" (* derived from the ground truth)" if derived else ""),
+            f"tab:vot{suffix}-attributes")
+        result.figures[f"attributes{suffix}"] = figures.attribute_bars(
+            attributes, os.path.join(state["fig_dir"], f"vot{suffix}_attributes.png"), derived, style)
+        blocks += [
+            ("text", "Per attribute: VOT tags (camera motion, illumination change, motion change, occlusion, size "
+                     "change) from the sequences' .tag files; 'all' is the toolkit's accuracy (so it equals the "
+                     "leaderboard's), the attributes pool their tagged frames." +
+                     (" These sequences have no .tag files: size change and motion change (marked *) are derived "
+                      "here from the ground truth; the other attributes are not annotated." if derived else "")),
+            ("figure", result.figures[f"attributes{suffix}"]),
+            ("table", (attributes, tables.ATTRIBUTE_COLUMNS))]
+    state["sections"].append(Section(f"VOT {exp}: {stack} (vot-toolkit)", blocks))
+    return board
+
+
+def _published_section(supervised, datasize_curve: str | None, state: dict) -> None:
+    result = state["result"]
+    published = state.get("published_rows")
+    blocks = []
+    if published is not None and len(published):
+        result.tables["published_vot2015"] = tables.write_table(
+            published, tables.PUBLISHED_COLUMNS, os.path.join(state["tab_dir"], "published_vot2015"),
+            "Published VOT2015 numbers (SiamFC paper, Table 3; reference, not measured here)", "tab:published")
+        if not state.get("published_shown"):
+            blocks.append(("published", (published, tables.PUBLISHED_COLUMNS)))
+    datasize = tables.published_datasize()
+    shipped = tables.read_datasize_curve(datasize_curve) if datasize_curve else None
+    result.tables["published_datasize"] = tables.write_table(
+        datasize, tables.DATASIZE_COLUMNS, os.path.join(state["tab_dir"], "published_datasize"),
+        "Effect of the amount of training data (SiamFC paper, Table 2; published)", "tab:datasize")
+    result.figures["datasize"] = figures.datasize_plot(datasize, os.path.join(state["fig_dir"], "datasize.png"),
+                                                       shipped)
+    blocks += [("text", "Published (SiamFC paper, Table 2): VOT2015 accuracy, failures and EAO of SiameseFC-AlexNet "
+                        "trained on a share of ImageNet VID. " +
+                        (f"Beside it, measured: the shipped model's own data-size curve ({os.path.basename(datasize_curve)}: "
+                         "dev success AUC against the share of its training objects): another benchmark and "
+                         "measure, so a separate panel." if shipped is not None else
+                         "No data-size curve of the shipped model was given (--datasize-curve).")),
+               ("table", (datasize, tables.DATASIZE_COLUMNS)), ("figure", result.figures["datasize"])]
+    state["sections"].append(Section("Published reference (SiamFC paper)", blocks))
+
+
+def _across_toolkits(headlines: list[dict]) -> pd.DataFrame:
+    """tracker key -> one row, one column per benchmark headline, shown under one display name."""
+    frame = pd.DataFrame(headlines)
+    frame["key"] = frame["tracker"].map(tables.tracker_key)
+    names = tables.display_names(frame["tracker"])
+    columns = list(dict.fromkeys(frame["column"]))
+    wide = frame.pivot_table(index="key", columns="column", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=columns)
+    wide.insert(0, "tracker", [names[k] for k in wide.index])
+    wide = wide.sort_values(columns[0], ascending=False, na_position="last")
+    return wide.reset_index(drop=True)
 
 
 def _all_trackers(got10k_dir: str | None, vot_workspace: str | None) -> list[str]:

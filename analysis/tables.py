@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -97,17 +98,51 @@ def write_table(table: pd.DataFrame, columns: list[Column], stem: str, caption: 
     return paths
 
 
-# ---- OTB (got10k one-pass) -----------------------------------------------------------------------------------------
+# ---- tracker identity ----------------------------------------------------------------------------------------------
+def tracker_key(name: str) -> str:
+    """One key per tracker across toolkits: case, spaces and punctuation do not count ("SiamFC" = "siamfc",
+    "SiamFC-3s" = "siamfc_3s")."""
+    return re.sub(r"[^0-9a-z]+", "", str(name).casefold())
+
+
+def display_names(names) -> dict[str, str]:
+    """key -> the name shown: of the spellings seen, the one with the most capitals (got10k's "SiamFC" over a VOT
+    registry id "siamfc"), then the first."""
+    out: dict[str, str] = {}
+    for name in names:
+        key = tracker_key(name)
+        if key not in out or sum(c.isupper() for c in name) > sum(c.isupper() for c in out[key]):
+            out[key] = name
+    return out
+
+
+# trackers whose speed means nothing (no computation): shown as "-" with a note, never plotted
+NO_SPEED = ("static",)
+
+
+def _blank_speed(table: pd.DataFrame) -> pd.DataFrame:
+    if "fps" in table:
+        table.loc[table["tracker"].map(tracker_key).isin(NO_SPEED), "fps"] = np.nan
+    return table
+
+
+# ---- one-pass (got10k: OTB, DTB70, UAV123) ---------------------------------------------------------------------------
 OTB_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"),
                Column("success_auc", "success AUC", "{:.3f}"),
                Column("precision_20px", "precision @20px", "{:.3f}"),
-               Column("success_rate_50", "success @0.5", "{:.3f}"), Column("fps", "fps", "{:.1f}"),
+               Column("success_rate_50", "success @0.5", "{:.3f}"),
+               Column("success_auc_got10k", "success AUC (got10k report)", "{:.3f}"),
+               Column("absent_frames", "absent frames (excluded)", "{:d}"), Column("fps", "fps", "{:.1f}"),
                Column("sequences", "sequences", "{:d}"), Column("frames", "frames", "{:d}")]
 
 
 def otb_leaderboard(reports: pd.DataFrame, experiment: str = "OTB", frames: pd.DataFrame | None = None
-                    ) -> pd.DataFrame:
-    """One row per tracker from got10k's performance.json (overall), sorted by success AUC."""
+                    ) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
+    """One row per tracker, sorted by success AUC, and the success/precision curves per tracker.
+
+    With per-frame ground truth (frames), the scores are recomputed from the results files with frames where the
+    target is absent left out (measures.one_pass_sequence); got10k's own AUC stays beside it. Without it, they
+    are got10k's performance.json numbers."""
     rows = reports[(reports["experiment"] == experiment) & (reports["sequence"] == "_overall_")]
     per_seq = reports[(reports["experiment"] == experiment) & (reports["sequence"] != "_overall_")]
     table = pd.DataFrame({
@@ -115,14 +150,35 @@ def otb_leaderboard(reports: pd.DataFrame, experiment: str = "OTB", frames: pd.D
         "success_auc": rows["success_score"].to_numpy(float),
         "precision_20px": rows["precision_score"].to_numpy(float),
         "success_rate_50": rows["success_rate"].to_numpy(float),
+        "success_auc_got10k": rows["success_score"].to_numpy(float),
+        "absent_frames": 0,
         "fps": rows["speed_fps"].to_numpy(float)})
     table["sequences"] = [int((per_seq["tracker"] == t).sum()) for t in table["tracker"]]
-    if frames is not None and len(frames):
-        sub = frames[frames["experiment"] == experiment]
-        table["frames"] = [int((sub["tracker"] == t).sum()) for t in table["tracker"]]
-    else:
-        table["frames"] = 0
-    return _ranked(table, "success_auc")
+    table["frames"] = 0
+    curves: dict[str, dict[str, np.ndarray]] = {}
+    sub = frames[frames["experiment"] == experiment] if frames is not None and len(frames) else None
+    for index, tracker in table["tracker"].items():
+        mine = sub[sub["tracker"] == tracker] if sub is not None else None
+        scored = mine is not None and len(mine) and mine[["gt_x", "gt_y", "gt_w", "gt_h"]].notna().any(axis=1).any()
+        if not scored:
+            continue
+        succ, prec, absent = [], [], 0
+        for _, seq in mine.groupby("sequence", sort=True):
+            seq = seq.sort_values("frame")
+            result = measures.one_pass_sequence(seq[["x", "y", "w", "h"]].to_numpy(float),
+                                                seq[["gt_x", "gt_y", "gt_w", "gt_h"]].to_numpy(float))
+            succ.append(result["success_curve"])
+            prec.append(result["precision_curve"])
+            absent += result["absent"]
+        curve_s, curve_p = np.mean(succ, axis=0), np.mean(prec, axis=0)
+        curves[tracker] = {"success_curve": curve_s, "precision_curve": curve_p}
+        table.loc[index, ["success_auc", "precision_20px", "success_rate_50"]] = \
+            [float(curve_s.mean()), float(curve_p[20]), float(curve_s[len(measures.IOU_THRESHOLDS) // 2])]
+        table.loc[index, "absent_frames"] = absent
+        table.loc[index, "frames"] = len(mine)
+    table["absent_frames"] = table["absent_frames"].astype(int)
+    table["frames"] = table["frames"].astype(int)
+    return _ranked(_blank_speed(table), "success_auc"), curves
 
 
 def otb_per_sequence(reports: pd.DataFrame, experiment: str = "OTB", value: str = "success_score") -> pd.DataFrame:
@@ -133,6 +189,39 @@ def otb_per_sequence(reports: pd.DataFrame, experiment: str = "OTB", value: str 
     return wide.sort_values("mean", ascending=False).reset_index()
 
 
+# ---- GOT-10k ---------------------------------------------------------------------------------------------------------
+GOT10K_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("ao", "AO", "{:.3f}"),
+                  Column("sr50", "SR@0.5", "{:.3f}"), Column("sr75", "SR@0.75", "{:.3f}"),
+                  Column("fps", "fps", "{:.1f}"), Column("sequences", "sequences", "{:d}")]
+
+
+def got10k_leaderboard(reports: pd.DataFrame, experiment: str = "GOT-10k") -> pd.DataFrame:
+    """got10k's GOT-10k numbers (its own convention: frame 1 and frames where the target is not visible,
+    cover.label 0, are left out), sorted by AO."""
+    rows = reports[(reports["experiment"] == experiment) & (reports["sequence"] == "_overall_")]
+    per_seq = reports[(reports["experiment"] == experiment) & (reports["sequence"] != "_overall_")]
+    table = pd.DataFrame({"tracker": rows["tracker"].to_numpy(object), "ao": rows["ao"].to_numpy(float),
+                          "sr50": rows["sr50"].to_numpy(float), "sr75": rows["sr75"].to_numpy(float),
+                          "fps": rows["speed_fps"].to_numpy(float)})
+    table["sequences"] = [int((per_seq["tracker"] == t).sum()) for t in table["tracker"]]
+    return _ranked(_blank_speed(table), "ao")
+
+
+GOT10K_VOT_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"),
+                      Column("accuracy", "accuracy", "{:.3f}"),
+                      Column("failures_weighted", "failures (got10k: tag-weighted count)", "{:.2f}"),
+                      Column("fps", "fps", "{:.1f}")]
+
+
+def got10k_vot_leaderboard(reports: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """got10k's ExperimentVOT report (accuracy and its tag-weighted failure count; got10k has no EAO)."""
+    rows = reports[(reports["experiment"] == experiment) & (reports["sequence"] == "_overall_")]
+    table = pd.DataFrame({"tracker": rows["tracker"].to_numpy(object), "accuracy": rows["accuracy"].to_numpy(float),
+                          "failures_weighted": rows["failures_weighted"].to_numpy(float),
+                          "fps": rows["speed_fps"].to_numpy(float)})
+    return _ranked(_blank_speed(table), "accuracy")
+
+
 def _ranked(table: pd.DataFrame, key: str) -> pd.DataFrame:
     table = table.sort_values(key, ascending=False, na_position="last").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -140,14 +229,28 @@ def _ranked(table: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 # ---- VOT -----------------------------------------------------------------------------------------------------------
-VOT_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("eao", "EAO", "{:.3f}"),
-               Column("accuracy", "accuracy", "{:.3f}"), Column("failures", "failures", "{:.2f}"),
-               Column("robustness", "robustness", "{:.3f}"), Column("fps", "fps", "{:.1f}"),
-               Column("runs", "runs", "{:d}")]
+# One vocabulary: "robustness" never stands alone. The supervised (VOT2015-style) stack counts failures per
+# sequence and plots exp(-S * failures / frames) on the AR plot; the multistart (VOT2020-style) stack's robustness is
+# the share of frames tracked before a failure. `siamfc vot table` uses the same words.
+SUPERVISED_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("eao", "EAO", "{:.3f}"),
+                      Column("accuracy", "accuracy", "{:.3f}"),
+                      Column("failures_per_sequence", "failures / sequence", "{:.2f}"),
+                      Column("robustness_ar_plot", "AR-plot robustness exp(-30F/L)", "{:.3f}"),
+                      Column("fps", "fps", "{:.1f}"), Column("runs", "runs", "{:d}")]
+MULTISTART_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("eao", "EAO", "{:.3f}"),
+                      Column("accuracy", "accuracy", "{:.3f}"),
+                      Column("robustness_share_tracked", "VOT2020 robustness (share of frames tracked)", "{:.3f}"),
+                      Column("fps", "fps", "{:.1f}"), Column("runs", "anchors", "{:d}")]
+VOT_COLUMNS = SUPERVISED_COLUMNS  # the leaderboard's own (supervised) stack
+
+
+def vot_columns(kind: str) -> list[Column]:
+    return MULTISTART_COLUMNS if kind == "multistart" else SUPERVISED_COLUMNS
 
 
 def vot_speed(frames: pd.DataFrame) -> pd.DataFrame:
-    """tracker -> fps = 1 / mean time of the tracked (updated) frames in the trajectories, and runs per sequence."""
+    """tracker -> fps = 1 / mean time of the tracked (updated) frames in the trajectories, and runs per sequence
+    (repetitions; anchors for multistart)."""
     rows = []
     for tracker, sub in frames.groupby("tracker", sort=False):
         tracked = sub[(sub["state"] == "tracked") & np.isfinite(sub["time"]) & (sub["time"] > 0)]
@@ -159,14 +262,15 @@ def vot_speed(frames: pd.DataFrame) -> pd.DataFrame:
 
 def vot_leaderboard(analysis: VotAnalysis, frames: pd.DataFrame | None = None) -> pd.DataFrame:
     """The toolkit's numbers (from its analysis JSON), speed from the per-frame times, sorted by EAO."""
-    table = analysis.summary[["tracker", "eao", "accuracy", "failures", "robustness"]].copy()
+    table = analysis.summary[["tracker", "eao", "accuracy", "failures_per_sequence", "robustness_ar_plot",
+                              "robustness_share_tracked"]].copy()
     if frames is not None and len(frames):
         table = table.merge(vot_speed(frames[frames["experiment"] == analysis.experiment]), on="tracker",
                             how="left")
     else:
         table["fps"], table["runs"] = np.nan, 0
     table["runs"] = table["runs"].fillna(0).astype(int)
-    return _ranked(table, "eao")
+    return _ranked(_blank_speed(table), "eao")
 
 
 def recompute_vot(frames: pd.DataFrame, low: int, high: int, burnin: int = 10, sensitivity: float = 30.0
@@ -193,8 +297,8 @@ def recompute_vot(frames: pd.DataFrame, low: int, high: int, burnin: int = 10, s
         length = total / len(weights)
         curve = measures.eao_curve(segments)
         curves[tracker] = curve
-        rows.append({"tracker": tracker, "accuracy": acc, "failures": fail,
-                     "robustness": measures.robustness(fail, length, sensitivity), "length": length,
+        rows.append({"tracker": tracker, "accuracy": acc, "failures_per_sequence": fail,
+                     "robustness_ar_plot": measures.robustness(fail, length, sensitivity), "length": length,
                      "eao": measures.eao_score(curve, low, high)})
     return pd.DataFrame(rows), curves
 
@@ -202,19 +306,20 @@ def recompute_vot(frames: pd.DataFrame, low: int, high: int, burnin: int = 10, s
 ATTRIBUTE_COLUMNS = [Column("tracker", "tracker"), Column("attribute", "attribute"), Column("source", "source"),
                      Column("frames", "frames", "{:d}"), Column("accuracy", "accuracy", "{:.3f}"),
                      Column("failures", "failures (sum over sequences)", "{:.2f}"),
-                     Column("failures_per_100", "failures / 100 frames",
-                                                                       "{:.2f}")]
+                     Column("failures_per_100", "failures / 100 frames", "{:.2f}")]
 
 
 def attribute_table(frames: pd.DataFrame, sequences: dict[str, VotSequence], attributes=VOT_TAGS,
-                    burnin: int = 10) -> pd.DataFrame:
-    """Per tracker x attribute (plus 'all' and 'empty' = frames with no tag): source (tags | derived | not
-    annotated: no sequence has the tag file), tagged frames, accuracy (mean
-    overlap on tagged frames counted for accuracy: not in the burn-in, not failure/skip), failures on tagged
-    frames (mean over runs, summed over sequences) and failures per 100 tagged frames."""
-    groups = ["all", *attributes, "empty"]
-    annotated = {"all", "empty"} | {t for s in sequences.values() for t in (*s.tag_files, *s.derived_tags)}
+                    burnin: int = 10, analysis: VotAnalysis | None = None) -> pd.DataFrame:
+    """Per tracker x attribute (plus 'all'): source (tags | derived | not annotated: no sequence has the tag file |
+    toolkit), tagged frames, accuracy (mean overlap on tagged frames counted for accuracy: not in the burn-in, not
+    failure/skip), failures on tagged frames (mean over runs, summed over sequences) and failures per 100 tagged
+    frames. The 'all' row's accuracy is the toolkit's own (from `analysis`, weighted per sequence as vot-toolkit
+    does) when given, so that it equals the leaderboard's."""
+    groups = ["all", *attributes]
+    annotated = {"all"} | {t for s in sequences.values() for t in (*s.tag_files, *s.derived_tags)}
     derived = {t for s in sequences.values() for t in s.derived_tags}
+    toolkit = analysis.summary.set_index("tracker")["accuracy"].to_dict() if analysis is not None else {}
     rows = []
     for tracker, sub in frames.groupby("tracker", sort=False):
         stats = {g: {"frames": 0, "overlap": [], "failures": 0.0} for g in groups}
@@ -222,12 +327,9 @@ def attribute_table(frames: pd.DataFrame, sequences: dict[str, VotSequence], att
             seq = sequences[seq_name]
             n = seq.length
             masks = {"all": np.ones(n, bool)}
-            any_tag = np.zeros(n, bool)
             for a in attributes:
                 m = seq.tags.get(a)
                 masks[a] = np.zeros(n, bool) if m is None else np.asarray(m[:n], bool)
-                any_tag |= masks[a]
-            masks["empty"] = ~any_tag
             run_fail = {g: [] for g in groups}
             for _, run in seq_frames.groupby("run"):
                 run = run.sort_values("frame")
@@ -244,10 +346,12 @@ def attribute_table(frames: pd.DataFrame, sequences: dict[str, VotSequence], att
                 stats[g]["failures"] += float(np.mean(run_fail[g])) if run_fail[g] else 0.0
         for g in groups:
             s = stats[g]
-            rows.append({"tracker": tracker, "attribute": g, "frames": s["frames"],
-                         "source": "derived" if g in derived else "tags" if g in annotated else "not annotated",
-                         "accuracy": float(np.mean(s["overlap"])) if s["overlap"] else np.nan,
-                         "failures": s["failures"] if s["frames"] else np.nan,
+            accuracy = float(np.mean(s["overlap"])) if s["overlap"] else np.nan
+            source = "derived" if g in derived else "tags" if g in annotated else "not annotated"
+            if g == "all" and np.isfinite(toolkit.get(tracker, np.nan)):
+                accuracy, source = float(toolkit[tracker]), "toolkit"
+            rows.append({"tracker": tracker, "attribute": g, "frames": s["frames"], "source": source,
+                         "accuracy": accuracy, "failures": s["failures"] if s["frames"] else np.nan,
                          "failures_per_100": 100 * s["failures"] / s["frames"] if s["frames"] else np.nan})
     return pd.DataFrame(rows, columns=["tracker", "attribute", "source", "frames", "accuracy", "failures",
                                        "failures_per_100"])
@@ -266,15 +370,65 @@ def _accuracy_mask(states: np.ndarray, burnin: int) -> np.ndarray:
 # ---- published reference -------------------------------------------------------------------------------------------
 PUBLISHED_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker (published)"),
                      Column("eao", "EAO", "{:.4f}"), Column("accuracy", "accuracy", "{:.4f}"),
-                     Column("failures", "failures", "{:.4f}"), Column("fps", "fps", "{:g}"),
-                     Column("hardware", "hardware"), Column("source", "source")]
+                     Column("failures", "failures (total, 60 sequences)", "{:g}"),
+                     Column("speed", "speed (fps, as published)"), Column("kind", "kind")]
+DATASIZE_COLUMNS = [Column("percent", "ImageNet VID used (%)", "{:g}"), Column("videos", "videos", "{:d}"),
+                    Column("objects", "objects", "{}"), Column("accuracy", "accuracy", "{:.3f}"),
+                    Column("failures", "failures", "{:g}"), Column("eao", "EAO", "{:.3f}"),
+                    Column("kind", "kind")]
+
+
+def _shipped_csv(name: str) -> pd.DataFrame:
+    with resources.files("analysis").joinpath("data", name).open() as handle:
+        return pd.read_csv(handle, comment="#", dtype={"speed": str, "objects": str})
 
 
 def published_table(name: str = "vot2015_published.csv") -> pd.DataFrame:
-    """The published reference numbers shipped in analysis/data (kind = 'published'), sorted by EAO."""
-    with resources.files("analysis").joinpath("data", name).open() as handle:
-        table = pd.read_csv(handle, comment="#")
-    for column in ("eao", "accuracy", "failures", "fps"):
+    """The published VOT2015 rows shipped in analysis/data (Table 3 of the SiamFC paper), kind = 'published',
+    sorted by EAO. `fps` is the speed as a number where the paper gives one plainly, `speed` as published."""
+    table = _shipped_csv(name)
+    for column in ("eao", "accuracy", "failures"):
         table[column] = pd.to_numeric(table.get(column), errors="coerce")
+    table["fps"] = pd.to_numeric(table["speed"], errors="coerce")
     table["kind"] = "published"
     return _ranked(table, "eao")
+
+
+def published_datasize(name: str = "siamfc_datasize_published.csv") -> pd.DataFrame:
+    """Table 2 of the SiamFC paper: share of ImageNet VID used for training vs VOT2015 accuracy, failures, EAO."""
+    table = _shipped_csv(name)
+    table["kind"] = "published"
+    return table
+
+
+def read_datasize_curve(path: str) -> pd.DataFrame:
+    """The shipped model's own data-size curve (optional input of the data-size figure).
+
+    CSV with a header, or JSON (a list of objects, or {"points": [...], "label": ...}); per point `fraction` (share
+    of the training objects used, 0-1) and `auc` (the model's dev success AUC), optionally `objects` (their
+    number). Returns fraction, auc, objects (NaN when absent), sorted by fraction; the label in .attrs["label"]."""
+    import json
+
+    label = "shipped model (dev AUC)"
+    if path.lower().endswith(".json"):
+        with open(path) as handle:
+            doc = json.load(handle)
+        if isinstance(doc, dict):
+            label = doc.get("label", label)
+            doc = doc.get("points", [])
+        table = pd.DataFrame(doc)
+    else:
+        table = pd.read_csv(path, comment="#")
+    missing = {"fraction", "auc"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: a data-size curve needs columns fraction and auc (missing: "
+                         f"{', '.join(sorted(missing))})")
+    if "objects" not in table:
+        table["objects"] = np.nan
+    table = table[["fraction", "auc", "objects"]].apply(pd.to_numeric, errors="coerce").dropna(
+        subset=["fraction", "auc"])
+    if not len(table) or not table["fraction"].between(0, 1).all():
+        raise ValueError(f"{path}: fraction must be in [0, 1] and at least one point is needed")
+    table = table.sort_values("fraction").reset_index(drop=True)
+    table.attrs["label"] = label
+    return table

@@ -143,7 +143,8 @@ def test_vot_analysis_json_parsed_exactly(board):
     for i, tracker in enumerate(trackers):
         row = analysis.summary.set_index("tracker").loc[tracker]
         np.testing.assert_equal(row.eao, eao[i][0])  # NaN where the toolkit has NaN
-        assert row.accuracy == ar[i][0] and row.failures == ar[i][1] and row.robustness == ar[i][2][0]
+        assert row.accuracy == ar[i][0] and row.failures_per_sequence == ar[i][1]
+        assert row.robustness_ar_plot == ar[i][2][0]
     assert len(analysis.per_sequence) == len(trackers) * len(VOT_SEQUENCES)
 
 
@@ -158,8 +159,9 @@ def test_vot_eao_and_ar_recomputed_from_trajectories_match_the_toolkit(board):
     theirs = analysis.summary.set_index("tracker")
     for _, row in mine.iterrows():
         ref = theirs.loc[row.tracker]
-        assert row.failures == pytest.approx(ref.failures, abs=1e-12)  # failures are exact (same trajectories)
-        assert row.robustness == pytest.approx(ref.robustness, abs=1e-12)
+        # failures are exact (same trajectories)
+        assert row.failures_per_sequence == pytest.approx(ref.failures_per_sequence, abs=1e-12)
+        assert row.robustness_ar_plot == pytest.approx(ref.robustness_ar_plot, abs=1e-12)
         assert row.accuracy == pytest.approx(ref.accuracy, abs=0.02)
         assert np.isnan(row.eao) == np.isnan(ref.eao)
         assert np.isnan(ref.eao) or row.eao == pytest.approx(ref.eao, abs=0.02)
@@ -247,7 +249,8 @@ def test_leaderboards_sorted_with_speed_in_three_formats(board):
         values = csv[key].to_numpy(float)  # sorted, undefined (NaN) last
         finite = values[np.isfinite(values)]
         assert list(finite) == sorted(finite, reverse=True) and np.all(np.isfinite(values[: len(finite)]))
-        assert "fps" in csv and csv["fps"].notna().all()
+        static = csv["tracker"] == "Static"  # no computation: no meaningful speed, shown as "-"
+        assert csv.loc[~static, "fps"].notna().all() and csv.loc[static, "fps"].isna().all()
         assert list(csv["rank"]) == list(range(1, len(csv) + 1))
         md = (board / "tables" / f"{stem}.md").read_text()
         assert md.count("\n| ") >= len(csv) and "fps" in md
@@ -439,3 +442,342 @@ def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
     boxes, times = Got10kTracker(make_peer(name), name).track(seq.frames[:40], seq.boxes[0])
     assert boxes.shape == (40, 4) and np.all(np.isfinite(boxes))
     assert float(np.mean(iou(boxes, seq.boxes[:40]))) > min_iou
+
+
+# ---- a maintainer's own outputs: got10k (OTB + GOT-10k) and a VOT workspace run with both stacks ------------------
+# Built once per module by really running MIL and the static box: through the plugin's got10k experiments on two
+# OTB and two GOT-10k val sequences (first 30 frames, symbolic links to ../shared/data), and through vot-toolkit
+# (trax) with the stock VOT2015 and VOT2020 stacks patched into one workspace on two VOT sequences. The VOT
+# registry names the trackers "mil" and "static" (as a registry would), got10k "MIL" and "Static".
+MAINTAINER_FRAMES = 30
+GOT10K_SEQUENCES = ["DAVIS2016_blackswan", "DAVIS2016_car_shadow"]
+ABSENT = range(12, 17)  # DragonBaby's frames marked absent (NaN rows, UAV123's convention)
+
+
+def _otb_view(otb_root: Path, folder: Path) -> Path:
+    for seq in OTB_SEQUENCES:
+        (folder / seq / "img").mkdir(parents=True)
+        for i, frame in enumerate(sorted((otb_root / seq / "img").glob("*.jpg"))[:MAINTAINER_FRAMES], 1):
+            (folder / seq / "img" / f"{i:04d}.jpg").symlink_to(frame)
+        lines = (otb_root / seq / "groundtruth_rect.txt").read_text().splitlines()[:MAINTAINER_FRAMES]
+        if seq == "DragonBaby":
+            for i in ABSENT:
+                lines[i] = "NaN,NaN,NaN,NaN"
+        (folder / seq / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _got10k_val_view(train_root: Path, folder: Path) -> Path:
+    """A GOT-10k val split (list.txt; per sequence frames, groundtruth.txt, the label files, meta_info.ini)."""
+    source = train_root / "got10k" / "train"
+    (folder / "val").mkdir(parents=True)
+    for seq in GOT10K_SEQUENCES:
+        (folder / "val" / seq).mkdir()
+        for i in range(1, MAINTAINER_FRAMES + 1):
+            (folder / "val" / seq / f"{i:08d}.jpg").symlink_to(source / seq / f"{i:08d}.jpg")
+        for name in ("groundtruth.txt", "absence.label", "cover.label", "cut_by_image.label"):
+            lines = (source / seq / name).read_text().splitlines()[:MAINTAINER_FRAMES]
+            (folder / "val" / seq / name).write_text("\n".join(lines) + "\n")
+        (folder / "val" / seq / "meta_info.ini").write_text((source / seq / "meta_info.ini").read_text())
+    (folder / "val" / "list.txt").write_text("\n".join(GOT10K_SEQUENCES) + "\n")
+    return folder
+
+
+def _run_vot(arguments: list[str]) -> str:
+    done = subprocess.run([sys.executable, "-m", "vot", *arguments], capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO), "VOT_PERSISTENT_CACHE": "0"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Traceback" not in output, output[-3000:]
+    return output
+
+
+def _vot_workspace(vot_root: Path, folder: Path) -> Path:
+    import yaml
+
+    from siamfc_plugin.vot import workspace as ws
+
+    ws.init_workspace(str(folder))
+    ws.prepare_sequences(str(folder), source=str(vot_root), names=VOT_SEQUENCES, max_frames=MAINTAINER_FRAMES)
+    registry = "".join(f"[{name}]\nlabel = {name}\nprotocol = traxpython\ncommand = siamfc_plugin.peers_trax\n"
+                       f"paths = {REPO}\ntimeout = 60\nenv_SIAMFC_PEER = {peer}\n\n"
+                       for name, peer in (("mil", "MIL"), ("static", "Static")))
+    (folder / "trackers.ini").write_text(registry)
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config["registry"] = ["./trackers.ini"]
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    for seq in VOT_SEQUENCES:  # VOT2020-style anchors: forward at 0 and 15, backward at the last frame
+        values = ["0"] * MAINTAINER_FRAMES
+        values[0] = values[15] = "1"
+        values[-1] = "-1"
+        (folder / "sequences" / seq / "anchor.value").write_text("\n".join(values) + "\n")
+    for stack, experiment in (("vot2015/rgb", "baseline"), ("vot2020/shortterm", "multistart")):
+        path = Path(ws.patch_stack(stack, str(folder)))
+        data = yaml.safe_load(path.read_text())
+        chosen = data["experiments"]["baseline"]
+        if "repetitions" in chosen:
+            chosen["repetitions"] = 3  # 15 in the stock stack: 3 keep the test short, results are the same kind
+        for analysis in chosen["analyses"]:  # an EAO interval inside these 30-frame sequences
+            if "low" in analysis:
+                analysis["low"], analysis["high"] = 5, 25
+            elif "high" in analysis:
+                analysis["high"] = 25
+        data["experiments"] = {experiment: chosen}
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        _run_vot(["evaluate", "--workspace", str(folder), "mil", "static"])
+        _run_vot(["analysis", "--workspace", str(folder), "--format", "json", "--name", experiment, "mil",
+                  "static"])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def maintainer(tmp_path_factory, otb_root, vot_root, train_root):
+    """Real outputs of a maintainer's own runs (about a minute on 2 cores)."""
+    from siamfc_plugin.got10k_adapter import Got10kTracker
+    from siamfc_plugin.got10k_experiments import run_experiment
+    from siamfc_plugin.peers import make_peer
+
+    root = tmp_path_factory.mktemp("maintainer")
+    otb = _otb_view(otb_root, root / "data" / "otb")
+    got10k = _got10k_val_view(train_root, root / "data" / "got10k")
+    for peer in ("MIL", "Static"):
+        for dataset, data in (("otb", otb), ("got10k", got10k)):
+            run_experiment(Got10kTracker(make_peer(peer), name=peer, is_deterministic=True), dataset, str(data),
+                           str(root / "got10k-output"))
+    _vot_workspace(vot_root, root / "workspace")
+    return root
+
+
+def _report(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", "report", *args], cwd=REPO, capture_output=True,
+                          text=True)
+
+
+@pytest.fixture(scope="module")
+def maintainer_report(maintainer, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "board"
+    done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output"),
+                    "--otb-root", str(maintainer / "data" / "otb"),
+                    "--vot-workspace", str(maintainer / "workspace")])
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_report_reads_got10k_folder_with_otb_and_got10k_results(maintainer, maintainer_report):
+    out = maintainer_report
+    got = pd.read_csv(out / "tables" / "leaderboard_got10k.csv").set_index("tracker")
+    for tracker in ("MIL", "Static"):
+        with open(maintainer / "got10k-output" / "reports" / "GOT-10k" / tracker / "performance.json") as handle:
+            overall = json.load(handle)[tracker]["overall"]
+        assert got.loc[tracker, "ao"] == overall["ao"] and got.loc[tracker, "sr50"] == overall["sr"]
+        assert got.loc[tracker, "sr75"] == overall["succ_curve"][75]  # IoU > 0.75 (thresholds 0, 0.01, ...)
+    assert pd.isna(got.loc["Static", "fps"]) and got.loc["MIL", "fps"] > 0  # no speed for the static box
+    otb = pd.read_csv(out / "tables" / "leaderboard_otb.csv")
+    assert set(otb.tracker) == {"MIL", "Static"} and otb.success_auc.is_monotonic_decreasing
+    for name in ("otb_otb_success_precision", "got10k_got10k_success", "datasize"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000, name
+    index = (out / "index.md").read_text()
+    assert "## GOT-10k (got10k)" in index and "## OTB one-pass evaluation (got10k)" in index
+    assert "cover.label" in index  # the GOT-10k convention is said
+    assert not list(out.parent.glob(".board-report-*")) and not list(out.glob(".old-report-*"))
+
+
+def test_absent_frames_excluded_as_the_benchmark_does(maintainer, maintainer_report):
+    """Independent: per-sequence AUC from the raw files with absent frames masked, against the report and got10k."""
+    frames = pd.read_csv(maintainer_report / "tables" / "frames_got10k.csv")
+    board = pd.read_csv(maintainer_report / "tables" / "leaderboard_otb.csv").set_index("tracker")
+    thresholds = np.linspace(0, 1, 21)
+    for tracker in ("MIL", "Static"):
+        with open(maintainer / "got10k-output" / "reports" / "OTB" / tracker / "performance.json") as handle:
+            got10k = json.load(handle)[tracker]
+        curves = []
+        for seq in OTB_SEQUENCES:
+            boxes = np.loadtxt(maintainer / "got10k-output" / "results" / "OTB" / tracker / f"{seq}.txt",
+                               delimiter=",")
+            gt = np.genfromtxt(maintainer / "data" / "otb" / seq / "groundtruth_rect.txt", delimiter=",")
+            gt[:, :2] -= 1
+            boxes[0] = gt[0]
+            present = np.isfinite(gt).all(axis=1)
+            assert (~present).sum() == (len(ABSENT) if seq == "DragonBaby" else 0)
+            ious = measures.rect_iou(boxes[present], gt[present])
+            curve = np.mean(ious[:, None] > thresholds[None, :], axis=0)
+            curves.append(curve)
+            if seq == "Crossing":  # nothing absent: exactly got10k's number
+                assert curve.mean() == pytest.approx(got10k["seq_wise"][seq]["success_score"], abs=1e-12)
+            else:  # got10k's OTB experiment counts absent frames as failures: lower than ours
+                assert curve.mean() > got10k["seq_wise"][seq]["success_score"]
+        assert board.loc[tracker, "success_auc"] == pytest.approx(np.mean(curves), abs=1e-12)
+        assert board.loc[tracker, "success_auc_got10k"] == got10k["overall"]["success_score"]
+        assert board.loc[tracker, "absent_frames"] == len(ABSENT)
+    dragon = frames[(frames.sequence == "DragonBaby") & frames.frame.isin(ABSENT)]
+    assert dragon.overlap.isna().all()
+    assert f"{len(ABSENT)} such frames here" in (maintainer_report / "index.md").read_text()
+
+
+def test_report_reads_workspace_with_both_stacks(maintainer, maintainer_report):
+    out = maintainer_report
+    supervised = pd.read_csv(out / "tables" / "leaderboard_vot.csv").set_index("tracker")
+    multistart = pd.read_csv(out / "tables" / "leaderboard_vot_multistart.csv").set_index("tracker")
+    with open(maintainer / "workspace" / "analysis" / "baseline.json") as handle:
+        doc = json.load(handle)
+    trackers = list(doc["trackers"])
+    ar = doc["results"]["baseline"]["results"][0]  # supervised_average_ar
+    for i, tracker in enumerate(trackers):
+        assert supervised.loc[tracker, "accuracy"] == ar[i][0]
+        assert supervised.loc[tracker, "failures_per_sequence"] == ar[i][1]
+        assert supervised.loc[tracker, "robustness_ar_plot"] == ar[i][2][0]
+    with open(maintainer / "workspace" / "analysis" / "multistart.json") as handle:
+        doc = json.load(handle)
+    kinds = [a["type"].rsplit(".", 1)[-1] for a in doc["results"]["multistart"]["parameters"]["analyses"]]
+    results = doc["results"]["multistart"]["results"]
+    for i, tracker in enumerate(doc["trackers"]):
+        accuracy, robustness = results[kinds.index("AverageAccuracyRobustness")][i][:2]
+        assert multistart.loc[tracker, "accuracy"] == accuracy
+        assert multistart.loc[tracker, "robustness_share_tracked"] == robustness
+        assert multistart.loc[tracker, "eao"] == results[kinds.index("EAOScore")][i][0]
+        assert multistart.loc[tracker, "runs"] == 3  # three anchors per sequence
+    assert np.isfinite(supervised.eao).all() and np.isfinite(multistart.eao).all()
+    for name in ("vot_eao_ranking", "vot_ar_plot", "vot_eao_curves", "vot_attributes", "vot_multistart_eao_ranking",
+                 "vot_multistart_ar_plot", "vot_multistart_eao_curves"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000, name
+    assert not (out / "tables" / "problems.csv").read_text().strip().count("\n")  # header only: nothing missing
+
+
+def test_one_vocabulary_for_robustness(maintainer_report):
+    """No table header says a bare "robustness": each names which number it is."""
+    import re
+
+    for md in (maintainer_report / "tables").glob("*.md"):
+        header = next(line for line in md.read_text().splitlines() if line.startswith("| "))
+        for cell in header.strip("|").split("|"):
+            if "robustness" in cell.lower():
+                assert re.search(r"AR-plot robustness exp\(-30F/L\)|VOT2020 robustness \(share of frames "
+                                 r"tracked\)", cell), (md.name, cell)
+    supervised = (maintainer_report / "tables" / "leaderboard_vot.md").read_text()
+    assert "failures / sequence" in supervised and "share of frames" not in supervised
+    assert "failures" not in (maintainer_report / "tables" / "leaderboard_vot_multistart.md").read_text()
+
+
+def test_one_tracker_identity_across_toolkits(maintainer_report):
+    """got10k's "MIL" and the VOT registry's "mil" are one row, with every benchmark's column."""
+    trackers = pd.read_csv(maintainer_report / "tables" / "trackers.csv")
+    assert sorted(trackers.tracker) == ["MIL", "Static"]
+    mil = trackers.set_index("tracker").loc["MIL"]
+    for column in ("OTB success AUC", "GOT-10k AO", "VOT baseline EAO", "VOT multistart EAO"):
+        assert np.isfinite(mil[column]), column
+    from analysis.figures import Style
+
+    style = Style(["MIL", "mil", "Static", "static"])
+    assert style("MIL") == style("mil") and style("MIL")["color"] != style("static")["color"]
+
+
+def test_attribute_all_row_equals_the_toolkit_accuracy(maintainer_report):
+    attributes = pd.read_csv(maintainer_report / "tables" / "attributes_vot.csv")
+    board = pd.read_csv(maintainer_report / "tables" / "leaderboard_vot.csv").set_index("tracker")
+    rows = attributes[attributes.attribute == "all"].set_index("tracker")
+    for tracker in board.index:
+        assert rows.loc[tracker, "accuracy"] == board.loc[tracker, "accuracy"]
+    assert "empty" not in set(attributes.attribute)
+
+
+def test_published_rows_marked_and_never_mixed(maintainer_report):
+    published = pd.read_csv(maintainer_report / "tables" / "published_vot2015.csv")
+    assert len(published) == 16 and (published.kind == "published").all()
+    docs = REPO.parent / "shared" / "docs" / "published.md"
+    if docs.is_file():  # the shipped rows are the document's Table 3, number for number
+        rows = {}
+        for line in docs.read_text().split("## Effect")[0].splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) == 5 and cells[1].replace(".", "").isdigit():
+                rows[cells[0]] = (float(cells[1]), float(cells[2]), float(cells[3]))
+        assert len(rows) == 16
+        for _, row in published.iterrows():
+            assert rows[row.tracker] == (row.accuracy, row.failures, row.eao)
+    measured = pd.read_csv(maintainer_report / "tables" / "leaderboard_vot.csv")
+    assert not set(published.tracker) & set(measured.tracker) and "kind" not in measured
+    datasize = pd.read_csv(maintainer_report / "tables" / "published_datasize.csv")
+    assert list(datasize.eao) == [0.144, 0.188, 0.210, 0.244]
+
+
+def test_partial_and_failed_runs_are_reported(maintainer, tmp_path):
+    """A run cut short, missing sequences and anchors, an unreadable report: listed (tracker, sequence, why),
+    exit 0, the rest of the leaderboard built, no temporary folder left behind."""
+    import shutil
+
+    copy = tmp_path / "outputs"
+    shutil.copytree(maintainer, copy, symlinks=True)
+    shutil.rmtree(copy / "got10k-output" / "results" / "GOT-10k" / "Static" / GOT10K_SEQUENCES[1])
+    (copy / "got10k-output" / "reports" / "OTB" / "Static" / "performance.json").write_text("{not json")
+    trajectory = copy / "workspace" / "results" / "mil" / "baseline" / "bag" / "bag_001.bin"
+    trajectory.write_bytes(trajectory.read_bytes()[:200])
+    for path in (copy / "workspace" / "results" / "static" / "multistart" / "ball1").glob("ball1_00000015*"):
+        path.unlink()
+    out = tmp_path / "board"
+    done = _report(["--out", str(out), "--got10k", str(copy / "got10k-output"),
+                    "--otb-root", str(copy / "data" / "otb"), "--vot-workspace", str(copy / "workspace")])
+    assert done.returncode == 0, done.stderr
+    problems = pd.read_csv(out / "tables" / "problems.csv").fillna("")
+    found = {}
+    for p in problems.itertuples():
+        found[(p.toolkit, p.experiment, p.tracker, p.sequence)] = found.get((p.toolkit, p.experiment, p.tracker,
+                                                                             p.sequence), "") + p.why
+    assert "no results" in found[("got10k", "GOT-10k", "Static", GOT10K_SEQUENCES[1])]
+    assert "unreadable" in found[("got10k", "OTB", "Static", "")]
+    assert "frames" in found[("vot", "baseline", "mil", "bag")] or "unreadable" in found[("vot", "baseline", "mil",
+                                                                                          "bag")]
+    assert "anchor frame(s) 15" in found[("vot", "multistart", "static", "ball1")]
+    assert "Incomplete or failed runs" in (out / "index.md").read_text()
+    assert "anchor frame(s) 15" in done.stderr
+    assert (out / "tables" / "leaderboard_vot_multistart.csv").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_report_replaces_its_outputs_whole_or_not_at_all(maintainer, maintainer_report, tmp_path, monkeypatch):
+    """A report that fails half-way leaves the previous one as it was and no temporary folder."""
+    import shutil
+
+    from analysis import report
+
+    out = tmp_path / "board"
+    shutil.copytree(maintainer_report, out)
+    before = (out / "index.md").read_text()
+    (out / "got10k").mkdir()  # a leaderboard run's own folders beside the report are never touched
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "_write_html", broken)
+    with pytest.raises(OSError):
+        report.build_report(str(out), str(maintainer / "got10k-output"))
+    assert (out / "index.md").read_text() == before and (out / "got10k").is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    report.build_report(str(out), str(maintainer / "got10k-output"))
+    assert (out / "index.md").read_text() != before and (out / "got10k").is_dir()
+    assert not list(out.glob(".old-report-*"))
+
+
+def test_datasize_figure_takes_the_shipped_curve(maintainer, tmp_path):
+    import matplotlib.image as mpimg
+
+    curve = tmp_path / "datasize.csv"
+    curve.write_text("fraction,auc,objects\n0.25,0.21,400\n0.5,0.30,800\n1.0,0.41,1600\n")
+    out = tmp_path / "board"
+    done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output"), "--datasize-curve",
+                    str(curve)])
+    assert done.returncode == 0, done.stderr
+    with_curve = mpimg.imread(out / "figures" / "datasize.png")
+    assert "datasize.csv" in (out / "index.md").read_text()
+    done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output")])
+    without = mpimg.imread(out / "figures" / "datasize.png")
+    assert with_curve.shape[1] > 1.6 * without.shape[1]  # a second panel
+    (tmp_path / "bad.csv").write_text("share,score\n0.5,0.3\n")
+    done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output"), "--datasize-curve",
+                    str(tmp_path / "bad.csv")])
+    assert done.returncode == 2 and "fraction and auc" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_report_refuses_bad_input_with_one_line(tmp_path):
+    done = _report(["--out", str(tmp_path / "x")])
+    assert done.returncode == 2 and "nothing to report" in done.stderr
+    done = _report(["--out", str(tmp_path / "x"), "--got10k", str(tmp_path / "absent")])
+    assert done.returncode == 2 and "not found" in done.stderr and "Traceback" not in done.stderr

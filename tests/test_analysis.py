@@ -494,22 +494,20 @@ def _run_vot(arguments: list[str]) -> str:
 def _vot_workspace(vot_root: Path, folder: Path) -> Path:
     import yaml
 
-    from siamfc_plugin.vot import workspace as ws
+    from siamfc_plugin.toolkits.vot import workspace as ws
 
     ws.init_workspace(str(folder))
-    ws.prepare_sequences(str(folder), source=str(vot_root), names=VOT_SEQUENCES, max_frames=MAINTAINER_FRAMES)
-    registry = "".join(f"[{name}]\nlabel = {name}\nprotocol = traxpython\ncommand = siamfc_plugin.peers_trax\n"
+    # `siamfc vot prepare` writes VOT2020-style anchors (these sequences have none): frames 0, 10 forward, 20 backward
+    prepared = ws.prepare_sequences(str(folder), source=str(vot_root), names=VOT_SEQUENCES,
+                                    max_frames=MAINTAINER_FRAMES, anchor_spacing=10)
+    assert all(p.anchors_written for p in prepared)
+    registry = "".join(f"[{name}]\nlabel = {name}\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.peers_trax\n"
                        f"paths = {REPO}\ntimeout = 60\nenv_SIAMFC_PEER = {peer}\n\n"
                        for name, peer in (("mil", "MIL"), ("static", "Static")))
     (folder / "trackers.ini").write_text(registry)
     config = yaml.safe_load((folder / "config.yaml").read_text())
     config["registry"] = ["./trackers.ini"]
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    for seq in VOT_SEQUENCES:  # VOT2020-style anchors: forward at 0 and 15, backward at the last frame
-        values = ["0"] * MAINTAINER_FRAMES
-        values[0] = values[15] = "1"
-        values[-1] = "-1"
-        (folder / "sequences" / seq / "anchor.value").write_text("\n".join(values) + "\n")
     for stack, experiment in (("vot2015/rgb", "baseline"), ("vot2020/shortterm", "multistart")):
         path = Path(ws.patch_stack(stack, str(folder)))
         data = yaml.safe_load(path.read_text())
@@ -532,9 +530,9 @@ def _vot_workspace(vot_root: Path, folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def maintainer(tmp_path_factory, otb_root, vot_root, train_root):
     """Real outputs of a maintainer's own runs (about a minute on 2 cores)."""
-    from siamfc_plugin.got10k_adapter import Got10kTracker
-    from siamfc_plugin.got10k_experiments import run_experiment
-    from siamfc_plugin.peers import make_peer
+    from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+    from siamfc_plugin.toolkits.got10k.experiments import run_experiment
+    from siamfc_plugin.toolkits.peers import make_peer
 
     root = tmp_path_factory.mktemp("maintainer")
     otb = _otb_view(otb_root, root / "data" / "otb")
@@ -634,7 +632,7 @@ def test_report_reads_workspace_with_both_stacks(maintainer, maintainer_report):
         assert multistart.loc[tracker, "accuracy"] == accuracy
         assert multistart.loc[tracker, "robustness_share_tracked"] == robustness
         assert multistart.loc[tracker, "eao"] == results[kinds.index("EAOScore")][i][0]
-        assert multistart.loc[tracker, "runs"] == 3  # three anchors per sequence
+        assert multistart.loc[tracker, "runs"] == 3  # three anchors per sequence (one backward)
     assert np.isfinite(supervised.eao).all() and np.isfinite(multistart.eao).all()
     for name in ("vot_eao_ranking", "vot_ar_plot", "vot_eao_curves", "vot_attributes", "vot_multistart_eao_ranking",
                  "vot_multistart_ar_plot", "vot_multistart_eao_curves"):
@@ -709,7 +707,7 @@ def test_partial_and_failed_runs_are_reported(maintainer, tmp_path):
     (copy / "got10k-output" / "reports" / "OTB" / "Static" / "performance.json").write_text("{not json")
     trajectory = copy / "workspace" / "results" / "mil" / "baseline" / "bag" / "bag_001.bin"
     trajectory.write_bytes(trajectory.read_bytes()[:200])
-    for path in (copy / "workspace" / "results" / "static" / "multistart" / "ball1").glob("ball1_00000015*"):
+    for path in (copy / "workspace" / "results" / "static" / "multistart" / "ball1").glob("ball1_00000010*"):
         path.unlink()
     out = tmp_path / "board"
     done = _report(["--out", str(out), "--got10k", str(copy / "got10k-output"),
@@ -724,9 +722,9 @@ def test_partial_and_failed_runs_are_reported(maintainer, tmp_path):
     assert "unreadable" in found[("got10k", "OTB", "Static", "")]
     assert "frames" in found[("vot", "baseline", "mil", "bag")] or "unreadable" in found[("vot", "baseline", "mil",
                                                                                           "bag")]
-    assert "anchor frame(s) 15" in found[("vot", "multistart", "static", "ball1")]
+    assert "anchor frame(s) 10" in found[("vot", "multistart", "static", "ball1")]
     assert "Incomplete or failed runs" in (out / "index.md").read_text()
-    assert "anchor frame(s) 15" in done.stderr
+    assert "anchor frame(s) 10" in done.stderr
     assert (out / "tables" / "leaderboard_vot_multistart.csv").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 

@@ -131,16 +131,24 @@ def default_registry() -> str:
 
 # ---- commands ------------------------------------------------------------------------------------------------------
 def cmd_prepare(args) -> int:
+    if args.anchor_spacing < 1:
+        raise ValueError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
     names = [n for n in (args.names or "").split(",") if n] or None
     written = ws.init_workspace(args.workspace, stack=args.stack)
     prepared = ws.prepare_sequences(args.workspace, source=args.source, synthetic=args.synthetic,
                                     layout=args.layout, count=args.sequences, names=names, max_frames=args.frames,
-                                    synthetic_frames=args.synthetic_frames, seed=args.seed, overwrite=args.overwrite)
+                                    synthetic_frames=args.synthetic_frames, seed=args.seed, overwrite=args.overwrite,
+                                    anchor_spacing=args.anchor_spacing)
     for path in written:
         print(f"wrote {path}")
     total = sum(p.frames for p in prepared)
     print(f"prepared {len(prepared)} sequences ({total} frames) in {os.path.join(args.workspace, 'sequences')}: "
           + ", ".join(f"{p.name} ({p.frames})" for p in prepared))
+    anchored = [p.name for p in prepared if p.anchors_written]
+    if anchored:
+        print(f"wrote VOT2020-style anchors (anchor.value, for multistart stacks) into {len(anchored)} sequence(s) "
+              f"that had none: frame 0 and every {args.anchor_spacing} frames, each run towards the longer part "
+              "of the sequence")
     _warn_eao_range(args.workspace, max(p.frames for p in prepared))
     return 0
 
@@ -269,6 +277,11 @@ def run_analysis(workspace: str, trackers: list[str], name: str | None = None, e
     path = os.path.join(workspace, "analysis", name + ".json")
     if code != 0 or not os.path.isfile(path):
         raise VotError(f"`vot analysis` failed (exit status {code}, no {path}):\n{_tail(output)}")
+    if "Errors occured during analysis" in output:  # the toolkit's spelling; it still exits 0
+        raise VotError("`vot analysis` could not analyse every experiment of the stack (it says \"Errors occured "
+                       "during analysis, incomplete.\" and exits 0): stock stacks name experiments that were not run "
+                       "here (VOT2020's realtime and unsupervised); pass --experiments NAME[,NAME] to analyse only "
+                       f"the ones that ran.\n{_tail(output)}")
     return path
 
 
@@ -282,14 +295,19 @@ ANALYSIS_KEYS = {
     "vot.analysis.accuracy.AverageAccuracy": "average_accuracy",
     "vot.analysis.accuracy.SuccessPlot": "success_plot",
     "vot.analysis.accuracy.AverageSuccessPlot": "average_success_plot",
-    "vot.analysis.multistart.AverageAccuracyRobustness": "average_ar",
+    "vot.analysis.multistart.AverageAccuracyRobustness": "multistart_ar",
     "vot.analysis.multistart.EAOScore": "eao",
 }
 
 
 def read_analysis(path: str) -> dict:
-    """{experiment: {tracker: {accuracy, robustness, failures, eao, eao_curve, average_accuracy, per_sequence...}}}
-    from the JSON `vot analysis --format json` writes (numbers None where the toolkit gave NaN)."""
+    """{experiment: {tracker: {accuracy, eao, eao_curve, ...}}} from the JSON `vot analysis --format json` writes
+    (numbers None where the toolkit gave NaN).
+
+    One vocabulary (the same as analysis/, the leaderboard): supervised stacks give failures_per_sequence (the
+    toolkit's average AR "robustness" of that stack), robustness_ar_plot (exp(-S F / L), the AR plot's x) and, with
+    a cumulative_failures analysis, failures_total; multistart stacks give robustness_share_tracked (VOT2020's
+    robustness: the share of frames tracked before a failure). No key is called plain "robustness"."""
     with open(path) as handle:
         data = json.load(handle)
     trackers = list(data.get("trackers", {}))
@@ -322,9 +340,13 @@ def read_analysis(path: str) -> dict:
                 cell = result[t]
                 if key == "average_ar":
                     row["accuracy"] = ws._number(cell[0])
-                    row["robustness"] = ws._number(cell[1])
+                    row["failures_per_sequence"] = ws._number(cell[1])
+                    row["robustness_ar_plot"] = ws._number(cell[2][0])
+                elif key == "multistart_ar":
+                    row["accuracy"] = ws._number(cell[0])
+                    row["robustness_share_tracked"] = ws._number(cell[1])
                 elif key == "failures":
-                    row["failures"] = ws._number(cell[0])
+                    row["failures_total"] = ws._number(cell[0])
                 elif key == "eao":
                     row["eao"] = ws._number(cell[0])
                 elif key == "eao_curve":
@@ -346,13 +368,21 @@ def format_table(table: dict) -> str:
         if experiment.startswith("_"):
             continue
         out.append(f"experiment {experiment}")
-        if any("accuracy" in r or "eao" in r or "failures" in r for r in rows.values()):
-            out.append(f"  {'tracker':<24} {'accuracy':>9} {'failures':>9} {'robustness':>11} {'EAO':>7}")
+        if any("robustness_share_tracked" in r for r in rows.values()):  # multistart (VOT2020 style)
+            out.append(f"  {'tracker':<24} {'accuracy':>9} {'VOT2020 robustness (share tracked)':>35} {'EAO':>7}")
             for tracker, r in rows.items():
-                out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} {fmt(r.get('failures'), '.0f'):>9} "
-                           f"{fmt(r.get('robustness'), '.2f'):>11} {fmt(r.get('eao')):>7}")
-            if any("eao" in r and r["eao"] is None for r in rows.values()):
-                out.append("  (EAO n/a: the stack's EAO interval [low, high] lies beyond the sequences' lengths)")
+                out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} "
+                           f"{fmt(r.get('robustness_share_tracked')):>35} {fmt(r.get('eao')):>7}")
+        elif any("accuracy" in r or "eao" in r for r in rows.values()):  # supervised (VOT2015 style)
+            out.append(f"  {'tracker':<24} {'accuracy':>9} {'failures/seq':>12} {'AR-plot robustness':>19} "
+                       f"{'EAO':>7}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} {fmt(r.get('failures_per_sequence'), '.2f'):>12}"
+                           f" {fmt(r.get('robustness_ar_plot')):>19} {fmt(r.get('eao')):>7}")
+            out.append("  (failures/seq: failures per sequence, mean over runs; AR-plot robustness: "
+                       "exp(-30 x failures / frames))")
+        if any("eao" in r and r["eao"] is None for r in rows.values()):
+            out.append("  (EAO n/a: the stack's EAO interval [low, high] lies beyond the sequences' lengths)")
         if any("average_accuracy" in r for r in rows.values()):
             out.append(f"  {'tracker':<24} {'average overlap':>16}")
             for tracker, r in rows.items():
@@ -374,6 +404,10 @@ def cmd_table(args) -> int:
 def cmd_patch_stack(args) -> int:
     path = ws.patch_stack(args.stack, os.path.abspath(args.workspace), args.output, point_config=not args.keep_config)
     print(f"wrote {path}" + ("" if args.keep_config else " and pointed config.yaml at it"))
+    with open(path) as handle:  # the file's header says what was replaced or renamed
+        for line in handle:
+            if line.startswith("#   "):
+                print("  " + line[4:].rstrip())
     return 0
 
 
@@ -398,6 +432,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--stack", default=ws.DEFAULT_STACK,
                    help=f"stack for a new config.yaml: {', '.join(ws.STACKS)} or a toolkit stack name")
     p.add_argument("--overwrite", action="store_true", help="replace an already prepared sequences/")
+    p.add_argument("--anchor-spacing", type=int, default=ws.ANCHOR_SPACING,
+                   help="frames between the VOT2020-style anchors written into sequences without anchor.value "
+                        f"(default {ws.ANCHOR_SPACING}, as VOT2020)")
     p.set_defaults(func=cmd_prepare)
 
     # a private copy of the tracker options: set_defaults below changes the option objects themselves, and those of

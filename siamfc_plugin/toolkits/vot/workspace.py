@@ -234,13 +234,27 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
     with open(source) as handle:
         data = yaml.safe_load(handle)
     replaced = []
+    out_name = out_name or re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.splitext(stack)[0].strip("./")) + "_compat.yaml"
+    out = os.path.join(workspace, out_name)
+    # Stock stacks all call their main experiment `baseline`; results go to results/<tracker>/<experiment>/, so the
+    # VOT2015 (supervised) and VOT2020 (multistart) stacks in one workspace would mix their results. An experiment
+    # whose name another stack of the workspace uses for another kind of experiment is renamed <stack>_<name>.
+    others = experiments_of_other_stacks(workspace, out)
+    prefix = re.sub(r"[^A-Za-z0-9]+", "", stack.split("/")[0].split(".")[0]) or "stack"
+    experiments = {}
     for name, experiment in (data.get("experiments") or {}).items():
         kind = experiment.get("type")
         if kind in REPLACEMENTS:
             experiment["type"] = REPLACEMENTS[kind]
             replaced.append(f"{name}: {kind} -> {REPLACEMENTS[kind]}")
-    out_name = out_name or re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.splitext(stack)[0].strip("./")) + "_compat.yaml"
-    out = os.path.join(workspace, out_name)
+        clashes = [f for f, other in others.get(name, []) if other != experiment.get("type")]
+        if clashes:
+            renamed = f"{prefix}_{name}"
+            replaced.append(f"experiment {name} renamed {renamed}: {', '.join(clashes)} already has another "
+                            f"experiment called {name} (results/<tracker>/{name}/ would mix)")
+            name = renamed
+        experiments[name] = experiment
+    data["experiments"] = experiments
     header = (f"# {stack} with the experiments vot-toolkit 0.9.0 cannot run replaced by siamfc_plugin.toolkits.vot.compat\n"
               + "".join(f"#   {r}\n" for r in replaced))
     write_text(out, header + yaml.safe_dump(data, sort_keys=False))
@@ -249,12 +263,35 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
     return out
 
 
+def experiments_of_other_stacks(workspace: str, but: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """{experiment name: [(stack file, experiment type)]} of the stack files in the workspace (top level and
+    stacks/), except `but`."""
+    import yaml
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(glob.glob(os.path.join(workspace, "*.yaml")) + glob.glob(os.path.join(workspace, "stacks",
+                                                                                               "*.yaml"))):
+        if os.path.basename(path) == "config.yaml" or (but and os.path.abspath(path) == os.path.abspath(but)):
+            continue
+        try:
+            with open(path) as handle:
+                data = yaml.safe_load(handle) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("experiments"), dict):
+            for name, experiment in data["experiments"].items():
+                kind = (experiment or {}).get("type") if isinstance(experiment, dict) else None
+                found.setdefault(name, []).append((os.path.relpath(path, workspace), kind))
+    return found
+
+
 # ---- sequences -----------------------------------------------------------------------------------------------------
 @dataclass
 class PreparedSequence:
     name: str
     frames: int
     source: str
+    anchors_written: bool = False  # anchor.value placed here (the source had none)
 
 
 def _place(src: str, dst: str) -> None:
@@ -362,10 +399,40 @@ def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence
     return write_sequence(dst, seq.name, list(seq.frames[:n]), lines, tags=tags)
 
 
+# VOT2020's multistart experiment starts the tracker at anchor frames (anchor.value: 1 forward, -1 backward, 0 none).
+# The VOT2020 sequences ship them; for others we place them as VOT2020 describes: about every 50 frames, each run in
+# the direction that leaves the longer part of the sequence, on frames whose ground truth is known.
+ANCHOR_SPACING = 50
+
+
+def vot2020_anchors(known: list[bool], spacing: int = ANCHOR_SPACING) -> list[int]:
+    """anchor.value per frame: frame 0 and every `spacing` frames after it (moved to the next frame with known
+    ground truth), 1 (forward) where more frames follow than precede the anchor, else -1 (backward)."""
+    n = len(known)
+    values = [0] * n
+    for start in range(0, n, max(1, spacing)):
+        frame = next((f for f in range(start, min(n, start + spacing)) if known[f]), None)
+        if frame is not None:
+            values[frame] = 1 if n - frame >= frame + 1 else -1
+    return values
+
+
+def write_anchors(folder: str, spacing: int = ANCHOR_SPACING) -> bool:
+    """Write anchor.value into a prepared sequence that has none; True when written."""
+    path = os.path.join(folder, "anchor.value")
+    if os.path.isfile(path):
+        return False
+    known = [not line.lower().startswith("nan") for line in _read_lines(os.path.join(folder, "groundtruth.txt"))]
+    write_text(path, "\n".join(str(v) for v in vot2020_anchors(known, spacing)) + "\n")
+    return True
+
+
 def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool = False, layout: str | None = None,
                       count: int | None = None, names: list[str] | None = None, max_frames: int | None = None,
-                      synthetic_frames: int = 80, seed: int = 0, overwrite: bool = False) -> list[PreparedSequence]:
-    """Fill <workspace>/sequences (list.txt + one folder per sequence) from a dataset folder or the generator."""
+                      synthetic_frames: int = 80, seed: int = 0, overwrite: bool = False,
+                      anchor_spacing: int = ANCHOR_SPACING) -> list[PreparedSequence]:
+    """Fill <workspace>/sequences (list.txt + one folder per sequence) from a dataset folder or the generator.
+    Sequences without anchor.value get VOT2020-style anchors (vot2020_anchors), so that multistart stacks run."""
     target = os.path.join(workspace, "sequences")
     if os.path.isfile(os.path.join(target, "list.txt")) and not overwrite:
         raise VotError(f"{target} is already prepared (list.txt exists); pass --overwrite to replace it "
@@ -404,6 +471,8 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                     prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
         if not prepared:
             raise ValueError(f"no sequences found in {source or 'the generator'}")
+        for p in prepared:
+            p.anchors_written = write_anchors(p.source, anchor_spacing)
         write_text(os.path.join(staging, "list.txt"), "\n".join(p.name for p in prepared) + "\n")
         if os.path.isdir(target):
             shutil.rmtree(target)

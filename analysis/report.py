@@ -390,7 +390,7 @@ def _vot_sections(workspace: str, state: dict):
     all_frames, supervised = [], None
     for index, analysis in enumerate(order):
         board = _guarded(problems, "vot", analysis.experiment, lambda a=analysis, i=index: _vot_section(
-            workspace, a, sequences, "" if i == 0 else "_" + re.sub(r"[^0-9a-z]+", "", a.experiment.lower()),
+            workspace, a, sequences, "" if i == 0 else "_" + re.sub(r"[^0-9a-z_]+", "", a.experiment.lower()),
             state, all_frames))
         if board is not None and analysis.kind == "supervised" and supervised is None:
             supervised = board

@@ -452,6 +452,7 @@ def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
 MAINTAINER_FRAMES = 30
 GOT10K_SEQUENCES = ["DAVIS2016_blackswan", "DAVIS2016_car_shadow"]
 ABSENT = range(12, 17)  # DragonBaby's frames marked absent (NaN rows, UAV123's convention)
+MULTISTART = "vot2020_baseline"  # VOT2020's `baseline`, renamed by patch-stack beside VOT2015's
 
 
 def _otb_view(otb_root: Path, folder: Path) -> Path:
@@ -508,10 +509,11 @@ def _vot_workspace(vot_root: Path, folder: Path) -> Path:
     config = yaml.safe_load((folder / "config.yaml").read_text())
     config["registry"] = ["./trackers.ini"]
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    for stack, experiment in (("vot2015/rgb", "baseline"), ("vot2020/shortterm", "multistart")):
+    # both stock stacks name their main experiment `baseline`: patch-stack renames VOT2020's (multistart) one
+    for stack, experiment in (("vot2015/rgb", "baseline"), ("vot2020/shortterm", MULTISTART)):
         path = Path(ws.patch_stack(stack, str(folder)))
         data = yaml.safe_load(path.read_text())
-        chosen = data["experiments"]["baseline"]
+        chosen = data["experiments"][experiment]
         if "repetitions" in chosen:
             chosen["repetitions"] = 3  # 15 in the stock stack: 3 keep the test short, results are the same kind
         for analysis in chosen["analyses"]:  # an EAO interval inside these 30-frame sequences
@@ -521,7 +523,7 @@ def _vot_workspace(vot_root: Path, folder: Path) -> Path:
                 analysis["high"] = 25
         data["experiments"] = {experiment: chosen}
         path.write_text(yaml.safe_dump(data, sort_keys=False))
-        _run_vot(["evaluate", "--workspace", str(folder), "mil", "static"])
+        _run_vot(["evaluate", "--workspace", str(folder), "mil", "static"])  # the other experiments: not run
         _run_vot(["analysis", "--workspace", str(folder), "--format", "json", "--name", experiment, "mil",
                   "static"])
     return folder
@@ -614,7 +616,7 @@ def test_absent_frames_excluded_as_the_benchmark_does(maintainer, maintainer_rep
 def test_report_reads_workspace_with_both_stacks(maintainer, maintainer_report):
     out = maintainer_report
     supervised = pd.read_csv(out / "tables" / "leaderboard_vot.csv").set_index("tracker")
-    multistart = pd.read_csv(out / "tables" / "leaderboard_vot_multistart.csv").set_index("tracker")
+    multistart = pd.read_csv(out / "tables" / "leaderboard_vot_vot2020_baseline.csv").set_index("tracker")
     with open(maintainer / "workspace" / "analysis" / "baseline.json") as handle:
         doc = json.load(handle)
     trackers = list(doc["trackers"])
@@ -623,10 +625,10 @@ def test_report_reads_workspace_with_both_stacks(maintainer, maintainer_report):
         assert supervised.loc[tracker, "accuracy"] == ar[i][0]
         assert supervised.loc[tracker, "failures_per_sequence"] == ar[i][1]
         assert supervised.loc[tracker, "robustness_ar_plot"] == ar[i][2][0]
-    with open(maintainer / "workspace" / "analysis" / "multistart.json") as handle:
+    with open(maintainer / "workspace" / "analysis" / f"{MULTISTART}.json") as handle:
         doc = json.load(handle)
-    kinds = [a["type"].rsplit(".", 1)[-1] for a in doc["results"]["multistart"]["parameters"]["analyses"]]
-    results = doc["results"]["multistart"]["results"]
+    kinds = [a["type"].rsplit(".", 1)[-1] for a in doc["results"][MULTISTART]["parameters"]["analyses"]]
+    results = doc["results"][MULTISTART]["results"]
     for i, tracker in enumerate(doc["trackers"]):
         accuracy, robustness = results[kinds.index("AverageAccuracyRobustness")][i][:2]
         assert multistart.loc[tracker, "accuracy"] == accuracy
@@ -634,8 +636,8 @@ def test_report_reads_workspace_with_both_stacks(maintainer, maintainer_report):
         assert multistart.loc[tracker, "eao"] == results[kinds.index("EAOScore")][i][0]
         assert multistart.loc[tracker, "runs"] == 3  # three anchors per sequence (one backward)
     assert np.isfinite(supervised.eao).all() and np.isfinite(multistart.eao).all()
-    for name in ("vot_eao_ranking", "vot_ar_plot", "vot_eao_curves", "vot_attributes", "vot_multistart_eao_ranking",
-                 "vot_multistart_ar_plot", "vot_multistart_eao_curves"):
+    for name in ("vot_eao_ranking", "vot_ar_plot", "vot_eao_curves", "vot_attributes",
+                 f"vot_{MULTISTART}_eao_ranking", f"vot_{MULTISTART}_ar_plot", f"vot_{MULTISTART}_eao_curves"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 10_000, name
     assert not (out / "tables" / "problems.csv").read_text().strip().count("\n")  # header only: nothing missing
 
@@ -652,7 +654,7 @@ def test_one_vocabulary_for_robustness(maintainer_report):
                                  r"tracked\)", cell), (md.name, cell)
     supervised = (maintainer_report / "tables" / "leaderboard_vot.md").read_text()
     assert "failures / sequence" in supervised and "share of frames" not in supervised
-    assert "failures" not in (maintainer_report / "tables" / "leaderboard_vot_multistart.md").read_text()
+    assert "failures" not in (maintainer_report / "tables" / "leaderboard_vot_vot2020_baseline.md").read_text()
 
 
 def test_one_tracker_identity_across_toolkits(maintainer_report):
@@ -660,7 +662,7 @@ def test_one_tracker_identity_across_toolkits(maintainer_report):
     trackers = pd.read_csv(maintainer_report / "tables" / "trackers.csv")
     assert sorted(trackers.tracker) == ["MIL", "Static"]
     mil = trackers.set_index("tracker").loc["MIL"]
-    for column in ("OTB success AUC", "GOT-10k AO", "VOT baseline EAO", "VOT multistart EAO"):
+    for column in ("OTB success AUC", "GOT-10k AO", "VOT baseline EAO", f"VOT {MULTISTART} EAO"):
         assert np.isfinite(mil[column]), column
     from analysis.figures import Style
 
@@ -707,7 +709,7 @@ def test_partial_and_failed_runs_are_reported(maintainer, tmp_path):
     (copy / "got10k-output" / "reports" / "OTB" / "Static" / "performance.json").write_text("{not json")
     trajectory = copy / "workspace" / "results" / "mil" / "baseline" / "bag" / "bag_001.bin"
     trajectory.write_bytes(trajectory.read_bytes()[:200])
-    for path in (copy / "workspace" / "results" / "static" / "multistart" / "ball1").glob("ball1_00000010*"):
+    for path in (copy / "workspace" / "results" / "static" / MULTISTART / "ball1").glob("ball1_00000010*"):
         path.unlink()
     out = tmp_path / "board"
     done = _report(["--out", str(out), "--got10k", str(copy / "got10k-output"),
@@ -722,10 +724,10 @@ def test_partial_and_failed_runs_are_reported(maintainer, tmp_path):
     assert "unreadable" in found[("got10k", "OTB", "Static", "")]
     assert "frames" in found[("vot", "baseline", "mil", "bag")] or "unreadable" in found[("vot", "baseline", "mil",
                                                                                           "bag")]
-    assert "anchor frame(s) 10" in found[("vot", "multistart", "static", "ball1")]
+    assert "anchor frame(s) 10" in found[("vot", MULTISTART, "static", "ball1")]
     assert "Incomplete or failed runs" in (out / "index.md").read_text()
     assert "anchor frame(s) 10" in done.stderr
-    assert (out / "tables" / "leaderboard_vot_multistart.csv").is_file()
+    assert (out / "tables" / "leaderboard_vot_vot2020_baseline.csv").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,15 +147,15 @@ def read_source(root: str, names: list[str] | None = None, max_frames: int | Non
     for seq in read_sequences(root, layout, names):
         n = len(seq) if not max_frames else min(len(seq), max_frames)
         regions, tags = None, {}
+        folder = os.path.join(root, seq.name)
         if layout in ("vot", "got10k"):
-            folder = os.path.join(root, seq.name)
             with open(os.path.join(folder, "groundtruth.txt")) as handle:
                 lines = [line.strip() for line in handle if line.strip()]
             regions = lines[:n] if len(lines) >= n else None
-            for tag_file in sorted(os.listdir(folder)):
-                if tag_file.endswith(".tag"):
-                    with open(os.path.join(folder, tag_file)) as handle:
-                        tags[tag_file] = [line.rstrip("\n") for line in handle][:n]
+        for tag_file in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            if tag_file.endswith(".tag"):  # VOT attributes (the synthetic benchmark writes them too)
+                with open(os.path.join(folder, tag_file)) as handle:
+                    tags[tag_file] = [line.rstrip("\n") for line in handle][:n]
         boxes = seq.boxes[:n]
         if regions is None:
             regions = [",".join(f"{v:.2f}" for v in box) for box in boxes]
@@ -216,18 +217,44 @@ def write_vot_sequences(sequences: list[ViewSequence], folder: str) -> list[str]
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
+# Progress of the long phases (tqdm on stderr), from the lines the toolkits print as they go: got10k prints
+# "--Sequence i/n" per sequence, vot-toolkit "100 %" when a sequence of an experiment is done.
+GOT10K_SEQUENCE = re.compile(r"--Sequence (\d+)/(\d+)")
+VOT_SEQUENCE_DONE = re.compile(r"^\s*100 %\s*$")
+
+
+def _streamed(command: list[str], bar, pattern: re.Pattern, env: dict | None = None) -> tuple[int, str]:
+    """Run a command, advance `bar` on each output line matching `pattern`; (exit status, all output)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT,
+                               env=env, errors="replace")
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if pattern.search(line):
+            bar.update(1)
+    process.wait()
+    return process.returncode, "".join(lines)
+
+
+def _count_sequences(root: str) -> int:
+    return sum(1 for e in os.listdir(root) if os.path.isdir(os.path.join(root, e)))
+
+
 def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite: bool = False) -> dict[str, dict]:
     """One-pass OTB-style evaluation of every tracker; returns {name: summary} (got10k's headline numbers)."""
+    from tqdm import tqdm
+
     summaries = {}
     for spec in specs:
         log.info("got10k one-pass: %s on %s", spec.name, otb_root)
         if spec.kind == "siamfc":
             command = [sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root", otb_root,
                        "--out", out_dir, "--json", *spec.eval_args] + (["--overwrite"] if overwrite else [])
-            done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-            if done.returncode != 0:
-                raise RuntimeError(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
-            summaries[spec.name] = json.loads(done.stdout.strip().splitlines()[-1])
+            with tqdm(total=_count_sequences(otb_root), desc=f"got10k {spec.name}", unit="seq") as bar:
+                code, output = _streamed(command, bar, GOT10K_SEQUENCE)
+            if code != 0:
+                raise RuntimeError(f"`{' '.join(command)}` failed ({code}):\n{output[-3000:]}")
+            summaries[spec.name] = json.loads(output.strip().splitlines()[-1])
         else:
             from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
             from siamfc_plugin.toolkits.got10k.experiments import run_experiment
@@ -316,9 +343,16 @@ def run_vot_baseline(workspace: str, specs: list[TrackerSpec], sequences: list[V
     if overwrite:
         for name in names:
             shutil.rmtree(os.path.join(workspace, "results", name, VOT_EXPERIMENT), ignore_errors=True)
-    env = dict(os.environ, VOT_PERSISTENT_CACHE="0",
+    env = dict(os.environ, VOT_PERSISTENT_CACHE="0", PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH")) if p))
-    evaluate = _vot(["evaluate", "--workspace", workspace, *names], env)
+    from tqdm import tqdm
+
+    count = len([s for s in sequences if s.name in _listed(workspace)])
+    with tqdm(total=len(names) * count, desc="VOT baseline (tracker x sequence)", unit="seq") as bar:
+        code, evaluate = _streamed([sys.executable, "-m", "vot", "evaluate", "--workspace", workspace, *names],
+                                   bar, VOT_SEQUENCE_DONE, env)
+    if code != 0:
+        raise RuntimeError(f"vot evaluate failed ({code}):\n{evaluate[-4000:]}")
     missing = _missing_results(workspace, names, repetitions)
     if missing:
         raise RuntimeError("vot evaluate left no results for " + ", ".join(missing) +
@@ -340,9 +374,13 @@ def _vot(arguments: list[str], env: dict) -> str:
     return output
 
 
-def _missing_results(workspace: str, names: list[str], repetitions: int) -> list[str]:
+def _listed(workspace: str) -> list[str]:
     with open(os.path.join(workspace, "sequences", "list.txt")) as handle:
-        sequences = [line.strip() for line in handle if line.strip()]
+        return [line.strip() for line in handle if line.strip()]
+
+
+def _missing_results(workspace: str, names: list[str], repetitions: int) -> list[str]:
+    sequences = _listed(workspace)
     missing = []
     for name in names:
         for seq in sequences:

@@ -87,10 +87,13 @@ def cmd_leaderboard(args) -> int:
         sequences = run.read_source(root, names, args.max_frames)
         otb_view = run.write_otb_view(sequences, os.path.join(out, "data", "otb"))
         summaries = run.run_got10k(specs, otb_view, os.path.join(out, "got10k"), overwrite=args.overwrite)
+        from analysis.tables import NO_SPEED, tracker_key
+
         for name, summary in summaries.items():
+            speed = "no speed (no computation)" if tracker_key(name) in NO_SPEED else \
+                f"{summary.get('fps', float('nan')):.1f} fps"
             print(f"got10k one-pass  {name:>16}: AUC {summary.get('success_auc', float('nan')):.3f}  "
-                  f"P@20 {summary.get('precision_20px', float('nan')):.3f}  "
-                  f"{summary.get('fps', float('nan')):.1f} fps")
+                  f"P@20 {summary.get('precision_20px', float('nan')):.3f}  {speed}")
     workspace = None
     if not args.skip_vot:
         workspace = os.path.join(out, "vot-workspace")

@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 
 from .measures import CENTER_THRESHOLDS, IOU_THRESHOLDS  # noqa: E402
 
-MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "h", "p", "d", "8", "H", "1"]
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "h", "p", "d", "8", "H"]  # filled: visible at any size
 REALTIME_FPS = 25.0
 
 

@@ -91,3 +91,17 @@ def test_batched_runner_gives_the_sequential_results(tracker, synthetic_root, tm
         a = np.loadtxt(tmp_path / "seq" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
         b = np.loadtxt(tmp_path / "bat" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
         np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+def test_got10k_val_without_label_files_is_refused_before_tracking(tracker, train_root, tmp_path):
+    """got10k's report() crashes on a val sequence without meta_info.ini or the label files: say so up front."""
+    source = train_root / "got10k" / "train" / "DAVIS2016_camel"
+    folder = tmp_path / "data" / "val" / "DAVIS2016_camel"
+    folder.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name not in ("cover.label", "absence.label"):
+            os.symlink(entry, folder / entry.name)
+    (tmp_path / "data" / "val" / "list.txt").write_text("DAVIS2016_camel\n")
+    with pytest.raises(FileNotFoundError, match="lacks cover.label, absence.label"):
+        run_experiment(tracker, "got10k", str(tmp_path / "data"), str(tmp_path / "out"))
+    assert not (tmp_path / "out" / "results").exists()  # refused before any tracking

@@ -499,3 +499,21 @@ def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
 
     row = read_analysis(str(root / "analysis" / "trained.json"))["baseline"]["siamfc"]
     assert row["accuracy"] > 0.4 and row["failures_per_sequence"] <= 2
+
+
+@pytest.mark.slow
+def test_stock_vot2020_stack_with_prepared_anchors(tmp_path, vot_root, capsys):
+    """The stock VOT2020 stack runs on sequences `prepare` gave anchors; analysing experiments that never ran is an
+    error with the hint (the toolkit itself prints "Errors occured during analysis" and exits 0)."""
+    from siamfc_plugin.toolkits.vot.cli import VotError, read_analysis, run_analysis
+
+    root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 12, None)  # prepare writes anchor.value
+    assert (root / "sequences" / "bag" / "anchor.value").read_text().split()[0] == "1"
+    assert siamfc_main(["vot", "patch-stack", "vot2020/shortterm", "--workspace", str(root)]) == 0
+    assert "renamed vot2020_baseline" in capsys.readouterr().out  # the plugin's stacks/ already have `baseline`
+    assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--experiments", "vot2020_baseline", "--quiet",
+                        "--timeout", "300", "--name", "ms", "Static"]) == 0
+    row = read_analysis(str(root / "analysis" / "ms.json"))["vot2020_baseline"]["Static"]
+    assert 0 <= row["robustness_share_tracked"] <= 1 and "failures_per_sequence" not in row
+    with pytest.raises(VotError, match="--experiments"):
+        run_analysis(str(root), ["Static"], "all", echo=False)

@@ -218,22 +218,44 @@ def write_vot_sequences(sequences: list[ViewSequence], folder: str) -> list[str]
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
 # Progress of the long phases (tqdm on stderr), from the lines the toolkits print as they go: got10k prints
-# "--Sequence i/n" per sequence, vot-toolkit "100 %" when a sequence of an experiment is done.
+# "--Sequence i/n" as it starts a sequence, vot-toolkit "NN %" as a tracker's share of its runs is done.
 GOT10K_SEQUENCE = re.compile(r"--Sequence (\d+)/(\d+)")
-VOT_SEQUENCE_DONE = re.compile(r"^\s*100 %\s*$")
+VOT_PERCENT = re.compile(r"^\s*(\d+) %\s*$")
 
 
-def _streamed(command: list[str], bar, pattern: re.Pattern, env: dict | None = None) -> tuple[int, str]:
-    """Run a command, advance `bar` on each output line matching `pattern`; (exit status, all output)."""
+def _streamed(command: list[str], on_line, env: dict | None = None) -> tuple[int, str]:
+    """Run a command, call on_line(line) for each output line; (exit status, all output)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT,
                                env=env, errors="replace")
     lines = []
     for line in process.stdout:
         lines.append(line)
-        if pattern.search(line):
-            bar.update(1)
+        on_line(line)
     process.wait()
     return process.returncode, "".join(lines)
+
+
+def _got10k_progress(bar):
+    def on_line(line: str) -> None:
+        match = GOT10K_SEQUENCE.search(line)
+        if match:  # a sequence starts: the ones before it are done
+            bar.update(int(match.group(1)) - 1 - bar.n)
+    return on_line
+
+
+def _vot_progress(bar):
+    """The bar counts percent over all trackers: vot prints each tracker's own 0-100 %."""
+    state = {"tracker": 0, "last": 0}
+
+    def on_line(line: str) -> None:
+        match = VOT_PERCENT.match(line)
+        if match:
+            value = int(match.group(1))
+            if value < state["last"]:  # the next tracker started
+                state["tracker"] += 1
+            state["last"] = value
+            bar.update(min(bar.total, state["tracker"] * 100 + value) - bar.n)
+    return on_line
 
 
 def _count_sequences(root: str) -> int:
@@ -251,7 +273,8 @@ def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite:
             command = [sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root", otb_root,
                        "--out", out_dir, "--json", *spec.eval_args] + (["--overwrite"] if overwrite else [])
             with tqdm(total=_count_sequences(otb_root), desc=f"got10k {spec.name}", unit="seq") as bar:
-                code, output = _streamed(command, bar, GOT10K_SEQUENCE)
+                code, output = _streamed(command, _got10k_progress(bar))
+                bar.update(bar.total - bar.n)
             if code != 0:
                 raise RuntimeError(f"`{' '.join(command)}` failed ({code}):\n{output[-3000:]}")
             summaries[spec.name] = json.loads(output.strip().splitlines()[-1])
@@ -347,10 +370,9 @@ def run_vot_baseline(workspace: str, specs: list[TrackerSpec], sequences: list[V
                PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH")) if p))
     from tqdm import tqdm
 
-    count = len([s for s in sequences if s.name in _listed(workspace)])
-    with tqdm(total=len(names) * count, desc="VOT baseline (tracker x sequence)", unit="seq") as bar:
+    with tqdm(total=100 * len(names), desc=f"VOT baseline ({len(names)} trackers)", unit="%") as bar:
         code, evaluate = _streamed([sys.executable, "-m", "vot", "evaluate", "--workspace", workspace, *names],
-                                   bar, VOT_SEQUENCE_DONE, env)
+                                   _vot_progress(bar), env)
     if code != 0:
         raise RuntimeError(f"vot evaluate failed ({code}):\n{evaluate[-4000:]}")
     missing = _missing_results(workspace, names, repetitions)

@@ -166,6 +166,29 @@ class ExperimentUAV123Folder(ExperimentUAV123):
 GOT10K_SUBSETS = ("val", "test")
 
 
+# got10k 0.1.3 reads these from every val sequence when it reports (and crashes on the first one missing)
+GOT10K_VAL_FILES = ("groundtruth.txt", "meta_info.ini", "cover.label", "absence.label", "cut_by_image.label")
+
+
+def check_got10k_val(root: str) -> None:
+    """A clear error, before any tracking, when a GOT-10k val split lacks what got10k's report() reads."""
+    listed = os.path.join(root, "val", "list.txt")
+    if not os.path.isfile(listed):
+        raise FileNotFoundError(f"{root}: a GOT-10k root needs val/list.txt (and one folder per listed sequence)")
+    with open(listed) as handle:
+        names = [line.strip() for line in handle if line.strip()]
+    for name in names:
+        missing = [f for f in GOT10K_VAL_FILES if not os.path.isfile(os.path.join(root, "val", name, f))]
+        if missing:
+            raise FileNotFoundError(f"GOT-10k val sequence {name} lacks {', '.join(missing)}: got10k's report "
+                                    f"reads {', '.join(GOT10K_VAL_FILES)} from every val sequence "
+                                    "(meta_info.ini with `resolution: (W, H)`)")
+        with open(os.path.join(root, "val", name, "meta_info.ini")) as handle:
+            if "resolution:" not in handle.read():
+                raise ValueError(f"GOT-10k val sequence {name}: meta_info.ini has no `resolution: (W, H)` line "
+                                 "(got10k's report bounds the overlaps with it)")
+
+
 def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, subset: str = "val",
                     names: list[str] | None = None):
     """The experiment for a dataset kind; `names` restricts it to those sequences (where the kind allows)."""
@@ -179,6 +202,8 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
     if dataset == "uav123":
         return ExperimentUAV123Folder(root, result_dir, report_dir, names)
     if dataset == "got10k":
+        if subset == "val":
+            check_got10k_val(root)
         experiment = ExperimentGOT10k(root, subset, result_dir, report_dir)
         if names:
             keep = [i for i, n in enumerate(experiment.dataset.seq_names) if n in names]

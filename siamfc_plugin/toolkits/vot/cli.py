@@ -275,13 +275,13 @@ def run_analysis(workspace: str, trackers: list[str], name: str | None = None, e
     command += (["--experiments", ",".join(experiments)] if experiments else []) + list(trackers)
     code, output = run_toolkit(command, env={"VOT_PERSISTENT_CACHE": "0"}, echo=echo, timeout=timeout)
     path = os.path.join(workspace, "analysis", name + ".json")
+    if "Errors occured during analysis" in output:  # the toolkit's spelling; it writes nothing and exits 0
+        raise VotError("`vot analysis` could not analyse every experiment of the stack (it says \"Errors occured "
+                       "during analysis, incomplete.\", writes no JSON and exits 0): stock stacks name experiments "
+                       "that were not run here (VOT2020's realtime and unsupervised); pass --experiments NAME[,NAME] "
+                       f"to analyse only the ones that ran.\n{_tail(output)}")
     if code != 0 or not os.path.isfile(path):
         raise VotError(f"`vot analysis` failed (exit status {code}, no {path}):\n{_tail(output)}")
-    if "Errors occured during analysis" in output:  # the toolkit's spelling; it still exits 0
-        raise VotError("`vot analysis` could not analyse every experiment of the stack (it says \"Errors occured "
-                       "during analysis, incomplete.\" and exits 0): stock stacks name experiments that were not run "
-                       "here (VOT2020's realtime and unsupervised); pass --experiments NAME[,NAME] to analyse only "
-                       f"the ones that ran.\n{_tail(output)}")
     return path
 
 

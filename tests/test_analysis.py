@@ -781,3 +781,34 @@ def test_report_refuses_bad_input_with_one_line(tmp_path):
     assert done.returncode == 2 and "nothing to report" in done.stderr
     done = _report(["--out", str(tmp_path / "x"), "--got10k", str(tmp_path / "absent")])
     assert done.returncode == 2 and "not found" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---- the demo ranks ----------------------------------------------------------------------------------------------
+def test_synthetic_benchmark_tags_every_attribute(tmp_path):
+    from siamfc_plugin.data.synthetic import TAGS, SyntheticConfig, write_benchmark
+
+    names = write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40))
+    for name in names:
+        for tag in TAGS:
+            values = np.loadtxt(tmp_path / name / f"{tag}.tag")
+            assert len(values) == 40 and 0 < values.sum() < 40, (name, tag)
+    stamp = json.loads((tmp_path / "synthetic.json").read_text())
+    assert stamp["distractors"] == 2
+    before = (tmp_path / names[0] / "img" / "0010.jpg").read_bytes()
+    write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40, distractors=0))  # other settings: anew
+    assert (tmp_path / names[0] / "img" / "0010.jpg").read_bytes() != before
+
+
+def test_demo_ranks_static_mil_siamfc(trained_checkpoint, tmp_path):
+    """The demo's benchmark separates the trackers (shipped model): static < MIL < SiamFC with clear gaps, every
+    long phase shows progress."""
+    done = subprocess.run([sys.executable, "-m", "siamfc_plugin", "demo", "--data", str(tmp_path / "syn"),
+                           "--out", str(tmp_path / "demo"), "--synthetic-sequences", "3", "--frames", "60",
+                           "--peers", "MIL,Static", "--skip-vot", "--threads", "1"], cwd=REPO, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    board = pd.read_csv(tmp_path / "demo" / "tables" / "leaderboard_otb.csv").set_index("tracker")
+    auc = board["success_auc"]
+    assert auc["Static"] + 0.1 < auc["MIL"] < auc["SiamFC-3s"] - 0.1, auc.to_dict()
+    assert "got10k SiamFC-3s" in done.stderr and "100%" in done.stderr  # the SiamFC phase's progress bar
+    assert pd.isna(board.loc["Static", "fps"]) and "no speed" in done.stdout

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures
+from .groundtruth import bounding_box, read_regions
 
 FRAME_COLUMNS = ["toolkit", "experiment", "tracker", "sequence", "run", "frame", "state", "x", "y", "w", "h",
                  "time", "confidence", "gt_x", "gt_y", "gt_w", "gt_h", "overlap", "center_error"]
@@ -138,31 +139,7 @@ class VotSequence:
 
     @property
     def boxes(self) -> np.ndarray:
-        return np.array([_bounding_box(r) for r in self.regions]).reshape(-1, 4)
-
-
-def _bounding_box(values) -> np.ndarray:
-    v = np.asarray(values, float).reshape(-1)
-    if v.size == 4:
-        return v.copy()
-    if v.size >= 6 and np.all(np.isfinite(v)):
-        xs, ys = v[0::2], v[1::2]
-        return np.array([xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min()])
-    return np.full(4, np.nan)
-
-
-def _read_regions(path: str) -> list[np.ndarray]:
-    regions = []
-    with open(path) as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                regions.append(np.array([float(t) for t in re.split(r"[,\s]+", line) if t]))
-            except ValueError:
-                regions.append(np.full(4, np.nan))
-    return regions
+        return np.array([bounding_box(r) for r in self.regions]).reshape(-1, 4)
 
 
 def _image_size(folder: str) -> tuple[int, int]:
@@ -225,7 +202,7 @@ def read_vot_sequences(workspace: str, derive_missing: bool = True) -> dict[str,
     out = {}
     for name in names:
         folder = os.path.join(root, name)
-        regions = _read_regions(os.path.join(folder, "groundtruth.txt"))
+        regions = read_regions(os.path.join(folder, "groundtruth.txt"))
         width, height = _image_size(folder)
         tags = {}
         for tag_file in sorted(glob.glob(os.path.join(folder, "*.tag"))):
@@ -337,11 +314,11 @@ def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, tra
     for i, (kind, value) in enumerate(trajectory):
         f = start + step * i
         gt = seq.regions[f] if 0 <= f < len(seq.regions) else np.full(4, np.nan)
-        gt_box = _bounding_box(gt)
+        gt_box = bounding_box(gt)
         if kind == "special":
             state, box, overlap = SPECIAL_STATES.get(int(value), "skip"), np.full(4, np.nan), 0.0
         elif kind in ("rectangle", "polygon"):
-            state, box = "tracked", _bounding_box(value)
+            state, box = "tracked", bounding_box(value)
             overlap = measures.bounded_overlap(value, gt, seq.width, seq.height)
         else:  # masks and points are not analysed here
             state, box, overlap = "tracked", np.full(4, np.nan), np.nan

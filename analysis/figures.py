@@ -277,9 +277,11 @@ def datasize_plot(published: pd.DataFrame, path: str, shipped: pd.DataFrame | No
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.2), squeeze=False)
     ax = axes[0, 0]
     ax.plot(published["percent"], published["eao"], marker="o", color="tab:grey", linewidth=1.6, clip_on=False)
-    for _, row in published.iterrows():
+    last = published["percent"].max()
+    for _, row in published.iterrows():  # the rightmost label goes left of its point: inside the axes
+        right = row["percent"] == last
         ax.annotate(f"{row['objects']} objects", (row["percent"], row["eao"]), textcoords="offset points",
-                    xytext=(4, -12), fontsize=7)
+                    xytext=(-4 if right else 4, -12), ha="right" if right else "left", fontsize=7)
     ax.set_xscale("log")
     ax.set_xticks(published["percent"])
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}%"))

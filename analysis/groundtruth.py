@@ -18,27 +18,36 @@ import numpy as np
 OTB_ORIGIN = 1.0
 
 
-def read_box_file(path: str) -> np.ndarray:
-    """(N, 4) boxes from a text file of x,y,w,h rectangles or 2n-value polygons (their bounding box); any of
-    , \\t or space between values; a line that is not numbers (or 'NaN') gives a NaN row."""
-    rows = []
+def read_regions(path: str) -> list[np.ndarray]:
+    """The regions of a ground-truth file, one array per line: x,y,w,h (4 values) or a polygon (2n values); any of
+    , \t or space between values; a line that is not numbers gives a NaN rectangle (frame numbering stays)."""
+    regions = []
     with open(path) as handle:
         for line in handle:
             line = line.strip()
             if not line:
                 continue
             try:
-                values = np.array([float(v) for v in re.split(r"[,\s]+", line) if v])
+                regions.append(np.array([float(t) for t in re.split(r"[,\s]+", line) if t]))
             except ValueError:
-                values = np.full(4, np.nan)
-            if values.size == 4:
-                rows.append(values)
-            elif values.size >= 6 and values.size % 2 == 0 and np.all(np.isfinite(values)):
-                xs, ys = values[0::2], values[1::2]
-                rows.append(np.array([xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min()]))
-            else:
-                rows.append(np.full(4, np.nan))
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+                regions.append(np.full(4, np.nan))
+    return regions
+
+
+def bounding_box(values) -> np.ndarray:
+    """x,y,w,h of a rectangle (as it is) or of a polygon's bounding box; NaN for anything else."""
+    v = np.asarray(values, float).reshape(-1)
+    if v.size == 4:
+        return v.copy()
+    if v.size >= 6 and v.size % 2 == 0 and np.all(np.isfinite(v)):
+        xs, ys = v[0::2], v[1::2]
+        return np.array([xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min()])
+    return np.full(4, np.nan)
+
+
+def read_box_file(path: str) -> np.ndarray:
+    """(N, 4) boxes of a ground-truth file (polygons as their bounding boxes)."""
+    return np.array([bounding_box(r) for r in read_regions(path)], dtype=np.float64).reshape(-1, 4)
 
 
 def absent(boxes: np.ndarray) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Leaderboard analysis of tracker results as the toolkits write them (got10k, vot-toolkit).
 
-- collect: results folders -> tidy pandas DataFrames (per frame; summaries from the toolkits' own reports)
+- collect: results folders -> tidy pandas DataFrames (per frame; summaries from the toolkits' own reports), and
+  the problems found on the way (missing, partial, unreadable results)
+- groundtruth: the benchmark layouts' ground truth, read from the files (absent frames as NaN rows)
 - measures: the toolkits' measures recomputed from per-frame data (OTB success/precision, VOT AR and EAO)
 - tables: leaderboards (Markdown, CSV, LaTeX booktabs) and the published reference table (analysis/data)
 - figures: EAO ranking, AR plot, EAO curves, OTB success/precision, per-attribute bars, speed vs accuracy
-- report: the leaderboard folder (index.md, index.html)
+- report: the leaderboard folder (index.md, index.html), written to a temporary folder first, then moved
 - cli: `python -m analysis report` (running the trackers is `siamfc leaderboard`, siamfc_plugin/tools/)
 
 Nothing in this package imports siamfc_plugin or torch: it reads result files.

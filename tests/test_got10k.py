@@ -72,7 +72,7 @@ def test_got10k_val_layout(tracker, train_root, tmp_path):
 def test_uav_layouts(tracker, synthetic_root, tmp_path, layout):
     """DTB70 (OTB-like) and UAV123 (anno/ + data_seq/) layouts, built from the synthetic benchmark."""
     root = tmp_path / layout
-    names = sorted(os.listdir(synthetic_root))[:2]
+    names = sorted(p.name for p in synthetic_root.iterdir() if p.is_dir())[:2]  # not synthetic.json
     for name in names:
         if layout == "dtb70":
             shutil.copytree(synthetic_root / name, root / name)
@@ -87,7 +87,7 @@ def test_uav_layouts(tracker, synthetic_root, tmp_path, layout):
 def test_batched_runner_gives_the_sequential_results(tracker, synthetic_root, tmp_path):
     run_experiment(tracker, "otb", str(synthetic_root), str(tmp_path / "seq"))
     run_experiment(tracker, "otb", str(synthetic_root), str(tmp_path / "bat"), batch=3)
-    for name in sorted(os.listdir(synthetic_root)):
+    for name in sorted(p.name for p in synthetic_root.iterdir() if p.is_dir()):
         a = np.loadtxt(tmp_path / "seq" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
         b = np.loadtxt(tmp_path / "bat" / "results" / "OTB" / "SiamFC-test" / f"{name}.txt", delimiter=",")
         np.testing.assert_allclose(a, b, atol=1e-3)

@@ -121,7 +121,8 @@ def cmd_demo(args) -> int:
     from .tools.leaderboard_cli import cmd_leaderboard
 
     root = args.data or DEFAULT_SYNTHETIC_ROOT
-    write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed))
+    write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed,
+                                          style="demo"))
     print(f"synthetic benchmark: {root}")
     args.root, args.vot_root = root, root
     return cmd_leaderboard(args)
@@ -131,7 +132,8 @@ def cmd_demo(args) -> int:
 def cmd_synthetic(args) -> int:
     from .data.synthetic import SyntheticConfig, write_benchmark
 
-    names = write_benchmark(args.out, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed))
+    names = write_benchmark(args.out, SyntheticConfig(sequences=args.sequences, frames=args.frames, seed=args.seed,
+                                                      style=args.style))
     print(f"wrote {len(names)} sequences to {args.out}")
     return 0
 
@@ -236,6 +238,9 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--sequences", type=int, default=6, help="number of sequences (default 6)")
     p.add_argument("--frames", type=int, default=80, help="frames per sequence (default 80)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator (default 0)")
+    p.add_argument("--style", choices=["demo", "plain"], default="demo",
+                   help="demo: distractors, occlusion, fast motion, scale, light and camera events, tagged per frame "
+                        "(default); plain: one object (the unit tests' sequences)")
     p.set_defaults(func=cmd_synthetic)
 
     p = sub.add_parser("train", help="train SiamFC from a config file (TOML or JSON)")

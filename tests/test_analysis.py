@@ -787,7 +787,7 @@ def test_report_refuses_bad_input_with_one_line(tmp_path):
 def test_synthetic_benchmark_tags_every_attribute(tmp_path):
     from siamfc_plugin.data.synthetic import TAGS, SyntheticConfig, write_benchmark
 
-    names = write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40))
+    names = write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40, style="demo"))
     for name in names:
         for tag in TAGS:
             values = np.loadtxt(tmp_path / name / f"{tag}.tag")
@@ -795,7 +795,7 @@ def test_synthetic_benchmark_tags_every_attribute(tmp_path):
     stamp = json.loads((tmp_path / "synthetic.json").read_text())
     assert stamp["distractors"] == 2
     before = (tmp_path / names[0] / "img" / "0010.jpg").read_bytes()
-    write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40, distractors=0))  # other settings: anew
+    write_benchmark(str(tmp_path), SyntheticConfig(sequences=2, frames=40, style="demo", distractors=0))  # anew
     assert (tmp_path / names[0] / "img" / "0010.jpg").read_bytes() != before
 
 

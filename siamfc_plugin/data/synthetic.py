@@ -1,5 +1,9 @@
 """The embedded default benchmark: textured objects moving, scaling and being occluded over textured backgrounds.
 
+Two styles: "plain" (one object; the tracking algorithm's unit tests) and "demo" (`siamfc demo`, the leaderboard's
+default data: look-alike distractors, full occlusion, fast motion, scale, illumination and camera events, each
+tagged per frame in <tag>.tag files), hard enough that a static box, OpenCV MIL and SiamFC rank apart.
+
 Written in the OTB layout (<seq>/img/0001.jpg + groundtruth_rect.txt), deterministic from a seed, so that every
 command has data to run on in a fresh clone. The ground truth is exact: it is the box the object was drawn into.
 """
@@ -18,8 +22,8 @@ from .readers import otb_groundtruth_text
 # Bumped whenever the generator's output changes: a benchmark written by another version is written anew.
 GENERATOR_VERSION = 2
 
-# VOT attribute names: each sequence gets one <tag>.tag file per attribute (1 where the event is on), so that the
-# leaderboard's per-attribute figure has frames in every group.
+# VOT attribute names: each demo-style sequence gets one <tag>.tag file per attribute (1 where the event is on), so
+# that the leaderboard's per-attribute figure has frames in every group.
 TAGS = ("camera_motion", "illum_change", "motion_change", "occlusion", "size_change")
 
 
@@ -31,7 +35,13 @@ class SyntheticConfig:
     height: int = 240
     seed: int = 0
     occlusion: bool = True
-    distractors: int = 2  # look-alike objects (the target's texture, recoloured) moving on their own paths
+    # "plain": one object moving, scaling, half-occluded once (unit tests of the tracking algorithm rely on it);
+    # "demo": the leaderboard's benchmark, hard enough to rank trackers (make_demo_sequence), with .tag files
+    style: str = "plain"
+    distractors: int = 2  # demo style: look-alike objects (the target's texture, recoloured) on their own paths
+
+
+DEMO = SyntheticConfig(sequences=6, frames=80, style="demo")
 
 
 def texture(rng: np.random.Generator, height: int, width: int, cells: int = 8) -> np.ndarray:
@@ -60,9 +70,52 @@ def _paste(frame: np.ndarray, texture_image: np.ndarray, x: float, y: float, w: 
                    borderMode=cv2.BORDER_TRANSPARENT)
 
 
-def make_sequence(rng: np.random.Generator, cfg: SyntheticConfig) -> tuple[list[np.ndarray], np.ndarray,
-                                                                           dict[str, np.ndarray]]:
-    """Frames (RGB), exact x,y,w,h boxes and per-frame attribute tags of one sequence.
+def make_sequence(rng: np.random.Generator, cfg: SyntheticConfig) -> tuple[list[np.ndarray], np.ndarray]:
+    """Frames (RGB) and exact x,y,w,h boxes of one sequence."""
+    W, H = cfg.width, cfg.height
+    # a muted background and a bolder, coarser object texture: the object is distinct but not trivially so
+    background = (0.55 * texture(rng, H * 2, W * 2, cells=24) + 0.45 * 110).astype(np.uint8)
+    w0, h0 = rng.uniform(0.12, 0.22) * W, rng.uniform(0.15, 0.3) * H
+    obj = texture(rng, 128, 128, cells=20)
+    cv2.rectangle(obj, (0, 0), (127, 127), tuple(int(v) for v in rng.integers(0, 256, 3)), 6)
+    start = np.array([rng.uniform(0.3, 0.7) * W, rng.uniform(0.3, 0.7) * H])
+    velocity = rng.uniform(-2.5, 2.5, size=2)
+    scale_rate = rng.uniform(-0.006, 0.006)
+    camera = rng.uniform(-0.8, 0.8, size=2)
+    occluder = texture(rng, 64, 64, cells=2)
+    occ_start = int(rng.integers(cfg.frames // 3, max(cfg.frames // 3 + 1, cfg.frames - 12)))
+    frames, boxes = [], []
+    center, scale = start.copy(), 1.0
+    for t in range(cfg.frames):
+        if t:
+            velocity = np.clip(velocity + rng.normal(0, 0.3, 2), -4, 4)
+            center = center + velocity
+            scale = float(np.clip(scale * (1 + scale_rate + rng.normal(0, 0.003)), 0.6, 1.6))
+        w, h = w0 * scale, h0 * scale
+        # keep the object inside the frame: bounce off the borders
+        for k, (size, limit) in enumerate(((w, W), (h, H))):
+            if center[k] - size / 2 < 2 or center[k] + size / 2 > limit - 2:
+                velocity[k] = -velocity[k]
+                center[k] = np.clip(center[k], size / 2 + 2, limit - size / 2 - 2)
+        ox, oy = (camera * t) % np.array([W, H])
+        frame = background[int(oy): int(oy) + H, int(ox): int(ox) + W].copy()
+        x, y = center[0] - w / 2, center[1] - h / 2
+        matrix = np.array([[w / 128, 0, x], [0, h / 128, y]], dtype=np.float64)
+        cv2.warpAffine(obj, matrix, (W, H), dst=frame, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
+        if cfg.occlusion and occ_start <= t < occ_start + 8:  # an occluder crosses half of the object
+            side = int(max(w, h) * 0.6)
+            patch = cv2.resize(occluder, (side, side))
+            px = int(np.clip(x + w * (t - occ_start) / 8 - side / 2, 0, W - side))
+            py = int(np.clip(y + h / 2 - side / 2, 0, H - side))
+            frame[py: py + side, px: px + side] = patch
+        frames.append(frame)
+        boxes.append([x, y, w, h])
+    return frames, np.array(boxes)
+
+
+def make_demo_sequence(rng: np.random.Generator, cfg: SyntheticConfig
+                       ) -> tuple[list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """The demo style: frames (RGB), exact x,y,w,h boxes and per-frame attribute tags of one sequence.
 
     Events, one window each: camera motion (the background pans fast), illumination change (the whole frame
     darkens then brightens), motion change (the target jumps several times faster), occlusion (an occluder covers
@@ -165,7 +218,12 @@ def write_benchmark(root: str, cfg: SyntheticConfig = SyntheticConfig()) -> list
         if os.path.isdir(os.path.join(folder, "img")):
             for old in os.listdir(os.path.join(folder, "img")):
                 os.remove(os.path.join(folder, "img", old))
-        frames, boxes, tags = make_sequence(seq_rng, cfg)
+        if cfg.style == "demo":
+            frames, boxes, tags = make_demo_sequence(seq_rng, cfg)
+        elif cfg.style == "plain":
+            (frames, boxes), tags = make_sequence(seq_rng, cfg), {}
+        else:
+            raise ValueError(f"unknown synthetic style {cfg.style!r} (plain or demo)")
         os.makedirs(os.path.join(folder, "img"), exist_ok=True)
         for t, frame in enumerate(frames):
             cv2.imwrite(os.path.join(folder, "img", f"{t + 1:04d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),

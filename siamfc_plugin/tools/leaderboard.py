@@ -119,10 +119,10 @@ def forget_results(out: str, names: list[str]) -> None:
 # ---- data ----------------------------------------------------------------------------------------------------------
 def ensure_synthetic(root: str | None = None) -> str:
     """The embedded synthetic benchmark (siamfc_plugin.data.synthetic, OTB layout), written once under `root`."""
-    from siamfc_plugin.data.synthetic import SyntheticConfig, write_benchmark
+    from siamfc_plugin.data.synthetic import DEMO, write_benchmark
 
     root = root or DEFAULT_SYNTHETIC_ROOT
-    write_benchmark(root, SyntheticConfig())
+    write_benchmark(root, DEMO)
     return root
 
 

@@ -83,7 +83,7 @@ def _ranking_axis(ax, table: pd.DataFrame, style: Style, title: str, value: str 
 
 def eao_ranking(measured: pd.DataFrame, path: str, published: pd.DataFrame | None = None,
                 measured_title: str = "measured (this run)", published_title: str = "published",
-                style: Style | None = None) -> str:
+                style: Style | None = None, title: str = "VOT baseline experiment") -> str:
     """EAO ranking in the style of the SiamFC paper's Figure 3. Published numbers get their own panel, never mixed
     with measured ones (other sequences, other hardware)."""
     panels = 2 if published is not None and len(published.dropna(subset=["eao"])) else 1
@@ -92,7 +92,7 @@ def eao_ranking(measured: pd.DataFrame, path: str, published: pd.DataFrame | Non
     _ranking_axis(axes[0, 0], measured, style, measured_title)
     if panels == 2:
         _ranking_axis(axes[0, 1], published, style, published_title)
-    fig.suptitle("Expected average overlap ranking (VOT baseline experiment)", fontsize=11)
+    fig.suptitle(f"Expected average overlap ranking ({title})", fontsize=11)
     fig.tight_layout()
     return save(fig, path)
 
@@ -122,7 +122,8 @@ def ar_plot(summary: pd.DataFrame, path: str, sensitivity: float | None = 30.0, 
 
 
 def eao_curves(curves: dict[str, np.ndarray], path: str, low: int | None = None, high: int | None = None,
-               scores: dict[str, float] | None = None, style: Style | None = None) -> str:
+               scores: dict[str, float] | None = None, style: Style | None = None,
+               title: str = "VOT baseline") -> str:
     """EAO curves (expected average overlap against sequence length) with the score interval shaded."""
     style = style or Style(curves.keys())
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
@@ -139,7 +140,7 @@ def eao_curves(curves: dict[str, np.ndarray], path: str, low: int | None = None,
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False)
-    ax.set_title("EAO curves (VOT baseline)", fontsize=10)
+    ax.set_title(f"EAO curves ({title})", fontsize=10)
     return save(fig, path)
 
 

@@ -423,14 +423,15 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
     result.figures[f"eao_ranking{suffix}"] = figures.eao_ranking(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_eao_ranking.png"), published,
         measured_title=f"measured here ({exp}): {len(sequences)} sequences",
-        published_title="published VOT2015 (SiamFC paper, Table 3; not measured here)", style=style)
+        published_title="published VOT2015 (SiamFC paper, Table 3; not measured here)", style=style,
+        title=f"VOT {exp}, {stack}")
     result.figures[f"ar_plot{suffix}"] = figures.ar_plot(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_ar_plot.png"), analysis.sensitivity,
         title=f"Accuracy-robustness, {exp} ({'VOT2020-style multistart' if kind == 'multistart' else 'VOT2015-style supervised'})",
         style=style, kind=kind)
     result.figures[f"eao_curves{suffix}"] = figures.eao_curves(
         analysis.curves, os.path.join(state["fig_dir"], f"vot{suffix}_eao_curves.png"), analysis.eao_low,
-        analysis.eao_high, dict(zip(board["tracker"], board["eao"])), style)
+        analysis.eao_high, dict(zip(board["tracker"], board["eao"])), style, title=f"VOT {exp}, {stack}")
     for _, row in board.iterrows():
         state["speed"].append({"benchmark": f"VOT {exp} (vot-toolkit)", "tracker": row["tracker"],
                                "fps": row["fps"], "score": row["eao"], "metric": "EAO"})

@@ -58,6 +58,17 @@ def test_imports_point_down():
     assert not wrong, "\n".join(wrong)
 
 
+def test_analysis_imports_nothing_of_the_plugin():
+    """analysis/ reads result files: no import of siamfc_plugin anywhere in it, lazy ones included."""
+    wrong = []
+    for path in sorted((REPO / "analysis").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            wrong += [f"{path.relative_to(REPO)} imports {n}" for n in names if n.split(".")[0] == "siamfc_plugin"]
+    assert not wrong, wrong
+
+
 def test_every_module_is_in_a_layer():
     folders = {p.parent.relative_to(PACKAGE).parts[0] for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE}
     assert folders <= set().union(*LAYERS), folders - set().union(*LAYERS)

@@ -437,7 +437,7 @@ def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
     from siamfc_plugin.toolkits.peers import make_peer, opencv_has_contrib
 
     if not opencv_has_contrib():
-        pytest.skip("opencv-contrib-python is not the installed cv2 (see README, Peers)")
+        pytest.skip("opencv-contrib-python is not the installed cv2 (see docs/leaderboards.md, Peers)")
     seq = read_otb_sequence(str(otb_root / "Crossing"))[0]
     boxes, times = Got10kTracker(make_peer(name), name).track(seq.frames[:40], seq.boxes[0])
     assert boxes.shape == (40, 4) and np.all(np.isfinite(boxes))

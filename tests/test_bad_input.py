@@ -1,5 +1,5 @@
 """Bad input to the tracker core and the got10k adapter: a clear exception naming the input, or the defined
-behaviour documented in the README's "Bad input" table. Property-based tests cover geometry and the tracker step."""
+behaviour documented in docs/bad-input.md. Property-based tests cover geometry and the tracker step."""
 import warnings
 
 import cv2

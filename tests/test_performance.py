@@ -1,6 +1,6 @@
 """Fast paths give the reference's results: every scoring backend against the eager fp32 reference on a real
 sequence, batched evaluation against sequential evaluation, the ONNX export, the in-place post-processing.
-No timed assertions (speed is measured by `siamfc bench`, see README, "Performance")."""
+No timed assertions (speed is measured by `siamfc bench`, see docs/performance.md)."""
 from __future__ import annotations
 
 import json

@@ -492,7 +492,7 @@ class OnnxBackend:
         return out[0][:, 0]
 
 
-# how the int8 search graph is laid out before quantisation (measured on this project's CPU, see README, "Performance"):
+# how the int8 search graph is laid out before quantisation (measured on this project's CPU, see docs/performance.md):
 # the slim net's thin grouped conv2 as a dense conv, and conv1 on the space-to-depth input
 INT8_LAYOUT = {"dense_groups": 32, "s2d_first": True}
 

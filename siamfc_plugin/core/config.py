@@ -2,7 +2,7 @@
 
 The crop and score-map sizes are not here: they belong to the model (core/geometry.py, stored in its checkpoint).
 
-The numbers are those of the SiamFC reference code (see README, "Presets"): the paper's text rounds some of them
+The numbers are those of the SiamFC reference code (see docs/model.md, "Presets"): the paper's text rounds some of them
 (1.025 and 0.35 for the 5-scale step and learning rate).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Frames in any common form -> contiguous HxWx3 uint8 RGB, with clear errors for what cannot be used.
 
-Defined behaviour (see README, "Bad input"): gray and single-channel frames are replicated to 3 channels; RGBA
+Defined behaviour (see docs/bad-input.md): gray and single-channel frames are replicated to 3 channels; RGBA
 drops alpha; 16-bit frames are scaled by 1/257; float frames are taken as [0, 1] when their maximum is <= 1,
 else as [0, 255], clipped, with NaN/inf replaced by 0. Anything else raises InvalidImageError.
 """

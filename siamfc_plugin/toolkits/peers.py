@@ -6,7 +6,7 @@ trax entry :mod:`siamfc_plugin.toolkits.vot.peers_trax` unchanged.
 
 - ``MIL``: OpenCV's MIL tracker (``cv2.TrackerMIL_create``, in opencv-python).
 - ``KCF`` and ``CSRT``: OpenCV's KCF and CSRT trackers, only when opencv-contrib-python is the installed OpenCV
-  (both packages provide the ``cv2`` module: only one of them may be installed; see README, "Peers").
+  (both packages provide the ``cv2`` module: only one of them may be installed; see docs/leaderboards.md, "Peers").
   KCF runs without its failure threshold (``detect_thresh = 0``): with the default threshold, KCF stops moving
   after the first frame it reports as a failure.
 - ``Static``: the box never moves (the initial box is returned on every frame): the floor any tracker must beat.
@@ -125,7 +125,7 @@ def _int_rect(box: np.ndarray, shape) -> tuple[int, int, int, int]:
     return x0, y0, x1 - x0, y1 - y0
 
 
-_CONTRIB = "opencv-contrib-python in place of opencv-python (see the README, section Peers)"
+_CONTRIB = "opencv-contrib-python in place of opencv-python (see docs/leaderboards.md, section Peers)"
 
 # name -> (factory returning a fresh core, whether deterministic, what it needs when missing)
 PEERS: dict[str, tuple[Callable[[], object], bool, str]] = {

@@ -1,1 +1,1 @@
-"""Training: data sources -> pair sampler -> trainer, one straight line (see README, "Training")."""
+"""Training: data sources -> pair sampler -> trainer, one straight line (see docs/training.md)."""

@@ -7,7 +7,7 @@ stays a crowd), and its boxes are in crop pixels, so augmentation and labels wor
 
 Crop: the search region of side s_x = context_side(w, h) * instance / exemplar frame pixels is drawn at
 `search_size` pixels, plus `margin` pixels on each side for the sampler's shift and scale jitter; pixels outside the
-frame get the frame's mean colour (as at tracking time). Size rule (stated in the README): an object is kept when its
+frame get the frame's mean colour (as at tracking time). Size rule (docs/training.md): an object is kept when its
 geometric-mean side sqrt(w h) >= `min_side` frame pixels (smaller ones are upsampled more than ~2.6x into the
 127-pixel exemplar: mostly blur) and its area is at most `max_area` of the frame (the paper's 0.75^2). ImageNet VID
 tracks get the paper's own rules on top (sources.vid_tracks). Crowd boxes are dropped.

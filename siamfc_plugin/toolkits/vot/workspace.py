@@ -90,7 +90,7 @@ DEFAULT_STACK = "baseline"
 
 WORKSPACE_CONFIG = """\
 # VOT toolkit workspace of the siamfc plugin. Fill sequences/ with `siamfc vot prepare --from DATASET` or
-# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see README, "Use in a VOT workspace").
+# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see docs/vot.md).
 registry:
   - {registry}
 stack: {stack}
@@ -149,7 +149,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "",
         "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",
         "# `python -m siamfc_plugin.toolkits.vot.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",
-        "# (no torch). KCF and CSRT need opencv-contrib-python in place of opencv-python (README, \"Peers\").",
+        "# (no torch). KCF and CSRT need opencv-contrib-python in place of opencv-python (docs/leaderboards.md).",
         "",
     ]
     for name, label in PEERS:

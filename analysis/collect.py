@@ -509,16 +509,9 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
 def _load_boxes(path: str) -> np.ndarray:
-    rows = []
-    with open(path) as handle:
-        for line in handle:
-            line = line.strip()
-            if line:
-                try:
-                    rows.append([float(v) for v in re.split(r"[,\s]+", line) if v][:4])
-                except ValueError:
-                    rows.append([np.nan] * 4)
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+    """Boxes of a got10k results file; lines that are not a box (got10k's VOT records hold the special codes 1, 2, 0
+    of initialisation, failure, skip) become NaN rows, polygons their bounding boxes."""
+    return np.array([bounding_box(r) for r in read_regions(path)], dtype=np.float64).reshape(-1, 4)
 
 
 def _load_times(path: str, length: int) -> np.ndarray:

@@ -812,3 +812,42 @@ def test_demo_ranks_static_mil_siamfc(trained_checkpoint, tmp_path):
     assert auc["Static"] + 0.1 < auc["MIL"] < auc["SiamFC-3s"] - 0.1, auc.to_dict()
     assert "got10k SiamFC-3s" in done.stderr and "100%" in done.stderr  # the SiamFC phase's progress bar
     assert pd.isna(board.loc["Static", "fps"]) and "no speed" in done.stdout
+
+
+def test_report_reads_uav123_dtb70_and_got10k_vot_results(maintainer, tmp_path):
+    """The other got10k experiments a maintainer runs, really run (static box) on the same real frames: UAV123
+    (anno/ + data_seq/ layout, NaN rows kept), DTB70 (OTB-like) and got10k's own VOT experiment."""
+    from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+    from siamfc_plugin.toolkits.got10k.experiments import run_experiment
+    from siamfc_plugin.toolkits.peers import make_peer
+
+    otb = maintainer / "data" / "otb"
+    uav = tmp_path / "UAV123"
+    (uav / "anno" / "UAV123").mkdir(parents=True)
+    for seq in OTB_SEQUENCES:
+        (uav / "data_seq" / "UAV123" / seq).mkdir(parents=True)
+        for frame in sorted((otb / seq / "img").iterdir()):
+            (uav / "data_seq" / "UAV123" / seq / frame.name).symlink_to(frame.resolve())
+        (uav / "anno" / "UAV123" / f"{seq}.txt").write_text((otb / seq / "groundtruth_rect.txt").read_text())
+    out = tmp_path / "got10k-output"
+    for dataset, root in (("uav123", uav), ("dtb70", otb), ("vot", maintainer / "workspace" / "sequences")):
+        run_experiment(Got10kTracker(make_peer("Static"), name="Static", is_deterministic=True), dataset, str(root),
+                       str(out))
+    board = tmp_path / "board"
+    done = _report(["--out", str(board), "--got10k", str(out), "--dataset-root", f"UAV123={uav}",
+                    "--dataset-root", f"DTB70={otb}"])
+    assert done.returncode == 0, done.stderr
+    uav_board = pd.read_csv(board / "tables" / "leaderboard_uav123.csv").set_index("tracker")
+    with open(out / "reports" / "UAV123" / "Static" / "performance.json") as handle:
+        got10k_uav = json.load(handle)["Static"]["overall"]
+    # got10k's UAV123 experiment leaves NaN rows out too: the same number, computed independently
+    assert uav_board.loc["Static", "success_auc"] == pytest.approx(got10k_uav["success_score"], abs=1e-9)
+    assert uav_board.loc["Static", "absent_frames"] == len(ABSENT)
+    dtb = pd.read_csv(board / "tables" / "leaderboard_dtb70.csv").set_index("tracker")
+    assert dtb.loc["Static", "success_auc"] > dtb.loc["Static", "success_auc_got10k"]  # got10k's OTB rule
+    vot = pd.read_csv(board / "tables" / "leaderboard_got10k_vot.csv").set_index("tracker")
+    with open(out / "reports" / "VOT" / "Static" / "performance.json") as handle:
+        assert vot.loc["Static", "accuracy"] == json.load(handle)["Static"]["accuracy"]
+    index = (board / "index.md").read_text()
+    assert "## UAV123 one-pass evaluation (got10k)" in index and "## DTB70 one-pass evaluation (got10k)" in index
+    assert "got10k's VOT experiment" in index

@@ -97,3 +97,42 @@ def test_confidence_is_exposed():
     tracker = pixel_tracker("siamfc-5s")
     track(tracker, frames, boxes[0])
     assert 0.0 <= tracker.confidence <= 1.0
+
+
+def _twins(seed: int = 3):
+    """A textured background with two copies of one textured 16x40 patch: a target and, 24 px to its right (7
+    score-map cells: inside the search region), its look-alike."""
+    rng = np.random.default_rng(seed)
+    frame = (rng.normal(0, 8, (240, 320, 3)) + 110).clip(0, 255).astype(np.uint8)
+    patch = rng.integers(0, 256, (10, 4, 3)).astype(np.uint8).repeat(4, 0).repeat(4, 1)
+    frame[100:140, 100:116] = patch
+    frame[100:140, 124:140] = patch
+    return frame, np.array([100.0, 100.0, 16.0, 40.0]), np.array([132.0, 120.0])
+
+
+def test_distractor_aware_scoring_learns_the_look_alike_and_stays_on_the_target():
+    frame, box, twin_centre = _twins()
+    # the hand-made pixel embedding scores a copy off the stride-8 grid at ~0.7 of an aligned one: ratio 0.6 here
+    plain, aware = pixel_tracker("siamfc-3s"), pixel_tracker("siamfc-3s-da", distractor_ratio=0.6)
+    for tracker in (plain, aware):
+        tracker.init(frame, box)
+        for _ in range(3):
+            np.testing.assert_allclose(tracker.update(frame), box, atol=2.0)  # both stay on the target
+    assert plain.distractors == [] and plain.kernel is plain.exemplar_features
+    assert 1 <= len(aware.distractors) <= aware.config.distractor_memory
+    # the look-alike's own features went into the memory: they match a crop embedded at the twin's centre
+    twin = aware.embed_exemplar_at(frame, twin_centre)
+    assert F.cosine_similarity(aware.distractors[0].flatten(), twin.flatten(), dim=0) > 0.9
+    # kernel = exemplar - w * mean(look-alikes), and the score at the look-alike falls relative to the target's
+    w = aware.config.distractor_weight
+    mean = torch.stack(aware.distractors).mean(0)
+    torch.testing.assert_close(aware.kernel, aware.exemplar_features - w * mean, rtol=1e-5, atol=1e-5)
+    crops = plain.search_crops(frame)
+    centre = (plain.geometry.response_size - 1) // 2
+    frame_px_per_cell = plain.geometry.total_stride * context_side(16, 40, 0.5) / 127
+    cells = round((twin_centre[0] - 108.0) / frame_px_per_cell)
+    ratio = []
+    for tracker in (plain, aware):
+        scores = tracker.backend.score(tracker.kernel, crops)[1]
+        ratio.append(scores[centre, centre + cells] / scores[centre, centre])
+    assert ratio[1] < ratio[0] - 0.2, ratio

@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence as Seq
 
 import numpy as np
 
+from ..common.errors import ConfigError
 from ..data.images import read_frame, to_rgb_uint8
 
 
@@ -105,6 +106,10 @@ def run_batched(tracker_factory: Callable[[], Any], sequences, batch_size: int |
                     results[index] = BatchedResult(name, np.zeros((0, 4)), np.zeros(0), np.zeros(0))
                     continue
                 tracker = tracker_factory()
+                if tracker.config.template_lr > 0 or tracker.config.distractor_weight > 0:
+                    # the batch loop scores and steps; it does not update kernels between frames
+                    raise ConfigError("batched evaluation runs fixed-kernel trackers only: template_lr and "
+                                      "distractor_weight must be 0 (run these presets without --batch)")
                 if backend is None:
                     backend = tracker.backend
                 tracker.backend = backend
@@ -133,11 +138,11 @@ def run_batched(tracker_factory: Callable[[], Any], sequences, batch_size: int |
                     batch = batch_buffer[: shape[0]]
                     for i, c in enumerate(crops):
                         batch[i * k:(i + 1) * k] = c
-                    stacked = backend.stack_features([s.tracker.exemplar_features for s, _ in running])
+                    stacked = backend.stack_features([s.tracker.kernel for s, _ in running])
                     scores = backend.score_batch(stacked, batch, exact=exact)
                     responses = [scores[i * k:(i + 1) * k] for i in range(len(crops))]
                 else:
-                    responses = [backend.score(s.tracker.exemplar_features, c) for (s, _), c in zip(running, crops)]
+                    responses = [backend.score(s.tracker.kernel, c) for (s, _), c in zip(running, crops)]
                 for (slot, _), frame, response in zip(running, frames, responses):
                     slot.boxes[slot.t] = slot.tracker.step(response, frame.shape)
                     slot.confidences[slot.t] = slot.tracker.confidence

@@ -79,6 +79,13 @@ class TrackerConfig:
     # 0: the paper (exemplar features computed once, never updated). > 0: after each frame the features become
     # (1 - lr) * features + lr * features of a new exemplar crop at the new box (CFNet's improved SiamFC baseline)
     template_lr: float = 0.0
+    # 0: the paper. > 0: distractor-aware scoring (after DaSiamRPN): a look-alike seen as a secondary peak (a local
+    # maximum of the score map at >= distractor_ratio of the top, outside the target's label radius) is embedded
+    # like an exemplar, and the kernel becomes features - weight * mean(last distractor_memory look-alikes).
+    # Correlation is linear in the kernel, so this costs one exemplar crop per look-alike found and nothing per frame.
+    distractor_weight: float = 0.0
+    distractor_ratio: float = 0.8
+    distractor_memory: int = 4
     name: str = "siamfc-3s"
 
     def __post_init__(self) -> None:
@@ -90,6 +97,9 @@ class TrackerConfig:
             (0 <= self.scale_lr <= 1, "scale_lr must be in [0, 1]"),
             (0 <= self.window_influence <= 1, "window_influence must be in [0, 1]"),
             (0 <= self.template_lr <= 1, "template_lr must be in [0, 1]"),
+            (0 <= self.distractor_weight < 1, "distractor_weight must be in [0, 1)"),
+            (0 < self.distractor_ratio <= 1, "distractor_ratio must be in (0, 1]"),
+            (self.distractor_memory >= 1, "distractor_memory must be >= 1"),
             (0 < self.min_scale <= 1 <= self.max_scale, "need 0 < min_scale <= 1 <= max_scale"),
             (self.min_target_px > 0, "min_target_px must be > 0"),
         ]
@@ -122,6 +132,8 @@ PRESETS: dict[str, TrackerConfig] = {
         scale_num=5, scale_step=1.0255, scale_penalty=0.962, scale_lr=0.34, window_influence=0.168,
         name="siamfc-5s",
     ),
+    # not the paper: siamfc-3s plus distractor-aware scoring (README, "The tracker", has its dev numbers)
+    "siamfc-3s-da": TrackerConfig(distractor_weight=0.5, name="siamfc-3s-da"),
 }
 
 

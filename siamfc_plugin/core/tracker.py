@@ -71,7 +71,9 @@ class SiamFCTracker:
         self._up = np.empty((cfg.scale_num, up, up), dtype=np.float32)
         self._response = np.empty((up, up), dtype=np.float32)
         self._window_cache: tuple | None = None
-        self.exemplar_features = None
+        self.exemplar_features = None  # of the target (the paper's kernel)
+        self.kernel = None  # what search crops are scored against: the exemplar, minus look-alikes if enabled
+        self.distractors: list = []
         self.confidence = float("nan")
 
     # ---- state -------------------------------------------------------------------------------------------------
@@ -83,26 +85,70 @@ class SiamFCTracker:
         self.initial_size = np.array([max(w, cfg.min_target_px), max(h, cfg.min_target_px)])
         self.target_size = self.initial_size.copy()
         self.fill = mean_colour(frame)
-        self.exemplar_features = self.embed_exemplar_at_target(frame)
+        self.exemplar_features = self.kernel = self.embed_exemplar_at_target(frame)
+        self.distractors = []
         self.confidence = 1.0
 
     def update(self, image) -> np.ndarray:
         if self.exemplar_features is None:
             raise TrackerStateError("update() called before init()")
         frame = to_rgb_uint8(image)
-        responses = self.backend.score(self.exemplar_features, self.search_crops(frame))
+        cfg = self.config
+        responses = self.backend.score(self.kernel, self.search_crops(frame))
+        look_alike = self._look_alike(responses) if cfg.distractor_weight > 0 else None
         box = self.step(responses, frame.shape)
-        if self.config.template_lr > 0 and self.confidence > 0:
+        changed = False
+        if cfg.template_lr > 0 and self.confidence > 0:
             # Blend with the features of a crop at the new box (linear, so it holds for any backend's features).
             self.exemplar_features = _blend(self.exemplar_features, self.embed_exemplar_at_target(frame),
-                                            self.config.template_lr)
+                                            cfg.template_lr)
+            changed = True
+        if look_alike is not None:
+            self.distractors = (self.distractors + [self.embed_exemplar_at(frame, look_alike)])[-cfg.distractor_memory:]
+            changed = True
+        if changed:
+            self.kernel = self.exemplar_features
+            if self.distractors:
+                mean = self.distractors[0]
+                for k, features in enumerate(self.distractors[1:], 2):
+                    mean = _blend(mean, features, 1.0 / k)  # running mean, with the blend any backend supports
+                # e - w d = (1 - w)((1 - r) e + r d) with r = -w / (1 - w): _blend's linear form, then a scale
+                w = cfg.distractor_weight
+                self.kernel = _scale(_blend(self.exemplar_features, mean, -w / (1 - w)), 1 - w)
         return box
+
+    def _look_alike(self, responses: np.ndarray):
+        """Frame position of the strongest secondary peak of the unit-scale map, or None. A secondary peak is a
+        local maximum (3x3) at >= distractor_ratio of the map's range above its minimum, more than the label
+        radius (2 cells) from the top peak. Found before step() moves the target: positions are relative to the
+        crop centre, the current target centre."""
+        cfg, geo = self.config, self.geometry
+        raw = responses[len(self.scale_factors) // 2]
+        low, high = float(raw.min()), float(raw.max())
+        if not (math.isfinite(low) and math.isfinite(high)) or high - low < 1e-12:
+            return None
+        unit = (raw - low) / (high - low)
+        local_max = unit >= cv2.dilate(unit, np.ones((3, 3), np.uint8))
+        top = np.unravel_index(int(np.argmax(unit)), unit.shape)
+        rows, cols = np.nonzero(local_max & (unit >= cfg.distractor_ratio))
+        far = (rows - top[0]) ** 2 + (cols - top[1]) ** 2 > 2 ** 2
+        if not far.any():
+            return None
+        k = int(np.argmax(np.where(far, unit[rows, cols], -1.0)))
+        centre = (geo.response_size - 1) / 2.0
+        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
+        to_frame = geo.total_stride * x_side / geo.instance_size
+        return self.center + np.array([cols[k] - centre, rows[k] - centre]) * to_frame
 
     def embed_exemplar_at_target(self, frame: np.ndarray):
         """Exemplar features of the context crop around the current target."""
+        return self.embed_exemplar_at(frame, self.center)
+
+    def embed_exemplar_at(self, frame: np.ndarray, center):
+        """Exemplar features of a context crop of the target's size around `center`."""
         geo = self.geometry
         z_side = context_side(*self.target_size, geo.context)
-        crop(frame, tuple(self.center), z_side, geo.exemplar_size, self.fill, out=self._exemplar[0])
+        crop(frame, tuple(center), z_side, geo.exemplar_size, self.fill, out=self._exemplar[0])
         return self.backend.embed_exemplar(self._exemplar)
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
@@ -163,6 +209,12 @@ class SiamFCTracker:
     def box(self) -> np.ndarray:
         w, h = self.target_size
         return np.array([self.center[0] - w / 2.0, self.center[1] - h / 2.0, w, h])
+
+
+def _scale(features, factor: float):
+    if isinstance(features, dict):
+        return {key: _scale(value, factor) for key, value in features.items()}
+    return features * factor
 
 
 def _blend(old, new, rate: float):

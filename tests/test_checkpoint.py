@@ -156,12 +156,11 @@ def test_geometry_that_does_not_fit_the_network_is_refused(saved, tmp_path):
 
 
 def test_version_1_checkpoints_keep_loading(saved, tmp_path):
-    """Version 1 kept the geometry inside tracker_config: the shipped model and any such file still load."""
+    """Version 1 kept the geometry inside tracker_config (the model shipped until 2026-11-30 was one): such files
+    still load, with the geometry taken from there. The shipped model loads at the paper's geometry."""
     shipped = shipped_model_path()
-    if shipped is None:
-        pytest.skip("no model shipped in this install")
-    payload = read_checkpoint(shipped)
-    assert payload["format_version"] == 1 and payload["geometry"] == Geometry().to_dict()
+    if shipped is not None:
+        assert read_checkpoint(shipped)["geometry"] == Geometry().to_dict()
     _, path = saved
     old = read_checkpoint(path)
     old["format_version"] = 1

@@ -87,7 +87,8 @@ def bench_tracker(device: str, sequences, cfg: dict, backends: tuple[str, ...]) 
     models = {arch: build_model(arch, None) for arch in ARCHS}
     for arch, scales, backend_name in tqdm(combos, desc="tracker", file=sys.stdout):
         model, weights = models[arch]
-        tracker = SiamFCTracker(make_backend(backend_name, model, device=device), preset(SCALE_PRESETS[scales]))
+        tracker = SiamFCTracker(make_backend(backend_name, model, device=device), preset(SCALE_PRESETS[scales]),
+                                model.geometry)
         name, images, boxes = sequences[0]
         track_timed(tracker, images[: cfg["warmup"]], boxes[0])  # warm-up: cuDNN picks its algorithms
         per_sequence = {}
@@ -114,7 +115,7 @@ def bench_batched(device: str, cfg: dict) -> tuple[list[dict], list[dict]]:
     base = load_frames(None, min(8, cfg["batch_sequences"]), cfg["batch_frames"], (320, 240))
     items = [(f"seq{i:04d}", base[i % len(base)][1], base[i % len(base)][2][0])
              for i in range(cfg["batch_sequences"])]
-    factory = lambda: SiamFCTracker(backend, config)  # noqa: E731 - every tracker shares the network
+    factory = lambda: SiamFCTracker(backend, config, model.geometry)  # noqa: E731 - every tracker shares the network
     rows = []
     run_batched(factory, items[:2], batch_size=2, max_frames=cfg["warmup"], decode_threads=1)  # warm-up
     for batch_size in tqdm(cfg["batch_sizes"], desc="batched", file=sys.stdout):
@@ -128,7 +129,7 @@ def bench_batched(device: str, cfg: dict) -> tuple[list[dict], list[dict]]:
             tqdm.write(f"batched {batch_size:4d} exact={exact!s:5s} {rows[-1]['frames_per_s']:9.1f} frames/s")
     # the network alone: score_batch on ready crops (the upload included), k = 3 crops per sequence
     network = []
-    tracker = SiamFCTracker(backend, config)
+    tracker = SiamFCTracker(backend, config, model.geometry)
     tracker.init(base[0][1][0], base[0][2][0])
     for crops_n in cfg["network_batches"]:
         nz = crops_n // 3

@@ -38,7 +38,9 @@ def tracker_options() -> argparse.ArgumentParser:
                        help="override a tracker config value, e.g. --set window_influence=0.2 (repeatable)")
     group.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     group.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default, >= 0)")
-    group.add_argument("--backend", default="torch", help="scoring backend (see `siamfc bench --help`)")
+    group.add_argument("--backend", default="auto",
+                       help="scoring backend (see `siamfc bench --help`); auto (default): the fastest faithful one "
+                            "for this machine, measured once and cached")
     group.add_argument("--random-weights", action="store_true",
                        help="use a randomly initialised net (a baseline for comparisons, not a tracker)")
     group.add_argument("--name", help="tracker name in results (default: derived from preset and model)")
@@ -100,9 +102,17 @@ def cmd_eval(args) -> int:
     from .toolkits.got10k.adapter import Got10kTracker
     from .toolkits.got10k.experiments import run_experiment
 
+    if args.ray or args.shard:
+        check_distributed(args)  # bad options fail before any work
     built = build_tracker_from_args(args)
-    tracker = Got10kTracker(built.tracker, name=tracker_name(args, built))
+    name = tracker_name(args, built)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
+    if args.shard:
+        return eval_shard(args, built, name, names)
+    if args.ray:
+        eval_on_ray(args, built, name, names)  # every sequence's results; the report below reads them
+        args.overwrite = False
+    tracker = Got10kTracker(built.tracker, name=name)
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
                              subset=args.subset, names=names, batch=getattr(args, "batch", 0))
     headline = {k: v for k, v in summary.items() if k != "report_files"}
@@ -111,6 +121,62 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(headline, default=float))
     return 0
+
+
+def check_distributed(args) -> None:
+    from .toolkits.got10k.distributed import parse_shard
+
+    if args.ray and args.shard:
+        raise ConfigError("--ray and --shard exclude each other")
+    if args.shard:
+        parse_shard(args.shard)
+        if args.overwrite:
+            raise ConfigError("--overwrite with --shard would delete the other shards' results; "
+                              "delete the results folder before submitting the job array instead")
+    if getattr(args, "batch", 0):
+        raise ConfigError("--batch runs on one machine; it cannot be combined with --ray or --shard")
+    if args.ray:
+        from .toolkits.got10k.distributed import require_ray
+
+        require_ray()
+    if not os.path.isdir(args.root):
+        raise FileNotFoundError(f"dataset root not found: {args.root}")
+
+
+def distributed_specs(args, built, name: str, names):
+    """What every machine needs to run the driver's very tracker on the driver's experiment: the backend is the
+    one the driver resolved (`auto` could pick another on another CPU, and the results would differ)."""
+    from .toolkits.got10k.distributed import ExperimentSpec, TrackerSpec
+
+    tracker = TrackerSpec(name=name, checkpoint=args.checkpoint, preset=args.preset, arch=args.arch,
+                          overrides=tuple(sorted(parse_overrides(args.overrides).items())), device=args.device,
+                          backend=built.backend, threads=args.threads or None,
+                          random_weights=args.random_weights)
+    return tracker, ExperimentSpec(args.dataset, args.root, args.out, args.subset, tuple(names) if names else None)
+
+
+def eval_shard(args, built, name: str, names) -> int:
+    from .toolkits.got10k.distributed import parse_shard, run_shard
+
+    tracker, experiment = distributed_specs(args, built, name, names)
+    summary = run_shard(tracker, experiment, *parse_shard(args.shard))
+    print(f"shard {summary['shard']}: {summary['sequences']} sequences, ran {summary['ran']}, skipped "
+          f"{summary['skipped']}; when every shard is done, the same command without --shard writes the report")
+    return 0
+
+
+def eval_on_ray(args, built, name: str, names) -> None:
+    import shutil
+
+    from .toolkits.got10k.distributed import run_on_ray
+
+    tracker, experiment = distributed_specs(args, built, name, names)
+    if args.overwrite:
+        from .toolkits.got10k.experiments import tracker_results_dir
+
+        shutil.rmtree(tracker_results_dir(experiment.make(), name), ignore_errors=True)
+    summary = run_on_ray(tracker, experiment, args.ray)
+    print(f"ray {args.ray}: {summary['sequences']} sequences, ran {summary['ran']}, skipped {summary['skipped']}")
 
 
 # ---- demo ----------------------------------------------------------------------------------------------------------
@@ -219,6 +285,12 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=0,
                    help="track N sequences at once (one network batch per frame step; GPU); not for --dataset vot")
     p.add_argument("--overwrite", action="store_true", help="re-run sequences that already have results")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="run the sequences on a Ray cluster (e.g. 10.0.0.5:6379 or auto; pip install '.[ray]'); "
+                        "--out and --root must be on a file system every node sees")
+    p.add_argument("--shard", metavar="K/N",
+                   help="run only shard K of N (1-based; a Slurm job array task), no report; a plain run with the "
+                        "same options afterwards writes the report")
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)
 

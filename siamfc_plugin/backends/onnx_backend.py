@@ -336,6 +336,9 @@ class _Recorder:
         return self.backend.score(features, search)
 
 
+CALIBRATION_FRAMES = 40  # per sequence of a calibration folder
+
+
 def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarray]]:
     """(frames, boxes) pairs: from a dataset root / sequence folder, else the synthetic benchmark (in memory)."""
     from ..data.readers import read_otb_sequence, read_sequences
@@ -356,7 +359,7 @@ def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarra
     else:
         sequences = read_sequences(source)
     for seq in sequences:
-        n = min(len(seq), 40)
+        n = min(len(seq), CALIBRATION_FRAMES)
         yield [read_frame(f) for f in seq.frames[:n]], seq.boxes[:n]
 
 
@@ -497,14 +500,57 @@ class OnnxBackend:
 INT8_LAYOUT = {"dense_groups": 32, "s2d_first": True}
 
 
+CALIBRATION_PRESET = "siamfc-3s"  # the tracker settings whose search crops calibrate the int8 graph
+QUANTISATION_VERSION = "v4"  # bump when quantize_search or calibration_search_crops change what they produce
+
+
+def calibration_digest(source: str | None) -> str:
+    """A digest of the calibration data itself: the synthetic sequences' pixels and boxes (so a change of the
+    generator shows), or every frame file's path, size and modification time plus the boxes of a dataset folder."""
+    h = hashlib.sha1()
+    if source is None:
+        for frames, boxes in _calibration_sequences(None):
+            for frame in frames:
+                h.update(np.ascontiguousarray(frame).tobytes())
+            h.update(np.asarray(boxes, dtype=np.float64).tobytes())
+        return h.hexdigest()
+    from ..data.readers import read_otb_sequence, read_sequences
+
+    if not os.path.isdir(source):
+        raise FileNotFoundError(f"calibration data not found: {source}")
+    sequences = read_otb_sequence(source) if os.path.isdir(os.path.join(source, "img")) else read_sequences(source)
+    for seq in sequences:
+        n = min(len(seq), CALIBRATION_FRAMES)
+        for frame in seq.frames[:n]:
+            stat = os.stat(frame)
+            h.update(f"{os.path.relpath(frame, source)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        h.update(np.asarray(seq.boxes[:n], dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def int8_cache_key(source_graph, source: str | None, calibration_crops: int, exclude: tuple, method: str) -> str:
+    """Everything that changes the quantised graph: the fp32 graph it starts from (weights, bias, head, layout, the
+    graph code), the calibration data and how its crops are taken, the quantiser's settings and versions."""
+    import cv2
+    import onnx
+    import onnxruntime
+
+    h = hashlib.sha1(source_graph.SerializeToString())
+    h.update("|".join([calibration_digest(source), str(calibration_crops), CALIBRATION_PRESET, method,
+                       ",".join(sorted(exclude)), onnxruntime.__version__, onnx.__version__, cv2.__version__,
+                       QUANTISATION_VERSION]).encode())
+    return h.hexdigest()[:16]
+
+
 def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | None = None,
                  calibration_crops: int = 96, cache_dir: str | None = None, head: str = "fused",
                  exclude: tuple = (), method: str = "minmax") -> OnnxBackend:
     """OnnxBackend with the statically quantised search graph.
 
     Calibration crops come from `calibration` (a dataset root or OTB sequence folder), else $SIAMFC_CALIBRATION,
-    else the synthetic benchmark. The quantised graph is cached on disk ($SIAMFC_CACHE_DIR, default
-    ~/.cache/siamfc-plugin/onnx), keyed by the weights and the calibration settings: calibration runs once per model.
+    else the synthetic benchmark, which the package generates (so int8 works with no dataset at hand). The quantised
+    graph is cached on disk ($SIAMFC_CACHE_DIR, default ~/.cache/siamfc-plugin/onnx) under int8_cache_key:
+    calibration runs once per model and calibration data, and again whenever anything that changes its result does.
     """
     _require_onnx()
     import onnx
@@ -512,12 +558,10 @@ def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | N
     folded = fold_batchnorm(model.embedding)
     meta = _metadata(model)
     source = calibration or os.environ.get(CALIBRATION_ENV) or None
-    tag = os.path.abspath(source) if source else "synthetic"
-    layout = dict(INT8_LAYOUT)
-    key = hashlib.sha1(f"{meta['weights_sha1']}|{tag}|{calibration_crops}|{head}|{sorted(exclude)}|{method}|"
-                       f"{sorted(layout.items())}|v3".encode())
+    source_graph = search_graph(folded, float(model.bias.detach()), SCORE_SCALE, meta, head, **INT8_LAYOUT)
+    key = int8_cache_key(source_graph, source, calibration_crops, exclude, method)
     cache = cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE
-    path = os.path.join(cache, f"search-int8-{model.arch}-{key.hexdigest()[:16]}.onnx")
+    path = os.path.join(cache, f"search-int8-{model.arch}-{key}.onnx")
     fp32 = OnnxBackend.from_model(model, threads, head)
     search = None
     if os.path.isfile(path):
@@ -526,12 +570,12 @@ def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | N
         except Exception:  # a broken cache entry: calibrate again
             search = None
     if search is None:
-        log.info("calibrating the int8 search branch on %s", tag)
-        crops = calibration_search_crops(model, source, calibration_crops)
+        log.info("calibrating the int8 search branch on %s", os.path.abspath(source) if source else "synthetic data")
+        crops = calibration_search_crops(model, source, calibration_crops, CALIBRATION_PRESET)
         middle = crops[len(crops) // 2]
-        off = (middle.shape[0] - 127) // 2
-        feeds = fp32.embed_exemplar(np.ascontiguousarray(middle[None, off:off + 127, off:off + 127]))
-        source_graph = search_graph(folded, float(model.bias.detach()), SCORE_SCALE, meta, head, **layout)
+        z = model.geometry.exemplar_size
+        off = (middle.shape[0] - z) // 2
+        feeds = fp32.embed_exemplar(np.ascontiguousarray(middle[None, off:off + z, off:off + z]))
         search = quantize_search(source_graph, crops, feeds, exclude=exclude, method=method)
         try:
             from ..common.atomic import write_with

@@ -8,6 +8,12 @@ same run, right before each configuration too, so that numbers taken under backg
 ratios. Boxes are compared with those of the eager fp32 reference ('torch' on the CPU, else 'torch-fp32') on the same
 frames. Weights: --checkpoint, else the shipped model of the architecture, else seeded random weights (speed only;
 the JSON says which: "weights": "random" or the path).
+
+With no --backends it benches every backend installed here and says which it skipped and why (onnx and int8 need
+onnxruntime). Fidelity to the reference, for trained weights (fidelity.py): (a) per-frame shared-state steps (mean
+and 1st-percentile box IoU, centre shift in px) and (b) the one-pass AUC change per sequence, on the --dev
+sequences (the criterion: OTB-5 and VOT-3), else on the bench sequence alone. "faithful": (a) mean IoU >= 0.99 and
+(b) |AUC change| <= 0.01 on every sequence.
 """
 from __future__ import annotations
 
@@ -26,7 +32,9 @@ import numpy as np
 import torch
 
 from ..backends.torch_backend import BACKENDS, make_backend, set_threads
+from ..common.machine import cpu_flags, cpu_model
 from ..core.config import preset
+from .fidelity import FAITHFUL_AUC, FAITHFUL_IOU
 from ..data.images import to_rgb_uint8
 from ..core.metrics import iou, success_auc
 from ..core.network import KERNELS, STRIDES, SiamFC, arch_spec
@@ -36,31 +44,6 @@ SCALE_PRESETS = {3: "siamfc-3s", 5: "siamfc-5s"}
 
 
 # ---- machine ------------------------------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def cpu_flags() -> list[str]:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    keep = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16",
-                            "amx_tile", "amx_int8")
-                    return [f for f in keep if f in flags]
-    except OSError:
-        pass
-    return []
-
-
 def machine_info(device: str = "cpu") -> dict[str, Any]:
     info: dict[str, Any] = {
         "cpu": cpu_model(), "cpu_flags": cpu_flags(), "logical_cores": os.cpu_count(),
@@ -190,13 +173,57 @@ def build_model(arch: str, checkpoint: str | None) -> tuple[SiamFC, str]:
     return model.eval(), "random"
 
 
-def run_bench(root: str | None = None, sequence: str | None = None, backends=("torch", "onnx", "int8"),
+def installed_backends(device: str = "cpu") -> tuple[list[str], dict[str, str]]:
+    """(the backends `siamfc bench` runs by default here, {backend: why it is skipped})."""
+    from ..backends.choice import CPU_CANDIDATES, unavailable
+
+    wanted = CPU_CANDIDATES if device == "cpu" else ("torch", "torch-fp32")
+    skipped = {name: why for name in wanted if (why := unavailable(name, device))}
+    return [name for name in wanted if name not in skipped], skipped
+
+
+def dev_sequences(roots: list[str]):
+    """(name, decoded frames, ground truth) of every sequence under the dataset roots, one at a time."""
+    from ..data.images import read_frame
+    from ..data.readers import read_sequences
+
+    for root in roots:
+        if not os.path.isdir(root):
+            raise FileNotFoundError(f"dev dataset root not found: {root}")
+        for seq in read_sequences(root):
+            yield seq.name, [read_frame(f) for f in seq.frames], seq.boxes
+
+
+def measure_fidelity(models: dict, reference: str, config, geometry, sequences) -> dict:
+    """fidelity.measure for every benched backend but the reference, with progress on stderr."""
+    from tqdm import tqdm
+
+    from ..core.tracker import SiamFCTracker
+    from .fidelity import measure
+
+    candidates = {name: SiamFCTracker(backend, config, geometry) for name, backend in models.items()
+                  if name != reference}
+    bar = tqdm(desc="fidelity", unit="seq", file=sys.stderr, leave=False)
+    try:
+        return measure(SiamFCTracker(models[reference], config, geometry), candidates, sequences,
+                       progress=lambda name: bar.update(1))
+    finally:
+        bar.close()
+
+
+def run_bench(root: str | None = None, sequence: str | None = None, backends=None,
               archs=("alexnet-slim",), scales=(3,), runs: int = 5, frames: int | None = None,
               checkpoint: str | None = None, device: str = "cpu", threads: int | None = None,
-              calibration: str | None = None, log=print) -> dict[str, Any]:
+              calibration: str | None = None, dev: list[str] | None = None, log=print) -> dict[str, Any]:
+    from ..backends.onnx_backend import weights_digest
     from ..core.tracker import SiamFCTracker
 
     set_threads(threads)
+    skipped: dict[str, str] = {}
+    if not backends:
+        backends, skipped = installed_backends(device)
+        for name, why in skipped.items():
+            log(f"skipped backend {name}: {why}")
     name, images, gt, decode_ms = load_sequence(root, sequence, frames)
     info = machine_info(device)
     samples = [sgemm_gflops()]
@@ -206,11 +233,13 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
         from ..core.checkpoint import read_checkpoint
 
         archs = (read_checkpoint(checkpoint)["arch"],)
-    results = []
+    results, fidelity_runs = [], []
     for arch in archs:
         model, weights = build_model(arch, checkpoint)
+        digest = weights_digest(model)
         built = {}
         for n_scales in scales:
+            rows = []
             config = preset(SCALE_PRESETS.get(n_scales, "siamfc-3s"), scale_num=n_scales)
             reference_boxes = None
             # on the CPU 'torch' is the fp32 reference itself: run it once
@@ -253,13 +282,24 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
                     "min_iou_vs_reference": round(float(iou(boxes, reference_boxes).min()), 4),
                     "auc": round(float(success_auc(boxes, gt)), 4),
                     "auc_reference": round(float(success_auc(reference_boxes, gt)), 4),
-                    "weights": weights, "build_s": round(build_s, 2),
+                    "weights": weights, "weights_sha1": digest, "build_s": round(build_s, 2),
                 }
-                results.append(result)
+                rows.append(result)
                 log(f"{arch:13s} {n_scales}s {backend_name:11s} {fps:6.1f} fps  crop {stages['ms_crop']:5.1f} "
                     f"net {stages['ms_network']:6.1f} post {stages['ms_post']:4.1f} ms  "
                     f"{result['gflops_achieved']:5.1f} GFLOP/s = {result['sgemm_ratio']:.2f} x sgemm "
                     f"({nearby:.0f})  IoU vs ref {result['iou_vs_reference']:.4f}")
+            if weights == "random":  # flat score maps: agreement with the reference says nothing; speed only
+                for row in rows:
+                    row["fidelity"] = None
+            else:
+                sequences = dev_sequences(dev) if dev else [(name, images, gt)]
+                fid = measure_fidelity({b: built[b][0] for b in order}, reference, config, model.geometry, sequences)
+                fidelity_runs.append({"arch": arch, "scales": n_scales, **fid})
+                for row in rows:
+                    row["fidelity"] = fid["backends"].get(row["backend"], "reference")
+                    log_fidelity(log, row)
+            results += rows
     samples.append(sgemm_gflops())
     info["torch_threads"] = torch.get_num_threads()
     return {
@@ -267,10 +307,26 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=("t
         "sequence": name, "frames": len(images), "frame_size": [images[0].shape[1], images[0].shape[0]],
         "runs": runs, "threads": threads or torch.get_num_threads(), "device": device, "reference": REFERENCE,
         "sgemm_gflops": round(max(samples), 1), "sgemm_samples": [round(v, 1) for v in samples],
+        "skipped_backends": skipped, "fidelity_sequences": "dev" if dev else "bench sequence",
+        "dev_roots": list(dev or []), "faithful_criterion": {"mean_iou_min": FAITHFUL_IOU,
+                                                             "abs_auc_delta_max": FAITHFUL_AUC},
         "note": ("fps: median over runs of frames / tracker seconds (init + updates, decoding excluded); "
-                 "sgemm_ratio: gflop_per_frame * fps / sgemm measured just before that configuration"),
-        "results": results,
+                 "sgemm_ratio: gflop_per_frame * fps / sgemm measured just before that configuration; "
+                 "fidelity: per-frame shared-state steps (IoU, centre shift px) and free-run AUC change per "
+                 "sequence against the reference"),
+        "results": results, "fidelity": fidelity_runs,
     }
+
+
+def log_fidelity(log, row: dict) -> None:
+    fid = row["fidelity"]
+    if not isinstance(fid, dict):
+        return
+    log(f"{row['arch']:13s} {row['scales']}s {row['backend']:11s} fidelity: shared-state IoU mean "
+        f"{fid['mean_iou']:.4f} p1 {fid['p1_iou']:.4f}, shift {fid['mean_shift_px']:.2f} px (p99 "
+        f"{fid['p99_shift_px']:.2f}); AUC change mean {fid['mean_auc_delta']:+.4f}, worst "
+        f"{fid['worst_auc_delta']:+.4f} ({fid['worst_sequence']}) -> "
+        f"{'faithful' if fid['faithful'] else 'NOT faithful'}")
 
 
 # ---- CLI ----------------------------------------------------------------------------------------------------------
@@ -281,14 +337,13 @@ def _csv(kind):
 
 
 def cmd_bench(args) -> int:
-    unknown = [b for b in args.backends if b not in BACKENDS]
+    unknown = [b for b in args.backends or () if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
     # `or`: another subcommand's set_defaults may have reset the shared tracker options to None
-    report = run_bench(args.root, args.sequence, tuple(args.backends), tuple(args.archs), tuple(args.scales),
-                       args.runs, args.frames, args.checkpoint, args.device or "cpu", args.threads or None,
-                       args.calibration,
-                       log=lambda text: print(text, flush=True))
+    report = run_bench(args.root, args.sequence, tuple(args.backends or ()), tuple(args.archs),
+                       tuple(args.scales), args.runs, args.frames, args.checkpoint, args.device or "cpu",
+                       args.threads or None, args.calibration, args.dev, log=lambda text: print(text, flush=True))
     if not args.no_save:
         from ..common.atomic import write_text
 
@@ -323,14 +378,16 @@ def register(subparsers, common) -> None:
     p.add_argument("--root", help="an OTB-layout sequence folder (img/ + groundtruth_rect.txt) or a dataset root "
                                   "(default: a synthetic sequence)")
     p.add_argument("--sequence", help="sequence name under a dataset root (default: the first)")
-    p.add_argument("--backends", type=_csv(str), default=["torch", "onnx", "int8"],
-                   help=f"comma-separated, from {','.join(BACKENDS)} (default torch,onnx,int8)")
+    p.add_argument("--backends", type=_csv(str),
+                   help=f"comma-separated, from {','.join(BACKENDS)} (default: every one installed here)")
     p.add_argument("--archs", type=_csv(str), default=["alexnet-slim"], help="comma-separated architectures")
     p.add_argument("--scales", type=_csv(int), default=[3], help="comma-separated numbers of scales (3: siamfc-3s, "
                                                                  "5: siamfc-5s)")
     p.add_argument("--runs", type=int, default=5, help="timed runs per configuration (fps: their median)")
     p.add_argument("--frames", type=int, help="use only the first N frames")
     p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")
+    p.add_argument("--dev", type=_csv(str), metavar="ROOT,ROOT",
+                   help="dataset roots whose sequences the fidelity criterion runs on (default: the bench sequence)")
     p.add_argument("--out", help="JSON file (default benchmarks/<date>-<machine>.json)")
     p.add_argument("--no-save", action="store_true", help="print the JSON only")
     p.set_defaults(func=cmd_bench)

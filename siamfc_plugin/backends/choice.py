@@ -1,0 +1,172 @@
+"""`--backend auto` (the CLI's default): the fastest faithful scoring backend for this machine and these weights.
+
+Faithful (the criterion of `siamfc bench`, tools/fidelity.py): the fp32 backends (torch, onnx) compute the
+reference's maths and always are; a reduced-precision one (int8, torch-bf16) only where the fidelity record shipped
+with the models (models/fidelity.json, from `siamfc bench --dev ...`) says so for these very weights (their sha1)
+and this number of scales. Weights without a record get the fp32 backends only.
+
+Fastest: measured once per machine, not guessed from the instruction set (on an AVX512-BF16 AMD EPYC, bf16 is
+slower than fp32; on an Intel CPU with AMX it is 2.5x faster): every faithful candidate that is installed scores
+random search crops (a warm-up, then the best of several calls) and the times are cached in
+<cache>/backend-speed.json under a key made of everything that changes them: CPU model and flags, thread count,
+torch and onnxruntime versions, architecture and number of scales. `--backend NAME` overrides; on CUDA it is torch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+FP32_BACKENDS = ("torch", "onnx")
+REDUCED_BACKENDS = ("int8", "torch-bf16")
+CPU_CANDIDATES = FP32_BACKENDS + REDUCED_BACKENDS
+FIDELITY_RECORD = "fidelity.json"
+SPEED_CACHE = "backend-speed.json"
+
+
+@dataclass
+class Choice:
+    name: str
+    reason: str
+    ms: dict[str, float] = field(default_factory=dict)  # measured network ms per frame, per candidate
+    left_out: dict[str, str] = field(default_factory=dict)  # candidate -> why it was not considered
+
+
+# ---- what is installed ----------------------------------------------------------------------------------------------
+def unavailable(name: str, device: str = "cpu") -> str | None:
+    """Why backend `name` cannot run here (a missing package, no CPU support), or None when it can."""
+    if name in ("onnx", "int8"):
+        if not device.startswith("cpu"):
+            return "runs on the CPU only"
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            return "onnxruntime/onnx not installed (pip install 'siamfc-plugin[onnx]')"
+    if name == "torch-bf16" and device.startswith("cpu"):
+        import torch
+
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return "this CPU has no bf16 support in oneDNN"
+    return None
+
+
+# ---- faithful ---------------------------------------------------------------------------------------------------------
+def fidelity_record() -> dict:
+    """The shipped record: {weights_sha1: {backend: {scales: summary}}} (empty when absent)."""
+    path = resources.files("siamfc_plugin") / "models" / FIDELITY_RECORD
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text()).get("models", {})
+
+
+def faithful(name: str, weights_sha1: str, scales: int, record: dict | None = None) -> tuple[bool, str]:
+    """(is backend `name` faithful for these weights at this number of scales, why)."""
+    if name in FP32_BACKENDS or name == "torch-fp32":
+        return True, "fp32"
+    entry = (record if record is not None else fidelity_record()).get(weights_sha1, {}).get(name, {}).get(str(scales))
+    if not entry:
+        return False, "its fidelity was not measured for these weights"
+    if entry["faithful"]:
+        return True, f"faithful (mean IoU {entry['mean_iou']:.3f}, worst AUC change {entry['worst_auc_delta']:+.3f})"
+    return False, (f"not faithful for these weights: mean IoU {entry['mean_iou']:.3f}, AUC change "
+                   f"{entry['worst_auc_delta']:+.3f} on {entry['worst_sequence']}")
+
+
+# ---- fastest ----------------------------------------------------------------------------------------------------------
+def speed_key(arch: str, geometry, scales: int, threads: int | None) -> str:
+    import torch
+
+    from ..common.machine import cpu_flags, cpu_model
+
+    try:
+        import onnxruntime
+
+        ort_version = onnxruntime.__version__
+    except ImportError:
+        ort_version = "-"
+    text = "|".join([cpu_model(), ",".join(cpu_flags()), str(threads or torch.get_num_threads()), torch.__version__,
+                     ort_version, arch, str(geometry), str(scales), "v1"])
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def network_ms(backend, scales: int, geometry, repeats: int = 7) -> float:
+    """ms of one frame's network call (`scales` search crops), the best of `repeats`: the machine is often shared,
+    and the best time is the one that background load disturbs least."""
+    rng = np.random.default_rng(0)
+    z, x = geometry.exemplar_size, geometry.instance_size
+    exemplar = rng.integers(0, 256, (1, z, z, 3), dtype=np.uint8)
+    crops = rng.integers(0, 256, (scales, x, x, 3), dtype=np.uint8)
+    features = backend.embed_exemplar(exemplar)
+    backend.score(features, crops)  # warm-up: first-call allocations, oneDNN primitive creation
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        backend.score(features, crops)
+        times.append((time.perf_counter() - start) * 1e3)
+    return min(times)
+
+
+def cache_dir() -> str:
+    from .onnx_backend import CACHE_ENV
+
+    return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin")
+
+
+def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | None = None,
+                   record: dict | None = None) -> Choice:
+    """The fastest faithful backend for `model` here (see the module docstring); the speeds are cached.
+    record: fidelity verdicts as in models/fidelity.json (default: that file)."""
+    from ..common.atomic import write_text
+    from .onnx_backend import weights_digest
+    from .torch_backend import make_backend, set_threads
+
+    set_threads(threads)  # a bad thread count is a clear error before anything is measured
+
+    if not (device or "cpu").startswith("cpu"):
+        return Choice("torch", f"backend for {device} (fp16 autocast embedding)")
+    digest = weights_digest(model)
+    record = fidelity_record() if record is None else record
+    candidates, left_out = [], {}
+    for name in CPU_CANDIDATES:
+        why_not = unavailable(name, "cpu")
+        ok, why = faithful(name, digest, scales, record)
+        if why_not:
+            left_out[name] = why_not
+        elif not ok:
+            left_out[name] = why
+        else:
+            candidates.append(name)
+    path = os.path.join(cache_dir(), SPEED_CACHE)
+    key = speed_key(model.arch, model.geometry, scales, threads)
+    try:
+        with open(path) as handle:
+            cache = json.load(handle)
+    except (OSError, ValueError):
+        cache = {}
+    measured = dict(cache.get(key, {}))
+    todo = [n for n in candidates if n not in measured]
+    if todo:
+        log.warning("measuring the speed of %s on this machine once (cached in %s)", ", ".join(todo), path)
+        for name in todo:
+            measured[name] = round(network_ms(make_backend(name, model, threads=threads), scales, model.geometry), 2)
+        cache[key] = measured
+        try:
+            write_text(path, json.dumps(cache, indent=1) + "\n")
+        except OSError as exc:  # a read-only home: measure again next time
+            log.warning("cannot cache the backend speeds: %s", exc)
+    ms = {n: measured[n] for n in candidates}
+    best = min(ms, key=ms.get)
+    from ..common.machine import cpu_model
+
+    timings = ", ".join(f"{n} {ms[n]:.1f}" for n in sorted(ms, key=ms.get))
+    reason = f"fastest faithful backend on {cpu_model()} (network ms per frame, {scales} scales: {timings})"
+    return Choice(best, reason, ms, left_out)

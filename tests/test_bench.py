@@ -1,0 +1,164 @@
+"""`siamfc bench` out of the box and its fidelity criterion; `--backend auto`, the fastest faithful backend; the
+int8 calibration cache key. Speed itself is not asserted (it is measured by `siamfc bench`, README "Performance")."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from siamfc_plugin.cli import main
+
+
+def bench_json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_bench_without_onnxruntime_benches_what_is_installed_and_says_what_it_skipped(monkeypatch, capsys):
+    for module in ("onnxruntime", "onnx"):
+        monkeypatch.setitem(sys.modules, module, None)  # 'import onnxruntime' now fails, as on a bare install
+    assert main(["bench", "--frames", "6", "--runs", "1", "--no-save"]) == 0
+    report = bench_json(capsys)
+    assert set(report["skipped_backends"]) == {"onnx", "int8"}
+    assert all("onnxruntime" in why for why in report["skipped_backends"].values())
+    benched = {r["backend"] for r in report["results"]}
+    assert "torch" in benched and not benched & {"onnx", "int8"}
+
+
+def test_bench_prints_both_fidelity_figures_per_backend(otb_root, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
+    assert main(["bench", "--root", str(otb_root / "Crossing"), "--backends", "torch,onnx,int8", "--frames", "12",
+                 "--runs", "1", "--no-save"]) == 0
+    report = bench_json(capsys)
+    rows = {r["backend"]: r for r in report["results"]}
+    assert rows["torch"]["fidelity"] == "reference"
+    for name in ("onnx", "int8"):
+        fid = rows[name]["fidelity"]
+        assert fid["steps"] == 11 and set(fid["auc_delta"]) == {"Crossing"}
+        assert 0 <= fid["p1_iou"] <= fid["mean_iou"] <= 1 and fid["mean_shift_px"] >= 0
+    onnx = rows["onnx"]["fidelity"]  # fp32, the reference's maths: the same steps
+    assert onnx["mean_iou"] > 0.999 and onnx["auc_delta"]["Crossing"] == 0 and onnx["faithful"]
+    assert report["faithful_criterion"] == {"mean_iou_min": 0.99, "abs_auc_delta_max": 0.01}
+    assert report["fidelity"][0]["sequences"] == ["Crossing"]
+
+
+def test_other_weights_are_not_faithful(otb_root, random_checkpoint, trained_checkpoint):
+    """The criterion can fail: a net with other weights scored against the shipped one."""
+    from siamfc_plugin.backends.torch_backend import make_backend
+    from siamfc_plugin.core.checkpoint import load_model
+    from siamfc_plugin.core.config import preset
+    from siamfc_plugin.core.tracker import SiamFCTracker
+    from siamfc_plugin.data.images import read_frame
+    from siamfc_plugin.data.readers import read_otb_sequence
+    from siamfc_plugin.tools.fidelity import measure
+
+    seq = read_otb_sequence(str(otb_root / "Crossing"))[0]
+    frames = [read_frame(f) for f in seq.frames[:15]]
+    trained, random = load_model(trained_checkpoint)[0], load_model(random_checkpoint)[0]
+    reference = SiamFCTracker(make_backend("torch", trained), preset("siamfc-3s"), trained.geometry)
+    same = SiamFCTracker(make_backend("torch", trained), preset("siamfc-3s"), trained.geometry)
+    other = SiamFCTracker(make_backend("torch", random), preset("siamfc-3s"), random.geometry)
+    result = measure(reference, {"same": same, "other": other}, [("Crossing", frames, seq.boxes[:15])])
+    assert result["backends"]["same"]["mean_iou"] == 1.0 and result["backends"]["same"]["faithful"]
+    assert result["backends"]["other"]["mean_iou"] < 0.99 and not result["backends"]["other"]["faithful"]
+
+
+def test_auto_picks_a_faithful_backend_and_caches_the_speeds(trained_checkpoint, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.choice import SPEED_CACHE, choose_backend
+    from siamfc_plugin.backends.onnx_backend import weights_digest
+    from siamfc_plugin.core.checkpoint import load_model
+
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
+    model = load_model(trained_checkpoint)[0]
+    digest = weights_digest(model)
+    unfaithful = {digest: {"int8": {"3": {"faithful": False, "mean_iou": 0.97, "worst_auc_delta": -0.03,
+                                          "worst_sequence": "book"}}}}
+    choice = choose_backend(model, 3, record=unfaithful)
+    assert choice.name in ("torch", "onnx")
+    assert "book" in choice.left_out["int8"] and "not measured" in choice.left_out["torch-bf16"] or \
+        "torch-bf16" in choice.left_out
+    cache = tmp_path / SPEED_CACHE
+    speeds = json.loads(cache.read_text())
+    assert len(speeds) == 1 and set(next(iter(speeds.values()))) == {"torch", "onnx"}
+    assert choice.ms[choice.name] == min(choice.ms.values()) and "fastest faithful" in choice.reason
+    stamp = cache.stat().st_mtime_ns
+    assert choose_backend(model, 3, record=unfaithful).name == choice.name
+    assert cache.stat().st_mtime_ns == stamp  # measured once per machine, then read back
+    faithful = {digest: {"int8": {"3": {"faithful": True, "mean_iou": 0.995, "worst_auc_delta": 0.004,
+                                        "worst_sequence": "bag"}}}}
+    with_int8 = choose_backend(model, 3, record=faithful)
+    assert "int8" in with_int8.ms and "int8" not in with_int8.left_out  # int8 measured too, now it is faithful
+
+
+def test_cli_says_which_backend_auto_picked_and_why(trained_checkpoint, otb_root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path / "cache"))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for frame in sorted((otb_root / "Crossing" / "img").iterdir())[:3]:
+        shutil.copy(frame, frames / frame.name)
+    assert main(["track", str(frames), "--box", "204,150,17,50"]) == 0
+    err = capsys.readouterr().err
+    assert "siamfc: backend " in err and "fastest faithful backend on" in err and "--backend NAME overrides" in err
+    assert main(["track", str(frames), "--box", "204,150,17,50", "--backend", "torch"]) == 0
+    assert "siamfc: backend" not in capsys.readouterr().err
+
+
+def test_int8_cache_key_covers_the_calibration_data_and_the_weights(otb_root, random_checkpoint, trained_checkpoint,
+                                                                    tmp_path):
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.onnx_backend import INT8_LAYOUT, int8_cache_key, search_graph
+    from siamfc_plugin.core.checkpoint import load_model
+    from siamfc_plugin.core.network import SCORE_SCALE, fold_batchnorm
+
+    def graph(path):
+        model = load_model(path)[0]
+        return search_graph(fold_batchnorm(model.embedding), float(model.bias.detach()), SCORE_SCALE, {}, "fused",
+                            **INT8_LAYOUT)
+
+    folder = tmp_path / "Crossing"
+    (folder / "img").mkdir(parents=True)
+    for frame in sorted((otb_root / "Crossing" / "img").iterdir())[:3]:
+        shutil.copy(frame, folder / "img" / frame.name)
+    (folder / "groundtruth_rect.txt").write_text(
+        "\n".join((otb_root / "Crossing" / "groundtruth_rect.txt").read_text().splitlines()[:3]) + "\n")
+    trained = graph(trained_checkpoint)
+    key = int8_cache_key(trained, str(folder), 96, (), "minmax")
+    assert int8_cache_key(trained, str(folder), 96, (), "minmax") == key  # stable
+    assert int8_cache_key(graph(random_checkpoint), str(folder), 96, (), "minmax") != key  # weights
+    assert int8_cache_key(trained, None, 96, (), "minmax") != key  # synthetic calibration data
+    assert int8_cache_key(trained, str(folder), 64, (), "minmax") != key  # crops
+    assert int8_cache_key(trained, str(folder), 96, (), "percentile") != key  # method
+    first = sorted((folder / "img").iterdir())[0]
+    first.write_bytes(first.read_bytes() + b"\0")  # the calibration frames change
+    assert int8_cache_key(trained, str(folder), 96, (), "minmax") != key
+
+
+def test_shipped_fidelity_record_follows_the_criterion_and_auto_trusts_only_measured_weights(trained_checkpoint,
+                                                                                            tmp_path, monkeypatch):
+    """`auto` trusts a reduced-precision backend only through this record: every entry was measured on all eight dev
+    sequences and its verdict follows the criterion from its own figures; weights without an entry (the shipped
+    model once it is retrained, until `siamfc bench --dev` runs again) get the fp32 backends only."""
+    from siamfc_plugin.backends.choice import choose_backend, fidelity_record
+    from siamfc_plugin.backends.onnx_backend import weights_digest
+    from siamfc_plugin.core.checkpoint import load_model
+
+    record = fidelity_record()
+    assert record, "siamfc_plugin/models/fidelity.json is missing or empty"
+    dev = {"Crossing", "DragonBaby", "FaceOcc1", "Human3", "MotorRolling", "ball1", "book", "bag"}
+    for backends in record.values():
+        for per_scales in backends.values():
+            for entry in per_scales.values():
+                assert set(entry["auc_delta"]) == dev
+                expected = entry["mean_iou"] >= 0.99 and all(abs(d) <= 0.01 for d in entry["auc_delta"].values())
+                assert entry["faithful"] == expected
+    model = load_model(trained_checkpoint)[0]
+    if weights_digest(model) not in record:
+        monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
+        choice = choose_backend(model, 3)
+        assert choice.name in ("torch", "onnx")
+        assert "not measured for these weights" in choice.left_out.get("int8", "not measured for these weights")

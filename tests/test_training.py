@@ -338,3 +338,12 @@ def test_shipped_curation_configs_parse(path, monkeypatch):
     monkeypatch.setenv("SIAMFC_SOURCES", "/data/sources")
     sources, spec = read_config(str(path))
     assert spec.search_size == 255 and {s.kind for s in sources} >= {"got10k", "coco", "yolo", "voc", "vid"}
+
+
+def test_without_validation_no_best_checkpoint_only_last_and_snapshots(train_root, tmp_path):
+    """The checkpoint policy: 'best' needs a validation score; without one the run leaves last.pth and snapshots."""
+    Trainer(_config(tmp_path, train_root, epochs=2, snapshot_every=1)).fit()
+    run = tmp_path / "run"
+    assert not (run / "best.pth").exists()
+    assert (run / "last.pth").is_file() and (run / "epoch-001.pth").is_file() and (run / "epoch-002.pth").is_file()
+    assert read_checkpoint(run / "epoch-002.pth")["training"]["epochs_done"] == 2

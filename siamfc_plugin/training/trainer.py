@@ -318,18 +318,23 @@ class Trainer:
             if self.rank == 0:
                 _append_csv(os.path.join(cfg.out_dir, "epochs.csv"),
                             {k: v for k, v in record.items() if not isinstance(v, dict)})
-                if record.get("val_auc", -1.0) > self.best_auc:
-                    self.best_auc = record["val_auc"]
-                    save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
-                if not val_sequences:
-                    save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
-                if cfg.snapshot_every and self.epoch % cfg.snapshot_every == 0:
-                    save_checkpoint(os.path.join(cfg.out_dir, f"epoch-{self.epoch:03d}.pth"), self.model,
-                                    preset(cfg.val_preset), self.summary())
-                self.save_state()
+                self.save_epoch(record)
         if writer:
             writer.close()
         return self.summary()
+
+    def save_epoch(self, record: dict[str, Any]) -> None:
+        """The checkpoint policy, once per epoch: best.pth when this epoch was validated and beat every earlier one
+        (a run without validation writes none: its weights are last.pth and the snapshots); epoch-NNN.pth every
+        snapshot_every epochs; last.pth, the full state for --resume, always and last."""
+        cfg = self.config
+        if record.get("val_auc", -1.0) > self.best_auc:
+            self.best_auc = record["val_auc"]
+            save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
+        if cfg.snapshot_every and self.epoch % cfg.snapshot_every == 0:
+            save_checkpoint(os.path.join(cfg.out_dir, f"epoch-{self.epoch:03d}.pth"), self.model,
+                            preset(cfg.val_preset), self.summary())
+        self.save_state()
 
     def train_step(self, exemplar, search, labels, weights) -> torch.Tensor:
         """One SGD step; returns the loss as a tensor on the device (reading it would wait for the GPU each step:

@@ -115,8 +115,9 @@ def _toml():
 
 def cpu_has_amx() -> bool:
     """AMX tiles: bf16 training steps 2-3x faster than fp32 there (issue 12's measurement on a 2-core AMX host).
-    AVX-512 BF16 alone is not enough: on a 2-core AMD EPYC (Zen 4) with it, bf16 steps were slower than fp32
-    (slim net, batch 8: 4.0 vs 4.6 pairs/s, benchmarks/train_speed.py)."""
+    AVX-512 BF16 alone does not settle it: on a 2-core AMD EPYC (Zen 4) with it, bf16 steps were slower than fp32
+    for the slim net (batch 8: 4.0 vs 4.6 pairs/s) and faster for the final net (2.6 vs 1.8; benchmarks/
+    train_speed.py), so auto stays fp32 there and `precision = "bf16"` is the user's call."""
     try:
         with open("/proc/cpuinfo") as handle:
             flags = next((line for line in handle if line.startswith("flags")), "").split()

@@ -65,7 +65,11 @@ def theirs(root: str, data: str, steps: int, workers: int, batch: int, shared: s
     transforms = SiamFCTransforms(exemplar_sz=127, instance_sz=255, context=0.5)
     loader = torch.utils.data.DataLoader(Pair(seqs=seqs, transforms=transforms), batch_size=batch, shuffle=True,
                                          num_workers=workers, drop_last=True)
-    batches = iter(loader)
+    def endless():  # its Pair dataset holds one pair per sequence per pass: 21 here, fewer than the steps
+        while True:
+            yield from loader
+
+    batches = endless()
     fixed = next(batches)
     for _ in range(3):
         tracker.train_step(fixed)

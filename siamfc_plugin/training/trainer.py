@@ -51,7 +51,7 @@ class TrainConfig:
     workers: int = 0
     device: str = "auto"  # auto: CUDA when present
     amp: bool = True  # False: fp32 everywhere, whatever `precision` says (configs from before `precision`)
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16; auto: bf16 on CUDA and on CPUs with AMX, else fp32
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16; auto: bf16 on CUDA and on CPUs with AVX-512 BF16 or AMX
     threads: int = 0  # torch CPU threads, 0 = torch's default
     val_root: str = ""  # OTB/VOT/GOT-10k folder for one-pass validation AUC every epoch
     val_max_frames: int = 0  # 0 = whole sequences
@@ -113,17 +113,16 @@ def _toml():
     return tomllib
 
 
-def cpu_has_amx() -> bool:
-    """AMX tiles: bf16 training steps 2-3x faster than fp32 there (issue 12's measurement on a 2-core AMX host).
-    AVX-512 BF16 alone does not settle it: on a 2-core AMD EPYC (Zen 4) with it, bf16 steps were slower than fp32
-    for the slim net (batch 8: 4.0 vs 4.6 pairs/s) and faster for the final net (2.6 vs 1.8; benchmarks/
-    train_speed.py), so auto stays fp32 there and `precision = "bf16"` is the user's call."""
+def cpu_has_fast_bf16() -> bool:
+    """AVX-512 BF16 or AMX. Measured on a 2-core AMD EPYC (Zen 4, AVX-512 BF16, no AMX), unloaded, batch 8: bf16
+    training steps 1.4x (slim net) and 1.7x (final net) faster than fp32 (benchmarks/train_speed.py; the same
+    measurement under a load average of 15 had said the opposite for the slim net)."""
     try:
         with open("/proc/cpuinfo") as handle:
             flags = next((line for line in handle if line.startswith("flags")), "").split()
     except OSError:
         return False
-    return "amx_bf16" in flags
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
@@ -133,7 +132,7 @@ def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | N
         if device.type == "cuda":
             wanted = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         else:
-            wanted = "bf16" if device.type == "cpu" and cpu_has_amx() else "fp32"
+            wanted = "bf16" if device.type == "cpu" and cpu_has_fast_bf16() else "fp32"
     if wanted == "fp16" and device.type != "cuda":
         raise ConfigError("train config: precision fp16 needs CUDA (use bf16 on a CPU)")
     return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[wanted]

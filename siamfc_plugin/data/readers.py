@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..common.errors import SiamFCError
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
@@ -26,6 +28,8 @@ class Sequence:
     skipped_lines: int = 0  # annotation lines that could not be parsed
     object_class: str = ""  # what the target is (GOT-10k meta_info.ini, COCO category), where known
     group: str = ""  # the video or image the target comes from: a negative pair must come from another one
+    dropped_frames: list = field(default_factory=list)  # frame numbers left out (no frame file; missing='drop')
+    layout: str = ""  # the layout the folder was read as (otb, vot, vot-legacy, got10k)
 
     def __post_init__(self) -> None:
         if self.visible is None:
@@ -89,6 +93,57 @@ def list_images(folder: str) -> list[str]:
     return sorted(p for p in glob.glob(os.path.join(folder, "*")) if p.lower().endswith(IMAGE_EXTENSIONS))
 
 
+class MissingFrameError(SiamFCError, ValueError):
+    """A ground-truth line has no frame file (frames are matched to lines by their number, never by position)."""
+
+
+MISSING_FRAMES = ("error", "drop")
+_NUMBER = re.compile(r"(\d+)$")
+
+
+def frame_numbers(frames: list[str]) -> list[int] | None:
+    """The number in each frame file's name (0001.jpg -> 1), or None when a name has no number."""
+    numbers = []
+    for path in frames:
+        match = _NUMBER.search(os.path.splitext(os.path.basename(path))[0])
+        if match is None:
+            return None
+        numbers.append(int(match.group(1)))
+    return numbers
+
+
+def match_frames(name: str, frames: list[str], lines: int, missing: str = "error"
+                 ) -> tuple[list[str], np.ndarray]:
+    """(frame file per kept line, indices of the kept lines): ground-truth line k (0-based) belongs to the frame
+    numbered first + k, first being 1 (0 when a frame 0 exists). Frames are never paired by position, so a deleted
+    frame cannot shift the ground truth. A line without its frame is a MissingFrameError naming the sequence and
+    the frame, or, with missing='drop', that line is dropped (the frame is not scored). Frames beyond the last
+    line are ignored (OTB folders hold some). Names without a number are paired in order, as listed."""
+    if missing not in MISSING_FRAMES:
+        raise ValueError(f"missing frames: {missing!r} is not one of {MISSING_FRAMES}")
+    numbers = frame_numbers(frames)
+    if numbers is None or not frames:
+        n = min(len(frames), lines)
+        if len(frames) < lines and frames and missing == "error":
+            raise MissingFrameError(f"{name}: {lines} ground-truth lines but {len(frames)} frames; frames from "
+                                    f"{len(frames) + 1} on are missing")
+        return list(frames[:n]), np.arange(n)
+    by_number = dict(zip(numbers, frames))
+    first = 0 if 0 in by_number else 1
+    kept = [k for k in range(lines) if first + k in by_number]
+    absent = [first + k for k in range(lines) if first + k not in by_number]
+    if absent and missing == "error":
+        folder = os.path.dirname(frames[0])
+        width = len(os.path.splitext(os.path.basename(frames[0]))[0])
+        ext = os.path.splitext(frames[0])[1]
+        shown = ", ".join(str(f) for f in absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+        raise MissingFrameError(
+            f"{name}: frame {shown} missing ({os.path.join(folder, f'{absent[0]:0{width}d}{ext}')} does not exist) "
+            f"but the ground truth has a line for it; frames are matched to ground-truth lines by number: restore "
+            f"the frame, or drop such frames from scoring with --missing-frames drop")
+    return [by_number[first + k] for k in kept], np.asarray(kept, dtype=int)
+
+
 # OTB-layout ground truth comes from MATLAB: the top-left pixel is (1, 1). Everything inside the plugin (trackers,
 # results files, the other layouts) uses 0-based pixel coordinates, so OTB boxes are shifted on reading. IoU-based
 # scores do not change; the tracker's first crop does (one pixel), and so, on hard sequences, does the whole run.
@@ -101,10 +156,20 @@ def otb_groundtruth_text(boxes) -> str:
     return "\n".join(",".join(f"{v:.2f}" for v in box) for box in shifted) + "\n"
 
 
-def read_otb_sequence(folder: str, name: str | None = None) -> list[Sequence]:
+def _dropped(frames: list[str], kept: np.ndarray, lines: int) -> list[int]:
+    """Frame numbers of the lines match_frames left out."""
+    if len(kept) == lines:
+        return []
+    numbers = frame_numbers(frames) or []
+    first = 0 if 0 in numbers else 1
+    return sorted(set(range(first, first + lines)) - {first + int(k) for k in kept})
+
+
+def read_otb_sequence(folder: str, name: str | None = None, missing_frames: str = "error") -> list[Sequence]:
     """One OTB folder: img/ + groundtruth_rect.txt, or several groundtruth_rect.<k>.txt (one target each).
 
-    Boxes are returned 0-based (the file's 1-based x, y minus OTB_ORIGIN)."""
+    Boxes are returned 0-based (the file's 1-based x, y minus OTB_ORIGIN). Frames are matched to lines by number
+    (match_frames)."""
     name = name or os.path.basename(os.path.normpath(folder))
     frames = list_images(os.path.join(folder, "img"))
     files = sorted(glob.glob(os.path.join(folder, "groundtruth_rect*.txt")))
@@ -114,12 +179,15 @@ def read_otb_sequence(folder: str, name: str | None = None) -> list[Sequence]:
         boxes[:, :2] -= OTB_ORIGIN
         suffix = re.findall(r"groundtruth_rect\.(\d+)\.txt$", path)
         seq_name = f"{name}-{suffix[0]}" if suffix and len(files) > 1 else name
-        out.append(Sequence(seq_name, frames[: len(boxes)], boxes[: len(frames)], skipped_lines=broken))
+        matched, kept = match_frames(seq_name, frames, len(boxes), missing_frames)
+        out.append(Sequence(seq_name, matched, boxes[kept], skipped_lines=broken,
+                            dropped_frames=_dropped(frames, kept, len(boxes)), layout="otb"))
     return out
 
 
-def read_vot_sequence(folder: str, polygon_mode: str = "aabb") -> Sequence:
-    """One vot-toolkit sequence folder: color/ (or the folder itself) + groundtruth.txt + optional *.tag files."""
+def read_vot_sequence(folder: str, polygon_mode: str = "aabb", missing_frames: str = "error") -> Sequence:
+    """One vot-toolkit sequence folder: color/ (or the folder itself) + groundtruth.txt + optional *.tag files.
+    Frames are matched to lines by number (match_frames); per-frame tags follow the kept frames."""
     name = os.path.basename(os.path.normpath(folder))
     color = os.path.join(folder, "color")
     frames = list_images(color if os.path.isdir(color) else folder)
@@ -132,12 +200,18 @@ def read_vot_sequence(folder: str, polygon_mode: str = "aabb") -> Sequence:
         except ValueError:
             continue
         attributes[key] = values
-    return Sequence(name, frames, boxes, attributes=attributes, skipped_lines=broken)
+    listed = frames
+    frames, kept = match_frames(name, frames, len(boxes), missing_frames)
+    if len(kept) < len(boxes):
+        attributes = {k: (v[kept[kept < len(v)]] if v.ndim == 1 else v) for k, v in attributes.items()}
+    return Sequence(name, frames, boxes[kept], attributes=attributes, skipped_lines=broken,
+                    dropped_frames=_dropped(listed, kept, len(boxes)), layout="vot")
 
 
-def read_got10k_sequence(folder: str) -> Sequence:
+def read_got10k_sequence(folder: str, missing_frames: str = "error") -> Sequence:
     """One GOT-10k folder: %08d.jpg + groundtruth.txt; absence.label marks frames without the target."""
-    seq = read_vot_sequence(folder)
+    seq = read_vot_sequence(folder, missing_frames=missing_frames)
+    seq.layout = "got10k"
     absence = seq.attributes.get("absence")
     if absence is not None and len(absence) >= len(seq):
         seq.visible = seq.visible & (absence[: len(seq)] == 0)
@@ -166,8 +240,10 @@ def detect_layout(root: str) -> str:
     raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside{hint}")
 
 
-def read_sequences(root: str, layout: str | None = None, names: list[str] | None = None) -> list[Sequence]:
-    """Every sequence under a dataset root (in list.txt order where there is one)."""
+def read_sequences(root: str, layout: str | None = None, names: list[str] | None = None,
+                   missing_frames: str = "error") -> list[Sequence]:
+    """Every sequence under a dataset root (in list.txt order where there is one). missing_frames: what a
+    ground-truth line without its frame file does ('error': MissingFrameError; 'drop': the line is left out)."""
     layout = layout or detect_layout(root)
     listed = os.path.join(root, "list.txt")
     if names is None and os.path.isfile(listed):
@@ -179,11 +255,11 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
     for name in names:
         folder = os.path.join(root, name)
         if layout == "otb":
-            out += read_otb_sequence(folder)
+            out += read_otb_sequence(folder, missing_frames=missing_frames)
         elif layout == "vot":
-            out.append(read_vot_sequence(folder))
+            out.append(read_vot_sequence(folder, missing_frames=missing_frames))
         elif layout == "got10k":
-            out.append(read_got10k_sequence(folder))
+            out.append(read_got10k_sequence(folder, missing_frames))
         else:
             raise ValueError(f"unknown layout {layout!r}")
     return out

@@ -134,16 +134,29 @@ def cmd_prepare(args) -> int:
     if args.anchor_spacing < 1:
         raise ValueError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
     names = [n for n in (args.names or "").split(",") if n] or None
-    written = ws.init_workspace(args.workspace, stack=args.stack)
-    prepared = ws.prepare_sequences(args.workspace, source=args.source, synthetic=args.synthetic,
-                                    layout=args.layout, count=args.sequences, names=names, max_frames=args.frames,
-                                    synthetic_frames=args.synthetic_frames, seed=args.seed, overwrite=args.overwrite,
-                                    anchor_spacing=args.anchor_spacing)
+    new_workspace = not os.path.exists(args.workspace)
+    try:
+        written = ws.init_workspace(args.workspace, stack=args.stack)
+        prepared = ws.prepare_sequences(args.workspace, source=args.source, synthetic=args.synthetic,
+                                        layout=args.layout, count=args.sequences, names=names,
+                                        max_frames=args.frames, synthetic_frames=args.synthetic_frames,
+                                        seed=args.seed, overwrite=args.overwrite, anchor_spacing=args.anchor_spacing,
+                                        missing_frames=args.missing_frames)
+    except BaseException:
+        if new_workspace and os.path.isdir(args.workspace):  # no half-made workspace left behind
+            import shutil
+
+            shutil.rmtree(args.workspace, ignore_errors=True)
+        raise
     for path in written:
         print(f"wrote {path}")
     total = sum(p.frames for p in prepared)
     print(f"prepared {len(prepared)} sequences ({total} frames) in {os.path.join(args.workspace, 'sequences')}: "
           + ", ".join(f"{p.name} ({p.frames})" for p in prepared))
+    for p in prepared:
+        if p.dropped:
+            print(f"{p.name}: frame(s) {', '.join(map(str, p.dropped))} have no frame file: dropped with their "
+                  "ground truth (--missing-frames drop); every other frame keeps its own box", file=sys.stderr)
     anchored = [p.name for p in prepared if p.anchors_written]
     if anchored:
         print(f"wrote VOT2020-style anchors (anchor.value, for multistart stacks) into {len(anchored)} sequence(s) "
@@ -227,6 +240,7 @@ LOG_LINE = re.compile(r"Tracker output written to file: (\S+)")
 def cmd_evaluate(args) -> int:
     workspace = os.path.abspath(args.workspace)
     ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
+    ws.check_sequence_files(workspace)  # a missing frame named, before the toolkit fails on it without a name
     if args.stack:
         print(f"stack of {workspace}: {ws.set_stack(workspace, args.stack)}")
     experiments = [e for e in (args.experiments or "").split(",") if e] or None
@@ -432,6 +446,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--stack", default=ws.DEFAULT_STACK,
                    help=f"stack for a new config.yaml: {', '.join(ws.STACKS)} or a toolkit stack name")
     p.add_argument("--overwrite", action="store_true", help="replace an already prepared sequences/")
+    p.add_argument("--missing-frames", choices=["error", "drop"], default="error",
+                   help="a ground-truth line whose frame file is missing: error (default; names the sequence and "
+                        "frame) or drop that frame and its ground truth (docs/bad-input.md)")
     p.add_argument("--anchor-spacing", type=int, default=ws.ANCHOR_SPACING,
                    help="frames between the VOT2020-style anchors written into sequences without anchor.value "
                         f"(default {ws.ANCHOR_SPACING}, as VOT2020)")

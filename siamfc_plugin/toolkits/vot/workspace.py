@@ -17,7 +17,7 @@ import numpy as np
 
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
-from ...data.readers import detect_layout, list_images, read_sequences
+from ...data.readers import detect_layout, list_images, match_frames, read_sequences
 from ...common.errors import SiamFCError
 
 
@@ -292,6 +292,7 @@ class PreparedSequence:
     frames: int
     source: str
     anchors_written: bool = False  # anchor.value placed here (the source had none)
+    dropped: tuple = ()  # source frame numbers left out (no frame file, --missing-frames drop)
 
 
 def _place(src: str, dst: str) -> None:
@@ -360,8 +361,11 @@ def _vot_metadata(folder: str) -> dict[str, str]:
     return meta
 
 
-def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None) -> PreparedSequence:
-    """A VOT sequence is copied as it is (polygons stay polygons), cut to max_frames."""
+def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None,
+                       missing_frames: str = "error") -> PreparedSequence:
+    """A VOT sequence is copied as it is (polygons stay polygons), cut to max_frames. Frames are matched to the
+    ground-truth lines by number (a gap: MissingFrameError, or with missing_frames='drop' the line, its tags and
+    values are left out)."""
     meta = _vot_metadata(src)
     pattern = meta.get("channels.color")
     if pattern:
@@ -370,19 +374,26 @@ def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None) ->
         color = os.path.join(src, "color")
         frames = list_images(color if os.path.isdir(color) else src)
     gt = _read_lines(os.path.join(src, "groundtruth.txt"))
-    n = min(len(frames), len(gt))
     if max_frames:
-        n = min(n, max_frames)
-    tags = {os.path.splitext(os.path.basename(p))[0]: _read_lines(p)[:n]
+        gt = gt[:max_frames]
+    frames, kept = match_frames(name, frames, len(gt), missing_frames)
+    dropped = sorted(set(range(1, len(gt) + 1)) - {int(k) + 1 for k in kept})
+
+    def pick(lines: list[str]) -> list[str]:  # a tag file may be shorter (trailing zeros left out)
+        return [lines[k] for k in kept if k < len(lines)] if dropped else lines[:len(gt)]
+
+    tags = {os.path.splitext(os.path.basename(p))[0]: pick(_read_lines(p))
             for p in glob.glob(os.path.join(src, "*.tag")) + glob.glob(os.path.join(src, "*.label"))}
-    values = {os.path.splitext(os.path.basename(p))[0]: _read_lines(p)[:n]
+    values = {os.path.splitext(os.path.basename(p))[0]: pick(_read_lines(p))
               for p in glob.glob(os.path.join(src, "*.value"))}
     # a tag file may be shorter than the sequence (trailing zeros left out): the toolkit pads it
     try:
         fps = int(float(meta.get("fps", 30)))
     except ValueError:
         fps = 30
-    return write_sequence(dst, name, frames[:n], gt[:n], fps=fps, tags=tags, values=values)
+    prepared = write_sequence(dst, name, frames, [gt[k] for k in kept], fps=fps, tags=tags, values=values)
+    prepared.dropped = tuple(dropped)
+    return prepared
 
 
 def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence:
@@ -396,7 +407,9 @@ def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence
         values = np.asarray(values).reshape(-1)[:n]
         if key in ("absence", "cut_by_image") and values.size:
             tags[key] = [str(int(v != 0)) for v in values]
-    return write_sequence(dst, seq.name, list(seq.frames[:n]), lines, tags=tags)
+    prepared = write_sequence(dst, seq.name, list(seq.frames[:n]), lines, tags=tags)
+    prepared.dropped = tuple(f for f in seq.dropped_frames if not max_frames or f <= max_frames)
+    return prepared
 
 
 # VOT2020's multistart experiment starts the tracker at anchor frames (anchor.value: 1 forward, -1 backward, 0 none).
@@ -430,7 +443,7 @@ def write_anchors(folder: str, spacing: int = ANCHOR_SPACING) -> bool:
 def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool = False, layout: str | None = None,
                       count: int | None = None, names: list[str] | None = None, max_frames: int | None = None,
                       synthetic_frames: int = 80, seed: int = 0, overwrite: bool = False,
-                      anchor_spacing: int = ANCHOR_SPACING) -> list[PreparedSequence]:
+                      anchor_spacing: int = ANCHOR_SPACING, missing_frames: str = "error") -> list[PreparedSequence]:
     """Fill <workspace>/sequences (list.txt + one folder per sequence) from a dataset folder or the generator.
     Sequences without anchor.value get VOT2020-style anchors (vot2020_anchors), so that multistart stacks run."""
     target = os.path.join(workspace, "sequences")
@@ -463,9 +476,9 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                 chosen = _choose(available, names, count)
                 for name in chosen:
                     prepared.append(_copy_vot_sequence(os.path.join(source, name), os.path.join(staging, name),
-                                                       name, max_frames))
+                                                       name, max_frames, missing_frames))
             else:
-                sequences = read_sequences(source, layout)
+                sequences = read_sequences(source, layout, missing_frames=missing_frames)
                 by_name = {s.name: s for s in sequences}
                 for name in _choose([s.name for s in sequences], names, count):
                     prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
@@ -503,6 +516,40 @@ def list_sequences(workspace: str) -> list[str]:
     if not os.path.isfile(listed):
         raise FileNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
     return _read_lines(listed)
+
+
+def check_sequence_files(workspace: str) -> None:
+    """Every frame file that the ground truth of a prepared sequence needs exists: otherwise a VotError naming the
+    sequence and the frame file (vot-toolkit itself says only "Length mismatch for value anchor", or takes the
+    sequence length from the frames and shifts nothing but drops the end)."""
+    root = os.path.join(workspace, str(read_config(workspace).get("sequences", "sequences")))
+    problems = []
+    for name in list_sequences(workspace):
+        folder = os.path.join(root, name)
+        if not os.path.isdir(folder):
+            problems.append(f"sequence {name}: folder {folder} is missing (listed in list.txt)")
+            continue
+        meta = _vot_metadata(folder)
+        gt = os.path.join(folder, "groundtruth.txt")
+        if not os.path.isfile(gt):
+            problems.append(f"sequence {name}: {gt} is missing")
+            continue
+        lines = len(_read_lines(gt))
+        for key, pattern in meta.items():
+            if not key.startswith("channels."):
+                continue
+            absent = [i for i in range(1, lines + 1) if not os.path.isfile(os.path.join(folder, pattern % i))]
+            if absent:
+                more = f" (and {len(absent) - 1} more frames)" if len(absent) > 1 else ""
+                problems.append(f"sequence {name}: frame {absent[0]} ({os.path.join(folder, pattern % absent[0])}) "
+                                f"is missing{more}, but groundtruth.txt has {lines} lines")
+        for value in glob.glob(os.path.join(folder, "*.value")):
+            count = len(_read_lines(value))
+            if count > lines:
+                problems.append(f"sequence {name}: {os.path.basename(value)} has {count} lines for {lines} frames")
+    if problems:
+        raise VotError("the workspace's sequences are incomplete (prepare them again, or restore the files): "
+                       + "; ".join(problems))
 
 
 # ---- results -------------------------------------------------------------------------------------------------------

@@ -1,0 +1,79 @@
+"""Issue 19: no input may silently change a score. Each case is a real input (../shared/data sequences, real
+vot-toolkit and got10k runs of the fast peers), damaged by the test, and the answer the plugin must give: a correct
+number, or an error / a listed problem naming the file, sequence or frame. Sequences are cut short to stay fast."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FRAMES = 40
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m ARGS` with this checkout first on the path; output as text."""
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "VOT_PERSISTENT_CACHE": "0", **(env or {})}
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, cwd=cwd or REPO,
+                          env=environment)
+
+
+def otb_view(otb_root: Path, folder: Path, seqs=("Crossing",), frames: int = FRAMES, skip: tuple[int, ...] = ()
+             ) -> Path:
+    """OTB-layout copy (symbolic links) of the first `frames` frames; frame numbers in `skip` left out."""
+    for seq in seqs:
+        (folder / seq / "img").mkdir(parents=True)
+        for i in range(1, frames + 1):
+            if i not in skip:
+                (folder / seq / "img" / f"{i:04d}.jpg").symlink_to(otb_root / seq / "img" / f"{i:04d}.jpg")
+        lines = (otb_root / seq / "groundtruth_rect.txt").read_text().splitlines()[:frames]
+        (folder / seq / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+# ---- 1. a missing frame must never shift the ground truth -----------------------------------------------------------
+def test_missing_frame_is_an_error_naming_sequence_and_frame(otb_root, tmp_path):
+    from siamfc_plugin.data.readers import MissingFrameError, read_sequences
+
+    view = otb_view(otb_root, tmp_path / "otb", skip=(31,))
+    with pytest.raises(MissingFrameError, match=r"Crossing.*frame 31\b"):
+        read_sequences(str(view), "otb")
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(tmp_path / "ws"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Crossing" in done.stderr and "frame 31" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "ws").exists()  # no half-made workspace left behind
+
+
+def test_missing_frame_dropped_by_option_keeps_every_other_pair(otb_root, tmp_path):
+    from siamfc_plugin.data.readers import read_boxes
+
+    view = otb_view(otb_root, tmp_path / "otb", skip=(31,))
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(tmp_path / "ws"),
+               "--missing-frames", "drop")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Crossing" in done.stdout + done.stderr and "31" in done.stdout + done.stderr  # the drop is reported
+    seq = tmp_path / "ws" / "sequences" / "Crossing"
+    frames = sorted((seq / "color").iterdir())
+    assert len(frames) == FRAMES - 1
+    source_boxes, _ = read_boxes(str(otb_root / "Crossing" / "groundtruth_rect.txt"))
+    prepared_boxes, _ = read_boxes(str(seq / "groundtruth.txt"))
+    assert len(prepared_boxes) == FRAMES - 1
+    # prepared frame k holds source frame k (k <= 30), then source frame k + 1, each with its own box
+    for k, src in ((30, 30), (31, 32), (FRAMES - 1, FRAMES)):
+        assert frames[k - 1].samefile(otb_root / "Crossing" / "img" / f"{src:04d}.jpg")
+        np.testing.assert_allclose(prepared_boxes[k - 1][:2], source_boxes[src - 1][:2] - 1, atol=1e-3)
+
+
+def test_frame_deleted_after_prepare_is_named_before_the_toolkit_runs(otb_root, tmp_path):
+    view = otb_view(otb_root, tmp_path / "otb")
+    assert run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace",
+               str(tmp_path / "ws")).returncode == 0
+    (tmp_path / "ws" / "sequences" / "Crossing" / "color" / "00000031.jpg").unlink()
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(tmp_path / "ws"), "--quiet", "Static")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Crossing" in done.stderr and "00000031.jpg" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

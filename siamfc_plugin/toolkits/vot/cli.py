@@ -425,6 +425,12 @@ def cmd_patch_stack(args) -> int:
     return 0
 
 
+def _cmd_stacks(args) -> int:
+    from .stacks import cmd_stacks
+
+    return cmd_stacks(args)
+
+
 # ---- registration --------------------------------------------------------------------------------------------------
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("vot", help="VOT toolkit: prepare a workspace, test, evaluate, print results")
@@ -485,6 +491,12 @@ def register(subparsers, common) -> None:
     p.add_argument("--workspace", default=default_ws, help=f"workspace folder (default ./{default_ws})")
     p.add_argument("--json", action="store_true", help="print the parsed numbers as JSON")
     p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("stacks", help="the installed toolkit's stock stacks: experiments, ground truth, what the "
+                                     "tracker must output, whether SiamFC runs there and the command (a markdown table)")
+    p.add_argument("--write", metavar="MARKDOWN", help="replace the table between the markers in this file "
+                                                       "(docs/vot.md) instead of printing it")
+    p.set_defaults(func=_cmd_stacks)
 
     p = sub.add_parser("patch-stack", help="copy a stock stack (e.g. vot2017, vot2020/shortterm) into a workspace "
                                           "with the compat experiments, so that it runs on vot-toolkit 0.9.0")

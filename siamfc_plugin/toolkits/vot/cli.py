@@ -242,7 +242,12 @@ def cmd_evaluate(args) -> int:
     ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
     ws.check_sequence_files(workspace)  # a missing frame named, before the toolkit fails on it without a name
     if args.stack:
-        print(f"stack of {workspace}: {ws.set_stack(workspace, args.stack)}")
+        if ws.is_stock_stack(workspace, args.stack):  # run through the compat experiments (0.9.0's crash)
+            path = ws.patch_stack(args.stack, workspace)
+            print(f"stack of {workspace}: {os.path.basename(path)} (the stock {args.stack} with the compat "
+                  "experiments; see its header)")
+        else:
+            print(f"stack of {workspace}: {ws.set_stack(workspace, args.stack)}")
     experiments = [e for e in (args.experiments or "").split(",") if e] or None
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)

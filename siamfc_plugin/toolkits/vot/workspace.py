@@ -220,6 +220,16 @@ def set_stack(workspace: str, stack: str) -> str:
     return stack
 
 
+def is_stock_stack(workspace: str, stack: str) -> bool:
+    """True for a name of a stack the toolkit ships (vot2017, vot2022/longterm, vots2023, ...) that is not also a
+    stack of the plugin or a file in the workspace."""
+    from vot.stack import resolve_stack
+
+    if stack in STACKS or os.path.isabs(stack) or os.path.isfile(os.path.join(workspace, stack)):
+        return False
+    return resolve_stack(stack) is not None
+
+
 def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_config: bool = True) -> str:
     """Copy a stack (a toolkit stack name such as vot2017 or vot2020/shortterm, or a file) into the workspace with
     the experiment types the toolkit 0.9.0 cannot run replaced by the compat classes; return the new file's path."""

@@ -380,6 +380,59 @@ class VotAnalysis:
     per_sequence: pd.DataFrame = field(default_factory=pd.DataFrame)  # supervised_ar: tracker x sequence
     kind: str = "supervised"
     missing: list = field(default_factory=list)  # (tracker, why): trackers the toolkit gave no number for
+    sequences: list = field(default_factory=list)  # the sequences the toolkit analysed
+    sources: dict = field(default_factory=dict)  # tracker -> analysis JSON its numbers come from, where not `path`
+
+
+def merge_vot_analyses(files: list[str], ran: dict[str, list[str]], problems: list[Problem]
+                       ) -> dict[str, VotAnalysis]:
+    """{experiment: analysis} from analysis JSONs (oldest first). The newest analysis of an experiment is the base;
+    a tracker with results for the experiment but absent from it takes its numbers from the newest older analysis
+    that covers it (same sequences, same analysis parameters; `sources` says which file). A tracker with results
+    that no analysis covers, or only one made on other sequences or parameters, is appended to `problems`, so that
+    no tracker with results silently leaves the board."""
+    found: dict[str, list[VotAnalysis]] = {}
+    for path in files:
+        try:
+            for analysis in read_vot_analyses(path):
+                found.setdefault(analysis.experiment, []).append(analysis)
+        except ValueError as exc:
+            problems.append(Problem("vot", "", "", "", str(exc)))
+    merged = {}
+    for exp, versions in found.items():
+        base = versions[-1]
+        covered = {t for t in base.summary["tracker"] if (t, "the toolkit's analysis has no number for it")
+                   not in base.missing}
+        for tracker in ran.get(exp, []):
+            if tracker in covered:
+                continue
+            older = [a for a in reversed(versions[:-1]) if tracker in set(a.summary["tracker"])]
+            usable = [a for a in older if a.sequences == base.sequences and a.parameters == base.parameters]
+            if usable:
+                source = usable[0]
+                row = source.summary[source.summary["tracker"] == tracker]
+                base.summary = pd.concat([base.summary[base.summary["tracker"] != tracker], row],
+                                         ignore_index=True)
+                if tracker in source.curves:
+                    base.curves[tracker] = source.curves[tracker]
+                if len(source.per_sequence):
+                    rows = source.per_sequence[source.per_sequence["tracker"] == tracker]
+                    base.per_sequence = pd.concat([base.per_sequence, rows], ignore_index=True) \
+                        if len(base.per_sequence) else rows.reset_index(drop=True)
+                base.missing = [(t, why) for t, why in base.missing if t != tracker]
+                base.sources[tracker] = source.path
+            elif older:
+                problems.append(Problem("vot", exp, tracker, "", (
+                    f"results on disk, but the newest analysis ({os.path.basename(base.path)}) does not cover it "
+                    f"and the older one that does ({os.path.basename(older[0].path)}) was made on other sequences "
+                    f"or analysis parameters: run `vot analysis --format json` with every tracker")))
+            else:
+                problems.append(Problem("vot", exp, tracker, "", (
+                    f"results on disk, but no analysis JSON covers it (newest: {os.path.basename(base.path)}): "
+                    f"run `vot analysis --workspace WS --format json --experiments {exp} {tracker} ...` with "
+                    "every tracker")))
+        merged[exp] = base
+    return merged
 
 
 SUMMARY_COLUMNS = ["tracker", "accuracy", "eao", "failures_per_sequence", "robustness_ar_plot",
@@ -504,7 +557,7 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
     missing = [(t, "the toolkit's analysis has no number for it") for t in trackers
                if not np.isfinite(summary.loc[summary["tracker"] == t, "accuracy"]).any()]
     return VotAnalysis(path, name, summary, curves, low, high, sensitivity, exp.get("parameters") or {},
-                       pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing)
+                       pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing, sequence_names)
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------

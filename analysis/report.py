@@ -370,20 +370,17 @@ def _vot_sections(workspace: str, state: dict):
     """One section per experiment of the workspace's latest analysis JSON(s); returns the supervised board."""
     result, problems, trackers = state["result"], state["problems"], state["trackers"]
     sequences = collect.read_vot_sequences(workspace)
-    analyses: dict[str, collect.VotAnalysis] = {}
-    for path in collect.vot_analysis_files(workspace):  # oldest first: the latest analysis of an experiment wins
-        try:
-            for analysis in collect.read_vot_analyses(path):
-                analyses[analysis.experiment] = analysis
-        except ValueError as exc:
-            problems.append(collect.Problem("vot", "", "", "", str(exc)))
     results_root = os.path.join(workspace, "results")
     ran = {}
     for tracker in sorted(os.listdir(results_root)) if os.path.isdir(results_root) else []:
         if trackers is not None and tracker not in trackers:
             continue
+        if not os.path.isdir(os.path.join(results_root, tracker)):
+            continue
         for exp in sorted(os.listdir(os.path.join(results_root, tracker))):
             ran.setdefault(exp, []).append(tracker)
+    # the newest analysis of an experiment is the base; trackers it leaves out come from older ones or are problems
+    analyses = collect.merge_vot_analyses(collect.vot_analysis_files(workspace), ran, problems)
     for exp in sorted(set(ran) - set(analyses)):
         problems.append(collect.Problem("vot", exp, ", ".join(ran[exp]), "",
                                         "results but no analysis JSON of this experiment: run `vot analysis "
@@ -450,6 +447,10 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                 f"sequence lengths [{analysis.eao_low}, {analysis.eao_high}].")
     text += (f" Numbers from the toolkit's own analysis ({os.path.basename(analysis.path)}); fps: 1 / mean update "
              "time in the trajectories.")
+    older = {t: p for t, p in analysis.sources.items() if t in names}
+    if older:
+        text += (" Not in that analysis, so from the newest older analysis of the same sequences that covers them: "
+                 + "; ".join(f"{t} from {os.path.basename(p)}" for t, p in sorted(older.items())) + ".")
     if board["eao"].isna().any():
         text += (" EAO '-': no run of the tracker lasted into the EAO interval without a failure; vot-toolkit "
                  "0.9.0 builds the EAO curve only up to the longest run between failures, so the score is "

@@ -77,3 +77,74 @@ def test_frame_deleted_after_prepare_is_named_before_the_toolkit_runs(otb_root, 
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Crossing" in done.stderr and "00000031.jpg" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---- a real VOT workspace: MIL and the static box through vot-toolkit (trax) on two sequences, 30 frames ----------
+VOT_FRAMES = 30
+
+
+@pytest.fixture(scope="module")
+def vot_ws(tmp_path_factory, vot_root) -> Path:
+    ws = tmp_path_factory.mktemp("vot") / "ws"
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(vot_root), "--names", "ball1,bag", "--frames",
+               str(VOT_FRAMES), "--workspace", str(ws))
+    assert done.returncode == 0, done.stderr
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(ws), "--quiet", "--name", "both", "MIL",
+               "Static")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return ws
+
+
+def copy_ws(ws: Path, folder: Path) -> Path:
+    import shutil
+
+    shutil.copytree(ws, folder, symlinks=True)
+    return folder
+
+
+def report(out: Path, *args: str) -> subprocess.CompletedProcess:
+    return run("analysis", "report", "--out", str(out), *args)
+
+
+def summary(out: Path) -> dict:
+    import json
+
+    return json.loads((out / "summary.json").read_text())
+
+
+# ---- 2. the leaderboard must not drop a tracker -----------------------------------------------------------------------
+def test_newer_analysis_of_one_tracker_keeps_the_others_on_the_board(vot_ws, tmp_path):
+    ws = copy_ws(vot_ws, tmp_path / "ws")
+    os.utime(ws / "analysis" / "both.json", (1, 1))  # older than the next one
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(ws), "--quiet", "--name", "static", "Static")
+    assert done.returncode == 0, done.stderr
+    done = report(tmp_path / "board", "--vot-workspace", str(ws))
+    assert done.returncode == 0, done.stderr
+    board = {row["tracker"]: row for row in summary(tmp_path / "board")["vot"]}
+    assert set(board) == {"MIL", "Static"}
+    assert board["MIL"]["accuracy"] == pytest.approx(_toolkit_accuracy(ws / "analysis" / "both.json", "MIL"))
+    assert "both.json" in (tmp_path / "board" / "index.md").read_text()  # where MIL's numbers come from
+
+
+def test_tracker_with_results_in_no_analysis_is_a_listed_problem(vot_ws, tmp_path):
+    import shutil
+
+    ws = copy_ws(vot_ws, tmp_path / "ws")
+    shutil.copytree(ws / "results" / "MIL", ws / "results" / "MIL_copy")  # results the analysis never saw
+    done = report(tmp_path / "board", "--vot-workspace", str(ws))
+    assert done.returncode == 0, done.stderr
+    problems = summary(tmp_path / "board")["problems"]
+    assert any(p["tracker"] == "MIL_copy" and "no analysis" in p["why"] for p in problems), problems
+    assert "MIL_copy" in done.stderr
+
+
+def _toolkit_accuracy(path: Path, tracker: str) -> float:
+    import json
+
+    doc = json.loads(path.read_text())
+    trackers = list(doc["trackers"])
+    block = doc["results"]["baseline"]
+    for spec, data in zip(block["parameters"]["analyses"], block["results"]):
+        if spec["type"].endswith("supervised.AverageAccuracyRobustness"):
+            return data[trackers.index(tracker)][0]
+    raise AssertionError("no average AR in " + str(path))

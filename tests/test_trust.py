@@ -113,6 +113,7 @@ def summary(out: Path) -> dict:
 
 
 # ---- 2. the leaderboard must not drop a tracker -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_newer_analysis_of_one_tracker_keeps_the_others_on_the_board(vot_ws, tmp_path):
     ws = copy_ws(vot_ws, tmp_path / "ws")
     os.utime(ws / "analysis" / "both.json", (1, 1))  # older than the next one
@@ -126,6 +127,7 @@ def test_newer_analysis_of_one_tracker_keeps_the_others_on_the_board(vot_ws, tmp
     assert "both.json" in (tmp_path / "board" / "index.md").read_text()  # where MIL's numbers come from
 
 
+@pytest.mark.slow
 def test_tracker_with_results_in_no_analysis_is_a_listed_problem(vot_ws, tmp_path):
     import shutil
 
@@ -148,3 +150,25 @@ def _toolkit_accuracy(path: Path, tracker: str) -> float:
         if spec["type"].endswith("supervised.AverageAccuracyRobustness"):
             return data[trackers.index(tracker)][0]
     raise AssertionError("no average AR in " + str(path))
+
+
+# ---- 3. an absent target (no ground truth) is not a failure -----------------------------------------------------------
+ABSENT = range(8, 14)  # 0-based frames without ground truth (NaN rows, as prepare writes for absent targets)
+
+
+@pytest.mark.slow
+def test_absent_target_is_never_a_failure_in_the_supervised_experiment(otb_root, tmp_path):
+    from siamfc_plugin.toolkits.vot.workspace import FAILURE, read_trajectory_codes
+
+    view = otb_view(otb_root, tmp_path / "otb", frames=24)
+    lines = (view / "Crossing" / "groundtruth_rect.txt").read_text().splitlines()
+    for i in ABSENT:
+        lines[i] = "NaN,NaN,NaN,NaN"
+    (view / "Crossing" / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    ws = tmp_path / "ws"
+    assert run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws)).returncode == 0
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(ws), "--quiet", "--no-analysis", "Static")
+    assert done.returncode == 0, done.stdout + done.stderr
+    codes = read_trajectory_codes(str(ws / "results" / "Static" / "baseline" / "Crossing" / "Crossing_001.bin"))
+    failures = [i for i, c in enumerate(codes) if c == FAILURE]
+    assert not [i for i in failures if i in ABSENT], f"failures at absent frames {failures}"

@@ -116,8 +116,11 @@ class Supervised(CompatRuntimeMixin, SupervisedExperiment):
     """The stock `supervised` experiment (baseline with re-initialisation after a failure), working on 0.9.0.
 
     As in the toolkit: a failure is a frame whose overlap with the ground truth is <= failure_overlap; the tracker is
-    re-initialised skip_initialize frames later (then past frames tagged with one of skip_tags). One change: a
-    re-initialisation never lands on a frame without a ground-truth region (it moves on to the next annotated one).
+    re-initialised skip_initialize frames later (then past frames tagged with one of skip_tags). Two changes for
+    frames without a ground-truth region (a NaN line: target absent or not annotated), following the toolkit's own
+    rule for such frames in its multistart analyses (`overlap <= threshold and not groundtruth.is_empty()`): they are
+    never a failure, and a re-initialisation never lands on one (it moves on to the next annotated frame). The stock
+    experiment counts every absent frame as a failure (overlap 0 with an empty region).
     """
 
     def execute(self, tracker: Tracker, sequence, force: bool = False, callback: Callable = None):
@@ -152,8 +155,11 @@ class Supervised(CompatRuntimeMixin, SupervisedExperiment):
                         target = _first(status)
                         properties = dict(target.properties)
                         properties["time"] = elapsed
-                        overlap = calculate_overlap(target.region, sequence.groundtruth(frame), sequence.size)
-                        if overlap <= self.failure_overlap:
+                        groundtruth = sequence.groundtruth(frame)
+                        overlap = calculate_overlap(target.region, groundtruth, sequence.size)
+                        # the toolkit's own rule (multistart analyses): a frame without ground truth (target absent
+                        # or not annotated) is never a failure; the tracker's answer is kept
+                        if overlap <= self.failure_overlap and not groundtruth.is_empty():
                             trajectory.set(frame, Special(SupervisedExperiment.FAILURE), properties)
                             frame += self.skip_initialize
                             if self.skip_tags:

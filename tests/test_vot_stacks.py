@@ -257,3 +257,140 @@ def test_shortterm_stacks_supervised_and_multistart_on_masks(tmp_path, vot_root)
     assert row["accuracy"] == pytest.approx(accuracy, abs=0.005)
     assert row["robustness_share_tracked"] == pytest.approx(share, abs=1e-6)
     assert 0.3 < row["accuracy"] <= 1 and 0 < share <= 1
+
+
+# ---- TIR stacks ----------------------------------------------------------------------------------------------------
+def thermal_copy(root: Path, source: str, name: str, bits: int) -> None:
+    """A single-channel copy of a prepared sequence: each frame converted to grey (8-bit PNG, or 16-bit PNG with
+    the grey levels times 257, the full 16-bit range), as a thermal camera delivers one channel."""
+    src, dst = root / "sequences" / source, root / "sequences" / name
+    (dst / "color").mkdir(parents=True)
+    for index, frame in enumerate(sorted((src / "color").iterdir()), 1):
+        grey = cv2.cvtColor(cv2.imread(str(frame)), cv2.COLOR_BGR2GRAY)
+        if bits == 16:
+            grey = grey.astype(np.uint16) * 257
+        cv2.imwrite(str(dst / "color" / f"{index:08d}.png"), grey)
+    for file in src.iterdir():
+        if file.is_file() and file.name != "sequence":
+            (dst / file.name).write_bytes(file.read_bytes())
+    (dst / "sequence").write_text(f"channels.color=color/%08d.png\nformat=default\nfps=30\nname={name}\n")
+
+
+@pytest.mark.slow
+def test_tir_stack_on_single_channel_frames(tmp_path, vot_root):
+    """vot2016/tir on a thermal-like sequence: VOT's bag (real frames) converted to one channel, 8-bit and 16-bit.
+    The tracker replicates the channel to 3 (16-bit: value x 255 / 65535), so both runs give the same trajectory;
+    the AR numbers are recomputed from the trajectory files."""
+    root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 25)
+    thermal_copy(root, "bag", "bag_tir8", 8)
+    thermal_copy(root, "bag", "bag_tir16", 16)
+    assert cv2.imread(str(root / "sequences" / "bag_tir16" / "color" / "00000001.png"), cv2.IMREAD_UNCHANGED).dtype \
+        == np.uint16
+    names = ["bag_tir8", "bag_tir16"]
+    (root / "sequences" / "list.txt").write_text("\n".join(names) + "\n")
+    table = evaluate(root, "vot2016/tir", "baseline", "tir")
+    row = table["baseline"]["siamfc"]
+    accuracy, failures = supervised_ar(root, "siamfc", "baseline", names)
+    assert row["accuracy"] == pytest.approx(accuracy, abs=0.005)
+    assert row["failures_per_sequence"] == pytest.approx(failures, abs=1e-9)
+    assert 0.3 < row["accuracy"] <= 1
+    results = root / "results" / "siamfc" / "baseline"
+    eight = read_vot_trajectory(str(results / "bag_tir8" / "bag_tir8_001.bin"))
+    sixteen = read_vot_trajectory(str(results / "bag_tir16" / "bag_tir16_001.bin"))
+    assert [(k, np.round(np.asarray(v, float), 3).tolist()) for k, v in eight] == \
+        [(k, np.round(np.asarray(v, float), 3).tolist()) for k, v in sixteen]
+
+
+# ---- long-term stacks ----------------------------------------------------------------------------------------------
+def window_offsets(frames: int, start: int) -> list[int]:
+    """x of a 240-px window per frame: on the target (start), sliding to 0 (the target leaves on the right), out
+    for a while, sliding back."""
+    hold, slide = frames // 4, frames // 5
+    out = frames - 2 * hold - 2 * slide
+    going = [round(start * (1 - (i + 1) / slide)) for i in range(slide)]
+    return [start] * hold + going + [0] * out + going[::-1][1:] + [start] * (hold + 1)
+
+
+def exit_sequence(root: Path, source: Path, name: str, frames: int = 40, width: int = 240) -> list[bool]:
+    """A sequence where the target leaves the frame and comes back, cut from VOT's bag (real frames, 480x360): a
+    `width`-px wide window of each frame, its x as window_offsets(). Ground truth: the bounding box of the bag's
+    polygon moved into the window and clipped to it, `nan,nan,nan,nan` (absent) where less than a quarter of the
+    box is inside. Returns visibility per frame."""
+    from analysis.groundtruth import bounding_box, read_regions
+
+    boxes = [bounding_box(r) for r in read_regions(str(source / "groundtruth.txt"))][:frames]
+    first = boxes[0]
+    start = int(np.clip(first[0] + first[2] / 2 - width / 2, 0, 480 - width))
+    offsets = window_offsets(frames, start)
+    dst = root / "sequences" / name
+    (dst / "color").mkdir(parents=True)
+    lines, visible = [], []
+    for index, (box, x0) in enumerate(zip(boxes, offsets)):
+        image = cv2.imread(str(source / "color" / f"{index + 1:08d}.jpg"))
+        cv2.imwrite(str(dst / "color" / f"{index + 1:08d}.jpg"), image[:, x0:x0 + width])
+        x, y, w, h = box
+        left, right = max(x - x0, 0), min(x + w - x0, width)
+        inside = max(0.0, right - left) * h / (w * h)
+        visible.append(inside >= 0.25)
+        lines.append(f"{left:.2f},{y:.2f},{right - left:.2f},{h:.2f}" if visible[-1] else "nan,nan,nan,nan")
+    (dst / "groundtruth.txt").write_text("\n".join(lines) + "\n")
+    (dst / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\nname={name}\n")
+    return visible
+
+
+def longterm_prf(root: Path, tracker: str, experiment: str, name: str):
+    """(precision, recall, F, F curve) as VOT-LT: thresholds = every frame's confidence (up to 98 of them, as the
+    toolkit's resolution 100 allows) plus +-inf; at each threshold precision = mean overlap over the frames whose
+    confidence reaches it, recall = their overlap sum / the frames with the target visible; F at the threshold
+    with the best F."""
+    seq = Sequence(root / "sequences" / name)
+    folder = root / "results" / tracker / experiment / name
+    trajectory = read_vot_trajectory(str(folder / f"{name}_001.bin"))
+    confidence = read_value_file(str(folder / f"{name}_001_confidence.value"), len(seq))
+    values = np.array(overlaps(trajectory, seq), dtype=object)
+    values = np.array([0.0 if v is None else v for v in values])
+    visible = sum(seq.truth(f) is not None for f in range(len(seq)))
+    scores = sorted([c for c in confidence if not math.isnan(c)], reverse=True)
+    assert len(scores) <= 98  # else the toolkit takes a subset of thresholds
+    thresholds = [math.inf] + scores + [-math.inf]
+    curve = []
+    for threshold in thresholds:
+        subset = confidence >= threshold
+        precision, recall = (1.0, 0.0) if not subset.any() else \
+            (float(values[subset].mean()), float(values[subset].sum() / visible))
+        curve.append((precision, recall))
+    f = [2 * p * r / (p + r) if p + r > 0 else float("nan") for p, r in curve]
+    best = int(np.nanargmax(f))
+    return curve[best][0], curve[best][1], f[best], f
+
+
+@pytest.mark.slow
+def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
+    """vot2022/longterm (experiments longterm and redetection) on a sequence where the target leaves the frame
+    (exit_sequence: a window sliding over VOT's bag). The tracker's confidence is lower while the target is out;
+    precision, recall and F are recomputed from the trajectory and confidence files; the redetection experiment
+    runs its 200 frames (the stock transformer gives 5, all the first frame, and no cache: it cannot run)."""
+    root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 1)
+    visible = exit_sequence(root, vot_root / "bag", "bag_exit", 40)
+    assert 5 <= visible.count(False) <= 15
+    (root / "sequences" / "list.txt").write_text("bag_exit\n")
+    assert siamfc_main(["vot", "evaluate", "siamfc", "--workspace", str(root), "--stack", "vot2022/longterm",
+                        "--quiet", "--timeout", "500", "--name", "lt"]) == 0
+    from siamfc_plugin.toolkits.vot.cli import read_analysis
+
+    row = read_analysis(str(root / "analysis" / "lt.json"))["longterm"]["siamfc"]
+    precision, recall, fscore, curve = longterm_prf(root, "siamfc", "longterm", "bag_exit")
+    assert row["precision"] == pytest.approx(precision, abs=0.005)
+    assert row["recall"] == pytest.approx(recall, abs=0.005)
+    assert row["fscore"] == pytest.approx(fscore, abs=0.005)
+    assert len(row["f_curve"]) == len(curve)
+    assert 0.3 < fscore <= 1
+    confidence = read_value_file(str(root / "results" / "siamfc" / "longterm" / "bag_exit" /
+                                     "bag_exit_001_confidence.value"), 40)
+    assert np.all((confidence >= 0) & (confidence <= 1))
+    absent, present = confidence[~np.array(visible)], confidence[np.array(visible)][1:]
+    assert absent.mean() < present.mean() - 0.1  # the peak drops while the target is out
+
+    [folder] = (root / "results" / "siamfc" / "redetection").iterdir()
+    trajectory = read_vot_trajectory(str(next(folder.glob("*_001.bin"))))
+    assert len(trajectory) == 200 and trajectory[0] == ("special", 1)

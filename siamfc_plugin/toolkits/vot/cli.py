@@ -316,6 +316,11 @@ ANALYSIS_KEYS = {
     "vot.analysis.accuracy.AverageSuccessPlot": "average_success_plot",
     "vot.analysis.multistart.AverageAccuracyRobustness": "multistart_ar",
     "vot.analysis.multistart.EAOScore": "eao",
+    "vot.analysis.longterm.PrecisionRecall": "longterm_prf",
+    "vot.analysis.longterm.PrecisionRecallCurve": "pr_curve",
+    "vot.analysis.longterm.FScoreCurve": "f_curve",
+    "vot.analysis.longterm.AccuracyRobustness": "longterm_ar",
+    "vot.analysis.longterm.AverageQualityAuxiliary": "auxiliary",
 }
 
 
@@ -374,6 +379,16 @@ def read_analysis(path: str) -> dict:
                     row["average_accuracy"] = ws._number(cell[0])
                 elif key == "average_success_plot":
                     row[key] = cell[0]
+                elif key == "longterm_prf":  # VOT-LT: at the confidence threshold with the best F-score
+                    row["precision"], row["recall"], row["fscore"] = (ws._number(v) for v in cell[:3])
+                elif key == "pr_curve":  # (recall, precision) per confidence threshold, as the toolkit stores it
+                    row["pr_curve"] = [[ws._number(v) for v in point] for point in cell[0]]
+                elif key == "f_curve":
+                    row["f_curve"] = [ws._number(v) for v in cell[0]]
+                elif key == "longterm_ar":  # VOTS: accuracy, robustness
+                    row["accuracy"], row["robustness"] = ws._number(cell[0]), ws._number(cell[1])
+                elif key == "auxiliary":  # VOTS: non-reported error, drift-rate error, absence-detection quality
+                    row["nre"], row["dre"], row["ad"] = (ws._number(v) for v in cell[:3])
         table[experiment] = rows
     return table
 
@@ -392,7 +407,7 @@ def format_table(table: dict) -> str:
             for tracker, r in rows.items():
                 out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} "
                            f"{fmt(r.get('robustness_share_tracked')):>35} {fmt(r.get('eao')):>7}")
-        elif any("accuracy" in r or "eao" in r for r in rows.values()):  # supervised (VOT2015 style)
+        elif any(("accuracy" in r or "eao" in r) and "robustness" not in r for r in rows.values()):  # supervised
             out.append(f"  {'tracker':<24} {'accuracy':>9} {'failures/seq':>12} {'AR-plot robustness':>19} "
                        f"{'EAO':>7}")
             for tracker, r in rows.items():
@@ -400,9 +415,22 @@ def format_table(table: dict) -> str:
                            f" {fmt(r.get('robustness_ar_plot')):>19} {fmt(r.get('eao')):>7}")
             out.append("  (failures/seq: failures per sequence, mean over runs; AR-plot robustness: "
                        "exp(-30 x failures / frames))")
+        if any("fscore" in r for r in rows.values()):  # long-term (VOT-LT)
+            out.append(f"  {'tracker':<24} {'precision':>9} {'recall':>7} {'F-score':>8}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('precision')):>9} {fmt(r.get('recall')):>7} "
+                           f"{fmt(r.get('fscore')):>8}")
+            out.append("  (at the confidence threshold with the best F-score)")
+        if any("robustness" in r for r in rows.values()):  # VOTS
+            out.append(f"  {'tracker':<24} {'quality':>8} {'accuracy':>9} {'robustness':>11} {'NRE':>6} {'DRE':>6} "
+                       f"{'AD':>6}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>8} {fmt(r.get('accuracy')):>9} "
+                           f"{fmt(r.get('robustness')):>11} {fmt(r.get('nre')):>6} {fmt(r.get('dre')):>6} "
+                           f"{fmt(r.get('ad')):>6}")
         if any("eao" in r and r["eao"] is None for r in rows.values()):
             out.append("  (EAO n/a: the stack's EAO interval [low, high] lies beyond the sequences' lengths)")
-        if any("average_accuracy" in r for r in rows.values()):
+        if any("average_accuracy" in r and "robustness" not in r for r in rows.values()):
             out.append(f"  {'tracker':<24} {'average overlap':>16}")
             for tracker, r in rows.items():
                 out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>16}")

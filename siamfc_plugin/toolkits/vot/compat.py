@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Callable
 
 from vot.experiment.multirun import SupervisedExperiment, UnsupervisedExperiment
+from vot.experiment.transformer import Redetection as StockRedetection
 from vot.experiment.multistart import MultiStartExperiment, find_anchors
 from vot.dataset.proxy import FrameMapSequence
 from vot.region import Region, Special, calculate_overlap
@@ -39,6 +40,10 @@ REPLACEMENTS = {
     "supervised": "siamfc_plugin.toolkits.vot.compat.Supervised",
     "multistart": "siamfc_plugin.toolkits.vot.compat.MultiStart",
     "unsupervised": "siamfc_plugin.toolkits.vot.compat.Unsupervised",
+}
+# stock transformer name -> compat class
+TRANSFORMER_REPLACEMENTS = {
+    "redetection": "siamfc_plugin.toolkits.vot.compat.Redetection",
 }
 
 
@@ -177,7 +182,19 @@ class Supervised(CompatRuntimeMixin, SupervisedExperiment):
 
 
 class Unsupervised(CompatRuntimeMixin, UnsupervisedExperiment):
-    """The stock `unsupervised` experiment; the stock one works on 0.9.0 except with `realtime`, this one also then."""
+    """The stock `unsupervised` experiment; the stock one works on 0.9.0 except with `realtime`, this one also then.
+
+    Transformers (the VOT-LT `redetection` experiment) get the workspace's cache, cache/transformer/: the toolkit's
+    resolver looks for it where it is not yet set, so a stock stack's transformer has none and refuses to run
+    ("Local cache is required for redetection transformer").
+    """
+
+    def transform(self, sequences):
+        storage = self.storage  # set once the workspace is loaded, after the experiment was built
+        for transformer in self.transformers:
+            if getattr(transformer, "_cache", None) is None and storage is not None:
+                transformer._cache = storage.substorage("cache").substorage("transformer")
+        return super().transform(sequences)
 
 
 class MultiStart(CompatRuntimeMixin, MultiStartExperiment):
@@ -214,3 +231,22 @@ class MultiStart(CompatRuntimeMixin, MultiStartExperiment):
                 current += 1
                 if callback:
                     callback(current / total)
+
+
+class Redetection(StockRedetection):
+    """The stock `redetection` transformer (VOT-LT stacks) with its sequence length as documented.
+
+    The stock one builds a two-frame sequence (frame 0 padded to `scaling` times its size; then the target's patch
+    moved to the bottom-right corner) and maps it as [0] * initialization + [1] * (len(source) - initialization),
+    with len(source) == 2: every frame is frame 0, the target never moves and redetection is never tested. Here
+    the map is [0] * initialization + [1] * (length - initialization): `initialization` frames to start on, then
+    the target elsewhere for the rest of the `length` frames.
+    """
+
+    def __call__(self, sequence):
+        from vot.dataset.proxy import FrameMapSequence
+
+        [stock] = super().__call__(sequence)
+        source = stock._source
+        initialization = min(self.initialization, self.length)
+        return [FrameMapSequence(source, [0] * initialization + [1] * (self.length - initialization))]

@@ -220,6 +220,16 @@ def set_stack(workspace: str, stack: str) -> str:
     return stack
 
 
+# The VOTS analyses, as vot-toolkit's own VOTS test stack (stack/tests/multiobject.yaml) lists them; the stock
+# VOTS2023-2026 stacks name none, so `vot analysis` would compute nothing for them.
+VOTS_ANALYSES = (
+    {"type": "average_accuracy", "name": "Quality", "burnin": 0, "ignore_unknown": False, "weighted": False},
+    {"type": "average_success_plot", "name": "Quality plot", "burnin": 0, "ignore_unknown": False},
+    {"type": "longterm_ar", "name": "AR"},
+    {"type": "average_quality_auxiliary", "name": "Auxiliary"},
+)
+
+
 def is_stock_stack(workspace: str, stack: str) -> bool:
     """True for a name of a stack the toolkit ships (vot2017, vot2022/longterm, vots2023, ...) that is not also a
     stack of the plugin or a file in the workspace."""
@@ -236,7 +246,7 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
     import yaml
     from vot.stack import resolve_stack
 
-    from .compat import REPLACEMENTS
+    from .compat import REPLACEMENTS, TRANSFORMER_REPLACEMENTS
 
     source = resolve_stack(stack, workspace)
     if source is None:
@@ -257,6 +267,15 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
         if kind in REPLACEMENTS:
             experiment["type"] = REPLACEMENTS[kind]
             replaced.append(f"{name}: {kind} -> {REPLACEMENTS[kind]}")
+        for transformer in experiment.get("transformers") or []:
+            if transformer.get("type") in TRANSFORMER_REPLACEMENTS:
+                replaced.append(f"{name}: transformer {transformer['type']} -> "
+                                f"{TRANSFORMER_REPLACEMENTS[transformer['type']]} (uses its `length`)")
+                transformer["type"] = TRANSFORMER_REPLACEMENTS[transformer["type"]]
+        if experiment.get("multiobject") and not experiment.get("analyses"):
+            experiment["analyses"] = [dict(a) for a in VOTS_ANALYSES]
+            replaced.append(f"{name}: no analyses in the stock stack; added VOTS's (quality, quality plot, "
+                            "long-term AR, auxiliary), as the toolkit's own VOTS test stack lists them")
         clashes = [f for f, other in others.get(name, []) if other != experiment.get("type")]
         if clashes:
             renamed = f"{prefix}_{name}"

@@ -31,7 +31,9 @@ def tracker_options() -> argparse.ArgumentParser:
     """The options every subcommand that builds a tracker accepts."""
     parent = Parser(add_help=False)
     group = parent.add_argument_group("tracker")
-    group.add_argument("--checkpoint", help="model checkpoint (default: the trained model shipped in the package)")
+    group.add_argument("--checkpoint", help="model checkpoint, or published SiamFC weights converted on the fly (a "
+                                            "MatConvNet .mat, a siamfc-pytorch or got-10k/siamfc .pth; see `siamfc "
+                                            "import`) (default: the trained model shipped in the package)")
     group.add_argument("--preset", default="siamfc-3s", choices=sorted(PRESETS), help="tracking hyper-parameters")
     group.add_argument("--arch", choices=sorted(ARCHITECTURES), help="architecture (default: the checkpoint's)")
     group.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
@@ -251,7 +253,9 @@ EXTENSIONS = {
     "leaderboard": ("siamfc_plugin.tools.leaderboard_cli",
                     "run SiamFC and peers through got10k and the VOT toolkit; write figures+tables"),
     "bench": ("siamfc_plugin.tools.bench", "tracking speed per backend, architecture, scales"),
-    "export": ("siamfc_plugin.tools.bench", "export the network to ONNX (search + exemplar)"),
+    "export": ("siamfc_plugin.tools.bench", "export the network to ONNX or as a siamfc-pytorch state_dict"),
+    "import": ("siamfc_plugin.tools.weights_cli",
+               "convert published SiamFC weights (MatConvNet .mat, siamfc-pytorch/got-10k .pth); --check"),
     "soak": ("siamfc_plugin.tools.soak", "a long synthetic run reporting memory (RSS) over time"),
 }
 ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)

@@ -44,12 +44,23 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint not found: {path}")
+    with open(path, "rb") as handle:
+        head = handle.read(32)
+    if head.startswith(b"MATLAB 5.0 MAT-file"):  # a published MatConvNet net, converted on the fly (core/weights.py)
+        from .weights import imported_payload
+
+        return imported_payload(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for truncated/foreign files
         # not torch's message: for a foreign file it advises weights_only=False, i.e. running the file's code
         raise CheckpointError(f"checkpoint {path} cannot be read (truncated, corrupt or not a torch file; "
                               f"{type(exc).__name__})") from exc
+    if isinstance(payload, dict) and "format" not in payload:
+        from .weights import imported_payload, is_published_state_dict
+
+        if is_published_state_dict(payload):  # siamfc-pytorch or got-10k/siamfc weights, converted on the fly
+            return imported_payload(path, payload)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a siamfc-plugin checkpoint (no '{FORMAT}' format tag)")
     version = payload.get("format_version")

@@ -63,6 +63,10 @@ def _parse_scalar(raw: str) -> Any:
     return raw
 
 
+SCALE_CLAMPS = ("target", "search", "none")
+RESPONSE_CENTRES = ("mid", "matconvnet", "got10k")
+
+
 @dataclass(frozen=True)
 class TrackerConfig:
     """The tracking hyper-parameters (the geometry comes with the model); every value can be overridden."""
@@ -86,6 +90,26 @@ class TrackerConfig:
     distractor_weight: float = 0.0
     distractor_ratio: float = 0.8
     distractor_memory: int = 4
+    # The published trackers' details (docs/model.md, "Published weights"); the defaults are this plugin's tracker.
+    # scale_clamp: "target" (the target size within [min_scale, max_scale] x its initial size), "search" (MatConvNet
+    # tracker.m: the search side within [min_scale, max_scale] x its initial value, the target size unclamped) or
+    # "none" (siamfc-pytorch, got-10k/siamfc)
+    scale_clamp: str = "target"
+    # the upsampled map's centre, 0-based: "mid" (up - 1) / 2 (ours, siamfc-pytorch), "matconvnet" ceil(up / 2) - 1
+    # (tracker_step.m's 1-based ceil(up / 2)), "got10k" up // 2 (got-10k/siamfc)
+    response_centre: str = "mid"
+    # peak to frame displacement: "scaled" (x search side of the chosen scale) or "matconvnet" (x round(search side)
+    # of the unit scale, as tracker_step.m is passed round(s_x))
+    peak_to_frame: str = "scaled"
+    # "sign-aware": a penalty lowers a score of either sign; "multiply": the reference code's peak * penalty
+    penalty_mode: str = "sign-aware"
+    # "subpixel": one warpAffine from the frame; "rounded": the side and corners rounded to whole pixels, the frame
+    # padded with the mean colour and the patch resized with cv2.resize (siamfc-pytorch's, got-10k/siamfc's crop)
+    crop_mode: str = "subpixel"
+    # crops are centred box_origin pixels up-left of the box centre: 1 reproduces siamfc-pytorch and got-10k/siamfc,
+    # which read 0-based boxes as 1-based (their reported boxes are not shifted)
+    box_origin: float = 0.0
+    clip_center: bool = True  # keep the target centre inside the frame (the reference trackers do not)
     name: str = "siamfc-3s"
 
     def __post_init__(self) -> None:
@@ -102,6 +126,11 @@ class TrackerConfig:
             (self.distractor_memory >= 1, "distractor_memory must be >= 1"),
             (0 < self.min_scale <= 1 <= self.max_scale, "need 0 < min_scale <= 1 <= max_scale"),
             (self.min_target_px > 0, "min_target_px must be > 0"),
+            (self.scale_clamp in SCALE_CLAMPS, f"scale_clamp must be one of {SCALE_CLAMPS}"),
+            (self.response_centre in RESPONSE_CENTRES, f"response_centre must be one of {RESPONSE_CENTRES}"),
+            (self.peak_to_frame in ("scaled", "matconvnet"), "peak_to_frame must be 'scaled' or 'matconvnet'"),
+            (self.penalty_mode in ("sign-aware", "multiply"), "penalty_mode must be 'sign-aware' or 'multiply'"),
+            (self.crop_mode in ("subpixel", "rounded"), "crop_mode must be 'subpixel' or 'rounded'"),
         ]
         for value in dataclasses.astuple(self):
             if isinstance(value, float) and not math.isfinite(value):
@@ -134,6 +163,28 @@ PRESETS: dict[str, TrackerConfig] = {
     ),
     # not the paper: siamfc-3s plus distractor-aware scoring (README, "The tracker", has its dev numbers)
     "siamfc-3s-da": TrackerConfig(distractor_weight=0.5, name="siamfc-3s-da"),
+    # The published trackers, to the digit (docs/model.md, "Published weights"). bertinetto/siamese-fc
+    # tracking/tracker.m defaults (3 scales) and tracking/params-5s.txt (5 scales): the search side (not the target
+    # size) clamped to [0.2, 5] x its initial value, the map centre ceil(272 / 2) (1-based), the displacement scaled
+    # by round(s_x) of the unit scale, the penalty a plain product, no clipping to the frame. What stays different:
+    # MATLAB's crops (whole-pixel corners, imresize bicubic with antialiasing); the VOT polygon rule is
+    # SIAMFC_POLYGON=matconvnet (get_axis_aligned_BB.m).
+    "siamfc-matconvnet-3s": TrackerConfig(scale_clamp="search", response_centre="matconvnet",
+                                          peak_to_frame="matconvnet", penalty_mode="multiply", clip_center=False,
+                                          min_target_px=1e-6, name="siamfc-matconvnet-3s"),
+    "siamfc-matconvnet-5s": TrackerConfig(scale_num=5, scale_step=1.0255, scale_penalty=0.962, scale_lr=0.34,
+                                          window_influence=0.168, scale_clamp="search",
+                                          response_centre="matconvnet", peak_to_frame="matconvnet",
+                                          penalty_mode="multiply", clip_center=False, min_target_px=1e-6,
+                                          name="siamfc-matconvnet-5s"),
+    # huanglianghua/siamfc-pytorch's TrackerSiamFC (3 scales): no size clamps, the penalty a plain product, its
+    # whole-pixel crop, boxes read as 1-based; equal boxes on real sequences (benchmarks/reference_equivalence.py)
+    "siamfc-pytorch": TrackerConfig(scale_clamp="none", penalty_mode="multiply", crop_mode="rounded", box_origin=1.0,
+                                    clip_center=False, min_target_px=1e-6, name="siamfc-pytorch"),
+    # got-10k/siamfc's TrackerSiamFC: siamfc-pytorch's tracker with the map centre at up // 2
+    "siamfc-got10k": TrackerConfig(scale_clamp="none", penalty_mode="multiply", crop_mode="rounded", box_origin=1.0,
+                                   clip_center=False, min_target_px=1e-6, response_centre="got10k",
+                                   name="siamfc-got10k"),
 }
 
 

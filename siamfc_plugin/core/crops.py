@@ -40,3 +40,32 @@ def crop(image: np.ndarray, center: tuple[float, float], side: float, out_size: 
 def mean_colour(image: np.ndarray) -> tuple[float, float, float]:
     means = cv2.mean(image)
     return tuple(float(v) for v in means[: image.shape[2]])
+
+
+def rounded_crop(image: np.ndarray, center: tuple[float, float], side: float, out_size: int,
+                 fill: tuple[float, float, float], out: np.ndarray | None = None) -> np.ndarray:
+    """The crop of huanglianghua/siamfc-pytorch and got-10k/siamfc (crop_mode "rounded"), in our coordinates.
+
+    The side is rounded to whole pixels (Python's round: half to even), the top-left corner to a whole pixel index
+    (numpy's round, half to even) from the 0-based pixel-index centre (our continuous centre - 0.5); pixels outside
+    the frame take the mean colour (as an 8-bit value, cv2's rounding), and the side x side patch is resized to
+    out_size with cv2.resize (bilinear). Same pixels as padding the frame with the mean colour and slicing it.
+    """
+    size = max(1, round(side))
+    cx, cy = center
+    top = int(np.round((cy - 0.5) - (size - 1) / 2))
+    left = int(np.round((cx - 0.5) - (size - 1) / 2))
+    height, width = image.shape[:2]
+    channels = image.shape[2]
+    value = np.clip(np.rint(np.asarray(fill[:channels], dtype=np.float64)), 0, 255).astype(image.dtype)
+    patch = np.empty((size, size, channels), dtype=image.dtype)
+    patch[...] = value
+    y0, y1 = max(top, 0), min(top + size, height)
+    x0, x1 = max(left, 0), min(left + size, width)
+    if y0 < y1 and x0 < x1:
+        patch[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
+    resized = cv2.resize(patch, (out_size, out_size), interpolation=cv2.INTER_LINEAR)
+    if out is None:
+        return resized
+    out[...] = resized
+    return out

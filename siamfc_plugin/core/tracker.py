@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from .config import TrackerConfig
-from .crops import context_side, crop, mean_colour
+from .crops import context_side, crop, mean_colour, rounded_crop
 from .geometry import Geometry
 from ..common.errors import InvalidBoxError, TrackerStateError
 from ..data.images import to_rgb_uint8
@@ -84,6 +84,11 @@ class SiamFCTracker:
         self.center = np.array([x + w / 2.0, y + h / 2.0])
         self.initial_size = np.array([max(w, cfg.min_target_px), max(h, cfg.min_target_px)])
         self.target_size = self.initial_size.copy()
+        geo = self.geometry
+        # the search side: derived from the target size, except under scale_clamp "search" (MatConvNet), where it is
+        # damped and clamped on its own
+        self.initial_search_side = self.search_side = (context_side(*self.initial_size, geo.context)
+                                                       * geo.instance_size / geo.exemplar_size)
         self.fill = mean_colour(frame)
         self.exemplar_features = self.kernel = self.embed_exemplar_at_target(frame)
         self.distractors = []
@@ -136,7 +141,7 @@ class SiamFCTracker:
             return None
         k = int(np.argmax(np.where(far, unit[rows, cols], -1.0)))
         centre = (geo.response_size - 1) / 2.0
-        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
+        x_side = self.current_search_side()
         to_frame = geo.total_stride * x_side / geo.instance_size
         return self.center + np.array([cols[k] - centre, rows[k] - centre]) * to_frame
 
@@ -148,15 +153,27 @@ class SiamFCTracker:
         """Exemplar features of a context crop of the target's size around `center`."""
         geo = self.geometry
         z_side = context_side(*self.target_size, geo.context)
-        crop(frame, tuple(center), z_side, geo.exemplar_size, self.fill, out=self._exemplar[0])
+        self._crop(frame, center, z_side, geo.exemplar_size, self._exemplar[0])
         return self.backend.embed_exemplar(self._exemplar)
+
+    def _crop(self, frame: np.ndarray, center, side: float, out_size: int, out: np.ndarray) -> None:
+        cfg = self.config
+        at = (float(center[0]) - cfg.box_origin, float(center[1]) - cfg.box_origin)
+        (rounded_crop if cfg.crop_mode == "rounded" else crop)(frame, at, side, out_size, self.fill, out=out)
+
+    def current_search_side(self) -> float:
+        """Side (frame pixels) of the unit-scale search region."""
+        geo = self.geometry
+        if self.config.scale_clamp == "search":
+            return float(self.search_side)
+        return context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
         """The search crops of every scale for this frame, written into one preallocated batch."""
         geo = self.geometry
-        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
+        x_side = self.current_search_side()
         for i, factor in enumerate(self.scale_factors):
-            crop(frame, tuple(self.center), x_side * factor, geo.instance_size, self.fill, out=self._search[i])
+            self._crop(frame, self.center, x_side * factor, geo.instance_size, self._search[i])
         return self._search
 
     def step(self, responses: np.ndarray, frame_shape: tuple[int, ...]) -> np.ndarray:
@@ -172,7 +189,10 @@ class SiamFCTracker:
             return self.box
         # The penalty must lower a score whatever its sign: multiply positive peaks, divide negative ones.
         penalty = np.where(self.scale_factors == 1.0, 1.0, cfg.scale_penalty)
-        penalised = np.where(peaks > 0, peaks * penalty, peaks / penalty)
+        if cfg.penalty_mode == "multiply":  # the reference trackers: a negative peak is raised by the penalty
+            penalised = peaks * penalty
+        else:
+            penalised = np.where(peaks > 0, peaks * penalty, peaks / penalty)
         best = int(np.argmax(penalised))
         self.confidence = float(1.0 / (1.0 + math.exp(-float(np.clip(peaks[best], -50, 50)))))
 
@@ -186,16 +206,28 @@ class SiamFCTracker:
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
 
         geo = self.geometry
-        x_side = context_side(*self.target_size, geo.context) * geo.instance_size / geo.exemplar_size
-        to_frame = geo.total_stride / cfg.response_upsample * x_side * self.scale_factors[best] / geo.instance_size
-        self.center += np.array([col - (up - 1) / 2.0, row - (up - 1) / 2.0]) * to_frame
+        x_side = self.current_search_side()
+        if cfg.peak_to_frame == "matconvnet":  # tracker_step.m: round(s_x), whatever the chosen scale
+            to_frame = geo.total_stride / cfg.response_upsample * round(x_side) / geo.instance_size
+        else:
+            to_frame = geo.total_stride / cfg.response_upsample * x_side * self.scale_factors[best] / geo.instance_size
+        centre = {"mid": (up - 1) / 2.0, "matconvnet": math.ceil(up / 2) - 1.0, "got10k": float(up // 2)}[
+            cfg.response_centre]
+        self.center += np.array([col - centre, row - centre]) * to_frame
 
         scale = (1 - cfg.scale_lr) + cfg.scale_lr * self.scale_factors[best]
-        low = np.maximum(self.initial_size * cfg.min_scale, cfg.min_target_px)
-        high = self.initial_size * cfg.max_scale
-        self.target_size = np.clip(self.target_size * scale, low, high)
-        height, width = frame_shape[:2]
-        self.center = np.clip(self.center, [0.0, 0.0], [float(width), float(height)])
+        if cfg.scale_clamp == "target":
+            low = np.maximum(self.initial_size * cfg.min_scale, cfg.min_target_px)
+            high = self.initial_size * cfg.max_scale
+            self.target_size = np.clip(self.target_size * scale, low, high)
+        else:
+            self.target_size = self.target_size * scale
+            if cfg.scale_clamp == "search":  # tracker.m: only the search side saturates
+                self.search_side = float(np.clip(self.search_side * scale, cfg.min_scale * self.initial_search_side,
+                                                 cfg.max_scale * self.initial_search_side))
+        if cfg.clip_center:
+            height, width = frame_shape[:2]
+            self.center = np.clip(self.center, [0.0, 0.0], [float(width), float(height)])
         return self.box
 
     def _weighted_window(self, influence: float) -> np.ndarray:

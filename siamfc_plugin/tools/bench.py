@@ -359,6 +359,15 @@ def cmd_export(args) -> int:
     from ..core.checkpoint import load_model, resolve_checkpoint
     from ..backends.onnx_backend import export_onnx
 
+    if args.format == "siamfc-pytorch":
+        from .weights_cli import cmd_export_weights
+
+        return cmd_export_weights(args)
+    if not args.onnx:
+        from ..common.errors import ConfigError
+
+        raise ConfigError("--format onnx needs --onnx PATH")
+
     if args.random_weights:
         torch.manual_seed(0)
         model = SiamFC(args.arch or "alexnet-slim")
@@ -392,8 +401,16 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-save", action="store_true", help="print the JSON only")
     p.set_defaults(func=cmd_bench)
 
-    p = subparsers.add_parser("export", parents=[common], help="export the network to ONNX (search + exemplar)")
-    p.add_argument("--onnx", required=True, metavar="PATH",
+    p = subparsers.add_parser("export", parents=[common],
+                              help="export the network to ONNX (search + exemplar) or as a siamfc-pytorch state_dict")
+    p.add_argument("--format", choices=["onnx", "siamfc-pytorch"], default="onnx",
+                   help="onnx (default; --onnx PATH) or siamfc-pytorch (--out PATH: a state_dict that "
+                        "huanglianghua/siamfc-pytorch's Net(AlexNetV1(), SiamFC(0.001)) loads; the alexnet arch)")
+    p.add_argument("--out", help="--format siamfc-pytorch: the .pth to write")
+    p.add_argument("--drop-score-bias", action="store_true",
+                   help="--format siamfc-pytorch: export even though the score bias (which siamfc-pytorch lacks) "
+                        "is not 0")
+    p.add_argument("--onnx", metavar="PATH",
                    help="search branch file; the exemplar branch goes to <stem>-exemplar.onnx beside it")
     p.add_argument("--int8", action="store_true", help="statically quantise the search branch (int8)")
     p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")

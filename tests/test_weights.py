@@ -279,3 +279,19 @@ def test_import_writes_provenance_and_tracks(tmp_path):
     assert payload["tracker_config"]["name"] == "siamfc-matconvnet-3s"
     check = _siamfc("import", "--check", tmp_path / "2016-08-17.net.mat")
     assert check.returncode == 0 and "score map" in check.stdout, check.stderr
+
+
+def test_matconvnet_polygon_rule():
+    """get_axis_aligned_BB.m: a 40x20 rectangle rotated 30 degrees about (100, 50): centre kept, area 800 spread
+    over the bounding box's aspect, plus one pixel a side."""
+    from siamfc_plugin.data.readers import polygon_to_box
+
+    a = np.deg2rad(30)
+    corners = np.array([[-20, -10], [20, -10], [20, 10], [-20, 10]]) @ np.array([[np.cos(a), np.sin(a)],
+                                                                                [-np.sin(a), np.cos(a)]])
+    poly = (corners + [100, 50]).reshape(-1)
+    bw, bh = np.ptp(corners[:, 0]), np.ptp(corners[:, 1])
+    s = np.sqrt(800 / (bw * bh))
+    box = polygon_to_box(poly, "matconvnet")
+    np.testing.assert_allclose(box[2:], [s * bw + 1, s * bh + 1])
+    np.testing.assert_allclose(box[:2] + box[2:] / 2, [100, 50])

@@ -52,6 +52,8 @@ def polygon_to_box(values, mode: str = "aabb") -> np.ndarray:
 
     mode 'aabb': the axis-aligned bounding box. mode 'area': same centre and aspect as the bounding box, scaled to
     the polygon's area (the SiamFC reference code's fit for rotated VOT boxes: less background in the exemplar).
+    mode 'matconvnet': bertinetto/siamese-fc's get_axis_aligned_BB.m to the digit: centre the mean of the vertices,
+    area |p1 - p2| |p2 - p3| (a rectangle's sides), and w = s (x2 - x1) + 1, h = s (y2 - y1) + 1.
     """
     v = np.asarray(values, dtype=np.float64).reshape(-1)
     if v.size == 4:
@@ -63,6 +65,12 @@ def polygon_to_box(values, mode: str = "aabb") -> np.ndarray:
     w, h = x1 - x0, y1 - y0
     if mode == "aabb" or w <= 0 or h <= 0:
         return np.array([x0, y0, w, h])
+    if mode == "matconvnet" and v.size == 8:
+        cx, cy = xs.mean(), ys.mean()
+        sides = np.hypot(v[0] - v[2], v[1] - v[3]) * np.hypot(v[2] - v[4], v[3] - v[5])
+        s = np.sqrt(sides / (w * h))
+        bw, bh = s * w + 1, s * h + 1
+        return np.array([cx - bw / 2, cy - bh / 2, bw, bh])
     area = 0.5 * abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1)))
     s = np.sqrt(max(area, 1e-12) / (w * h))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2

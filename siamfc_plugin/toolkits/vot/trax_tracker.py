@@ -15,7 +15,8 @@ Parameters come from environment variables (in trackers.ini: `env_SIAMFC_PRESET 
     SIAMFC_BACKEND         scoring backend (default torch)
     SIAMFC_RANDOM_WEIGHTS  1: a seeded random net instead of a checkpoint (a deliberately weak baseline)
     SIAMFC_SEED            seed of the random weights (default 0)
-    SIAMFC_POLYGON         how a polygon becomes the initial box: area (default, as the SiamFC reference code) or aabb
+    SIAMFC_POLYGON         how a polygon becomes the initial box: area (default), aabb, or matconvnet (the authors'
+                           get_axis_aligned_BB.m to the digit)
     SIAMFC_NAME            tracker name announced in the trax handshake
 
 Answers to bad input are those of the plugin's one trax server (trax_server.py); a model that cannot be loaded or a
@@ -108,8 +109,8 @@ class Settings:
             if isinstance(exc, ConfigError):
                 raise
             raise ConfigError(f"bad SIAMFC_* environment value: {exc}") from None
-        if settings.polygon not in ("area", "aabb"):
-            raise ConfigError(f"SIAMFC_POLYGON must be 'area' or 'aabb', got {settings.polygon!r}")
+        if settings.polygon not in ("area", "aabb", "matconvnet"):
+            raise ConfigError(f"SIAMFC_POLYGON must be 'area', 'aabb' or 'matconvnet', got {settings.polygon!r}")
         return settings
 
     def build(self):

@@ -394,3 +394,112 @@ def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
     [folder] = (root / "results" / "siamfc" / "redetection").iterdir()
     trajectory = read_vot_trajectory(str(next(folder.glob("*_001.bin"))))
     assert len(trajectory) == 200 and trajectory[0] == ("special", 1)
+
+
+# ---- multi-object stacks -------------------------------------------------------------------------------------------
+def two_object_sequence(root: Path, vot_root: Path, name: str, frames: int = 20, late: int = 5) -> dict[str, int]:
+    """A two-object sequence made of real frames: VOT's book (640x480) and bag (480x360, black below) side by side,
+    frame by frame. Ground truth as VOTS ships it: one groundtruth_<object>.txt per object, masks (the VOT polygons
+    rasterised, bag's moved 640 px right); bag appears at frame `late` (before it: unknown, code 0), so the tracker
+    is given it in a frame request. Returns {object: first frame}."""
+    from analysis.groundtruth import read_regions
+    from vot.region import Mask, Polygon
+    from vot.region.io import write_trajectory
+
+    dst = root / "sequences" / name
+    (dst / "color").mkdir(parents=True)
+    width, height = 640 + 480, 480
+    for index in range(frames):
+        canvas = np.zeros((height, width, 3), np.uint8)
+        canvas[:, :640] = cv2.imread(str(vot_root / "book" / "color" / f"{index + 1:08d}.jpg"))
+        canvas[:360, 640:] = cv2.imread(str(vot_root / "bag" / "color" / f"{index + 1:08d}.jpg"))
+        cv2.imwrite(str(dst / "color" / f"{index + 1:08d}.jpg"), canvas)
+    starts = {"book": 0, "bag": late}
+    for obj, shift in (("book", 0), ("bag", 640)):
+        regions = []
+        for index, values in enumerate(read_regions(str(vot_root / obj / "groundtruth.txt"))[:frames]):
+            points = values.reshape(-1, 2) + [shift, 0]
+            regions.append(Mask(Polygon([tuple(p) for p in points]).rasterize((0, 0, width - 1, height - 1)),
+                                optimize=True))
+        write_trajectory(str(dst / f"groundtruth_{obj}.txt"), regions)
+        if starts[obj]:
+            lines = (dst / f"groundtruth_{obj}.txt").read_text().splitlines()
+            (dst / f"groundtruth_{obj}.txt").write_text("\n".join(["0"] * starts[obj] + lines[starts[obj]:]) + "\n")
+    (dst / "sequence").write_text(f"channels.color=color/%08d.jpg\nformat=default\nfps=30\nname={name}\n")
+    return starts
+
+
+def test_multiobject_session_scores_all_objects_in_one_batch(tmp_path, vot_root, random_checkpoint):
+    """Two objects in one process (no trax here): from the second frame on, both targets' search crops go through
+    the network in one batch, and every box is the one a tracker of its own gives (the same bits, CPU)."""
+    from siamfc_plugin.backends.batched import shared_factory
+    from siamfc_plugin.backends.build import build_tracker
+    from siamfc_plugin.toolkits.vot.trax_server import MultiObjectSession, TrackingSession
+
+    two_object_sequence(tmp_path, vot_root, "bookbag", frames=8, late=3)
+    folder = tmp_path / "sequences" / "bookbag"
+    frames = [str(p) for p in sorted((folder / "color").iterdir())]
+    truth = {o: Sequence(folder, f"groundtruth_{o}.txt") for o in ("book", "bag")}
+
+    def box(obj, frame):
+        rows, cols = np.nonzero(truth[obj].truth(frame))
+        return [cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1]
+
+    tracker = build_tracker(checkpoint=random_checkpoint, preset_name="siamfc-3s", threads=1).tracker
+    multi = MultiObjectSession(TrackingSession(tracker), shared_factory(tracker))
+    together = [multi.initialize(frames[0], [box("book", 0)])]
+    for f in range(1, len(frames)):
+        together.append(multi.frame(frames[f], [box("bag", 3)] if f == 3 else []))
+    assert multi.batched_frames == len(frames) - 4  # frames 4..7: two live targets
+    assert len(multi.pool) == 2 and multi.pool[1].tracker.backend is tracker.backend  # one network
+
+    for obj, start, index in (("book", 0, 0), ("bag", 3, 1)):
+        alone = TrackingSession(build_tracker(checkpoint=random_checkpoint, preset_name="siamfc-3s",
+                                              threads=1).tracker)
+        answers = [alone.initialize(frames[start], box(obj, start))] + [alone.frame(p) for p in frames[start + 1:]]
+        assert [a.box for a in answers] == [t[index].box for t in together[start:]], obj
+        assert [a.confidence for a in answers] == [t[index].confidence for t in together[start:]], obj
+
+
+def quality(root: Path, tracker: str, experiment: str, name: str, objects: list[str]) -> float:
+    """VOTS quality (average_accuracy, burn-in 0, unknown frames kept): per object the mean overlap over the frames
+    where its ground truth is known (an empty prediction on an empty truth counts 1), averaged over the objects."""
+    folder = root / "sequences" / name
+    per_object = []
+    for obj in objects:
+        seq = Sequence(folder, f"groundtruth_{obj}.txt")
+        lines = (root / "results" / tracker / experiment / name / f"{name}_{obj}_001.txt").read_text().splitlines()
+        values = []
+        for frame, (line, truth) in enumerate(zip(lines, seq.lines)):
+            if truth.strip() == "0":  # not yet in the sequence: unknown
+                continue
+            predicted = None if re.fullmatch(r"\d+", line.strip()) else raster(line, seq.width, seq.height)
+            values.append(iou(predicted, seq.truth(frame)))
+        per_object.append(float(np.mean(values)))
+    return float(np.mean(per_object))
+
+
+@pytest.mark.slow
+def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
+    """vots2023 (multiobject) on two objects of real frames, one appearing later, with the `siamfc_mask` entry:
+    one trax process follows both, answers masks filled from its boxes; VOTS quality recomputed from the
+    trajectory files (text results, VOT_RESULTS_BINARY=0, so that the masks are read here without the toolkit)."""
+    monkeypatch.setenv("VOT_RESULTS_BINARY", "0")
+    root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 1)
+    two_object_sequence(root, vot_root, "bookbag", frames=20, late=5)
+    (root / "sequences" / "list.txt").write_text("bookbag\n")
+    assert siamfc_main(["vot", "evaluate", "siamfc_mask", "--workspace", str(root), "--stack", "vots2023",
+                        "--quiet", "--timeout", "500", "--name", "mo"]) == 0
+    [experiment] = [e for e in read_analysis(str(root / "analysis" / "mo.json")) if not e.startswith("_")]
+    row = read_analysis(str(root / "analysis" / "mo.json"))[experiment]["siamfc_mask"]
+    results = root / "results" / "siamfc_mask" / experiment / "bookbag"
+    book = (results / "bookbag_book_001.txt").read_text().splitlines()
+    bag = (results / "bookbag_bag_001.txt").read_text().splitlines()
+    assert len(book) == len(bag) == 20
+    assert book[0] == "1" and all(line.startswith("m") for line in book[1:])  # masks, as the entry promises
+    # the toolkit marks frame 0 "initialisation" for every object, also one that starts later; until bag starts,
+    # "unknown" (0); from its first frame on (its initialisation answer included), the answered masks
+    assert bag[:5] == ["1"] + ["0"] * 4 and all(line.startswith("m") for line in bag[5:])
+    assert row["average_accuracy"] == pytest.approx(quality(root, "siamfc_mask", experiment, "bookbag",
+                                                            ["book", "bag"]), abs=0.005)
+    assert 0.3 < row["average_accuracy"] <= 1 and 0 <= row["robustness"] <= 1

@@ -163,6 +163,22 @@ def run_batched(tracker_factory: Callable[[], Any], sequences, batch_size: int |
     return results  # type: ignore[return-value]
 
 
+def step_together(trackers: list, image) -> list[np.ndarray]:
+    """One frame for several targets of one network (several objects in one video): the search crops of every
+    tracker go through the network in one batch, each scored against its own kernel (score_batch), and each tracker
+    moves with its own maps. Returns each tracker's x,y,w,h. The trackers must share their backend, scale count and
+    crop size, and keep fixed kernels (no template update or distractor memory: update() would be needed)."""
+    frame = to_rgb_uint8(image)
+    backend = trackers[0].backend
+    crops = [t.search_crops(frame) for t in trackers]  # each tracker fills its own buffer
+    k = crops[0].shape[0]
+    if any(c.shape != crops[0].shape for c in crops) or any(t.backend is not backend for t in trackers):
+        raise ValueError("trackers stepped together must share their network, scales and crop size")
+    stacked = backend.stack_features([t.kernel for t in trackers])
+    scores = backend.score_batch(stacked, np.concatenate(crops, 0))
+    return [t.step(scores[i * k:(i + 1) * k], frame.shape) for i, t in enumerate(trackers)]
+
+
 # ---- got10k experiments -------------------------------------------------------------------------------------------
 def _record_file(experiment, tracker_name: str, seq_name: str) -> str:
     from got10k.experiments import ExperimentGOT10k

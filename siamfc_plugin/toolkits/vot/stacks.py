@@ -115,10 +115,13 @@ def describe(name: str, data: dict) -> StackRow:
                     "channel, so a result there would not be an RGB-T result")
     elif multiobject:
         mask = groundtruth.startswith("mask")
-        row.output = ("a region per object per frame; "
-                      + ("masks are scored, SiamFC answers its boxes filled as masks" if mask else "boxes"))
+        row.output = "a region per object per frame" + ("; VOTS ranks masks" if mask else "")
         row.runs = "yes: one SiamFC per object in one trax process (exemplars embedded once, crops scored in one batch)"
-        row.command = command
+        if mask:
+            row.runs += "; the `siamfc_mask` entry answers its boxes filled as masks (`siamfc`: boxes)"
+            row.command = f"siamfc vot evaluate siamfc_mask --stack {name}"
+        else:
+            row.command = command
         if "davis" in name:
             row.runs += "; J&F of box-filled masks is a floor, not a segmentation result"
     elif longterm:

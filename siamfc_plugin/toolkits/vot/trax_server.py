@@ -74,6 +74,8 @@ class TrackingSession:
         self.polygon_mode = polygon_mode
         self.box: tuple[float, float, float, float] | None = None  # None: no target (never or badly initialised)
         self.frames = 0
+        self.size: tuple[int, int] | None = None  # (height, width) of the last frame
+        self.mask = False  # initialised from a mask: answer masks (MultiObjectSession with masks on)
 
     def _refuse(self, reason: str, error: str, box=EMPTY_BOX) -> Answer:
         log(f"initialisation refused: {reason}; answering failures until the next initialisation")
@@ -95,7 +97,9 @@ class TrackingSession:
             return self._refuse(f"bad region {values!r}: {exc}", BAD_REGION)
         try:
             path = _given(image_path)
-            self.tracker.init(read_frame(path), box)
+            image = read_frame(path)
+            self.size = tuple(image.shape[:2])
+            self.tracker.init(image, box)
         except FrameReadError as exc:
             return self._refuse(str(exc), FRAME_UNREADABLE, box)
         except InvalidBoxError as exc:
@@ -106,6 +110,14 @@ class TrackingSession:
         self.frames = 0
         return Answer(self.box, 1.0)
 
+    def moved(self, box, frame_shape) -> Answer:
+        """The answer after the tracker moved to `box` (by update() or by a batched step of several sessions)."""
+        self.box = _finite_box(box)
+        self.frames += 1
+        self.size = tuple(frame_shape[:2])
+        confidence = float(self.tracker.confidence)
+        return Answer(self.box, confidence if math.isfinite(confidence) else 0.0)
+
     def frame(self, image_path: str | Callable[[], str]) -> Answer:
         from ...data.images import read_frame
 
@@ -113,17 +125,103 @@ class TrackingSession:
             return Answer(EMPTY_BOX, 0.0, NOT_INITIALIZED)
         try:
             path = _given(image_path)
-            box = self.tracker.update(read_frame(path))
+            image = read_frame(path)
+            box = self.tracker.update(image)
         except FrameReadError as exc:
             log(f"{exc}; answering the last box with confidence 0")
             return Answer(self.box, 0.0, FRAME_UNREADABLE)
         except InvalidImageError as exc:
             log(f"{path}: {exc}; answering the last box with confidence 0")
             return Answer(self.box, 0.0, BAD_IMAGE)
-        self.box = _finite_box(box)
-        self.frames += 1
-        confidence = float(self.tracker.confidence)
-        return Answer(self.box, confidence if math.isfinite(confidence) else 0.0)
+        return self.moved(box, image.shape)
+
+
+class MultiObjectSession:
+    """Several targets in one process (VOTS stacks: the toolkit's `multiobject` experiments), one TrackingSession per
+    object, in the order the client added them (its answers are matched to its objects by position).
+
+    `new_tracker()` gives the tracker of each further object; SiamFC's share the first one's network, so each target
+    costs its exemplar features (embedded once, at its initialisation) and its state only. With two or more live
+    targets, fixed kernels (no template update, no distractor memory) and a backend that scores batches
+    (`score_batch`, torch), a frame is decoded once and every target's search crops go through the network in one
+    batch, each scored against its own exemplar (siamfc_plugin.backends.batched's step); otherwise each target is
+    updated on its own. One target is the single-object path, unchanged. An `initialize` starts over: the objects
+    it carries are all the targets; objects in a `frame` request are new targets that start on that frame.
+    """
+
+    def __init__(self, first: TrackingSession, new_tracker: Callable[[], Any] | None = None) -> None:
+        self.pool = [first]  # sessions kept across re-initialisations (trackers are reused)
+        self.new_tracker = new_tracker
+        self.sessions: list[TrackingSession] = []
+        self.batched_frames = 0  # frames whose targets were scored in one batch (tests, logs)
+
+    def _session(self, index: int) -> TrackingSession:
+        while len(self.pool) <= index:
+            if self.new_tracker is None:
+                raise ValueError("this tracker follows one object at a time")
+            self.pool.append(TrackingSession(self.new_tracker(), self.pool[0].polygon_mode))
+        return self.pool[index]
+
+    def initialize(self, image_path, regions: list) -> list[Answer]:
+        self.sessions = []
+        return self.add(image_path, regions)
+
+    def add(self, image_path, regions: list) -> list[Answer]:
+        answers = []
+        for region in regions:
+            session = self._session(len(self.sessions))
+            values, mask = region if isinstance(region, tuple) else (region, False)
+            answers.append(session.initialize(image_path, values))
+            session.mask = mask
+            self.sessions.append(session)
+        return answers
+
+    def frame(self, image_path, new_regions: list = ()) -> list[Answer]:
+        return self._advance(image_path) + self.add(image_path, list(new_regions or []))
+
+    def _batchable(self, live: list[TrackingSession]) -> bool:
+        if len(live) < 2:
+            return False
+        trackers = [s.tracker for s in live]
+        backend = getattr(trackers[0], "backend", None)
+        return hasattr(backend, "score_batch") and all(
+            getattr(t, "backend", None) is backend and hasattr(t, "search_crops") and
+            t.config.template_lr == 0 and t.config.distractor_weight == 0 for t in trackers)
+
+    def _advance(self, image_path) -> list[Answer]:
+        from ...data.images import read_frame
+
+        live = [s for s in self.sessions if s.box is not None]
+        if not self._batchable(live):
+            return [s.frame(image_path) for s in self.sessions]
+        try:
+            path = _given(image_path)
+            image = read_frame(path)
+        except FrameReadError:  # each session answers it as the single-object path does
+            return [s.frame(image_path) for s in self.sessions]
+        from ...backends.batched import step_together
+
+        try:
+            boxes = step_together([s.tracker for s in live], image)
+        except InvalidImageError:
+            return [s.frame(path) for s in self.sessions]
+        self.batched_frames += 1
+        moved = {id(s): s.moved(box, image.shape) for s, box in zip(live, boxes)}
+        return [moved[id(s)] if id(s) in moved else s.frame(path) for s in self.sessions]
+
+
+def mask_of(box, size) -> Any:
+    """A trax mask of `box` filled (the pixels it covers, clipped to the frame of `size` = (height, width))."""
+    import numpy as np
+    import trax
+
+    x, y, w, h = box
+    height, width = size if size else (0, 0)
+    x0, y0 = max(0, int(math.floor(x))), max(0, int(math.floor(y)))
+    x1, y1 = min(width, int(math.ceil(x + w))), min(height, int(math.ceil(y + h)))
+    if x1 <= x0 or y1 <= y0:
+        return trax.Mask.create(np.zeros((1, 1), dtype=np.uint8), x=0, y=0)
+    return trax.Mask.create(np.ones((y1 - y0, x1 - x0), dtype=np.uint8), x=x0, y=y0)
 
 
 # ---- trax translation ----------------------------------------------------------------------------------------------
@@ -134,18 +232,42 @@ def _kind(item) -> str:
 
 
 def region_values(request) -> list[float]:
-    """4 values x,y,w,h for the request's trax rectangle, 2n values for a polygon; ValueError for anything else."""
-    import trax
-
+    """4 values x,y,w,h for the request's (first) trax rectangle, 2n values for a polygon, the bounding box of a
+    mask; ValueError for anything else."""
     if not request.objects:
         raise ValueError("the initialize request carries no object")
-    region = request.objects[0][0]
+    return values_of(request.objects[0][0])
+
+
+def values_of(region) -> list[float]:
+    import numpy as np
+    import trax
+
     kind = _kind(region)
     if kind == trax.Region.RECTANGLE:
         return list(region.bounds())
     if kind == trax.Region.POLYGON:
         return [v for point in region for v in point]
-    raise ValueError(f"unsupported region type {kind!r} (a rectangle or polygon is needed)")
+    if kind == trax.Region.MASK:
+        array = np.asarray(region.array())
+        rows, cols = np.nonzero(array)
+        if rows.size == 0:
+            raise ValueError("the mask is empty")
+        x, y = region.offset()
+        return [float(x + cols.min()), float(y + rows.min()), float(cols.max() - cols.min() + 1),
+                float(rows.max() - rows.min() + 1)]
+    raise ValueError(f"unsupported region type {kind!r} (a rectangle, polygon or mask is needed)")
+
+
+def object_regions(objects) -> list:
+    """(values callable, is a mask) per object of a request; a region that cannot be read is refused by the
+    session that gets it."""
+    import trax
+
+    out = []
+    for region, _ in objects or []:
+        out.append(((lambda r=region: values_of(r)), _kind(region) == trax.Region.MASK))
+    return out
 
 
 def image_path(images) -> str:
@@ -160,14 +282,19 @@ def image_path(images) -> str:
 
 
 def serve(start: Callable[[], tuple[TrackingSession, str]], name: str, family: str, description: str,
-          start_hint: str = "") -> int:
+          start_hint: str = "", multiobject: bool = False, masks: bool = False) -> int:
     """Serve one trax session. `start()` returns (session, a description for the log) or raises SiamFCError, OSError
-    or ValueError, whose message ends the session (with `start_hint` appended)."""
+    or ValueError, whose message ends the session (with `start_hint` appended).
+
+    multiobject: announce several objects per session (start() then returns a MultiObjectSession). masks: accept
+    masks (initialisation: their bounding box) and answer a target that started from a mask with its box filled as
+    a mask; without it the client converts masks to rectangles and gets rectangles back."""
     import trax
 
     sys.stdout = sys.stderr  # fd 1 carries the protocol: a stray print must not end up there
-    server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH], ["color"],
-                         tracker_name=name, tracker_family=family, tracker_description=description)
+    formats = [trax.Region.RECTANGLE, trax.Region.POLYGON] + ([trax.Region.MASK] if masks else [])
+    server = trax.Server(formats, [trax.Image.PATH], ["color"], tracker_name=name, tracker_family=family,
+                         tracker_description=description, multiobject=multiobject)
 
     def fail(reason: str) -> int:
         log(f"terminating the session: {reason}")
@@ -188,6 +315,18 @@ def serve(start: Callable[[], tuple[TrackingSession, str]], name: str, family: s
             request = server.wait()
             if request.type == "quit":
                 return 0
+            if isinstance(session, MultiObjectSession):
+                path = (lambda r=request: image_path(r.image))
+                if request.type == "initialize":
+                    answers = session.initialize(path, object_regions(request.objects))
+                elif request.type == "frame":
+                    answers = session.frame(path, object_regions(request.objects))
+                else:
+                    log(f"unknown request type {request.type!r}")
+                    answers = [Answer(s.box or EMPTY_BOX, 0.0, BAD_REQUEST) for s in session.sessions]
+                server.status([(mask_of(a.box, s.size) if s.mask else trax.Rectangle.create(*a.box), a.properties())
+                               for a, s in zip(answers, session.sessions)])
+                continue
             if request.type == "initialize":
                 answer = session.initialize(lambda: image_path(request.image), lambda: region_values(request))
             elif request.type == "frame":

@@ -18,6 +18,8 @@ Parameters come from environment variables (in trackers.ini: `env_SIAMFC_PRESET 
     SIAMFC_POLYGON         how a polygon becomes the initial box: area (default), aabb, or matconvnet (the authors'
                            get_axis_aligned_BB.m to the digit)
     SIAMFC_NAME            tracker name announced in the trax handshake
+    SIAMFC_REGION          box (default): answer rectangles; mask: accept masks and answer a target given as a mask
+                           with its box filled as a mask (stacks that score masks only, VOTS)
 
 Answers to bad input are those of the plugin's one trax server (trax_server.py); a model that cannot be loaded or a
 bad SIAMFC_* value ends the session with the reason, and the process exits with status 1.
@@ -34,7 +36,7 @@ from typing import Any, Mapping
 
 from ...common.errors import ConfigError, SiamFCError
 from ...common.paths import PACKAGE_PARENT
-from .trax_server import TrackingSession
+from .trax_server import MultiObjectSession, TrackingSession
 from .trax_server import serve as serve_session
 
 # ---- settings from the environment ---------------------------------------------------------------------------------
@@ -144,10 +146,18 @@ def serve(env: Mapping[str, str] | None = None) -> int:
             tracker = settings.build().tracker
         except (SiamFCError, OSError, ValueError) as exc:
             raise ConfigError(f"{settings.describe()}: {exc}") from exc
-        return TrackingSession(tracker, settings.polygon), settings.describe()
+        from ...backends.batched import shared_factory
 
+        # every object of a multi-object (VOTS) sequence in this one process: one tracker per object, one network
+        session = MultiObjectSession(TrackingSession(tracker, settings.polygon), shared_factory(tracker))
+        return session, settings.describe() + f", regions answered as {region}"
+
+    region = (env.get("SIAMFC_REGION") or "box").strip().lower()
+    if region not in ("box", "mask") and not settings_error:
+        settings_error = ConfigError(f"SIAMFC_REGION must be 'box' or 'mask', got {region!r}")
     return serve_session(start, settings.name, "SiamFC", "SiamFC (siamfc-plugin)",
-                         start_hint=" (a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)")
+                         start_hint=" (a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)",
+                         multiobject=True, masks=region == "mask")
 
 
 def check(env: Mapping[str, str] | None = None) -> int:

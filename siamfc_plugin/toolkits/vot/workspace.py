@@ -107,6 +107,8 @@ TRACKERS = [
     ("siamfc_5s", "SiamFC (5 scales)", {"SIAMFC_PRESET": "siamfc-5s"}),
     ("siamfc_random", "SiamFC random weights (a baseline, not a tracker)",
      {"SIAMFC_PRESET": "siamfc-3s", "SIAMFC_RANDOM_WEIGHTS": "1"}),
+    ("siamfc_mask", "SiamFC (3 scales), boxes filled as masks (for stacks that score masks, VOTS)",
+     {"SIAMFC_PRESET": "siamfc-3s", "SIAMFC_REGION": "mask"}),
 ]
 
 
@@ -560,10 +562,11 @@ def check_sequence_files(workspace: str) -> None:
             continue
         meta = _vot_metadata(folder)
         gt = os.path.join(folder, "groundtruth.txt")
-        if not os.path.isfile(gt):
+        per_object = sorted(glob.glob(os.path.join(folder, "groundtruth_*.txt")))  # multi-object (VOTS) sequences
+        if not os.path.isfile(gt) and not per_object:
             problems.append(f"sequence {name}: {gt} is missing")
             continue
-        lines = len(_read_lines(gt))
+        lines = max(len(_read_lines(f)) for f in ([gt] if os.path.isfile(gt) else per_object))
         for key, pattern in meta.items():
             if not key.startswith("channels."):
                 continue

@@ -45,6 +45,8 @@ def cmd_report(args) -> int:
     outputs = build_report(args.out, args.got10k, args.vot_workspace, roots, args.title,
                            datasize_curve=args.datasize_curve)
     print(f"leaderboard: {outputs.index_md}")
+    for warning in outputs.data.get("warnings") or []:
+        print(f"warning: {warning}", file=sys.stderr)
     problems = outputs.data.get("problems")
     if problems is not None and len(problems):
         print(f"{len(problems)} result(s) missing, partial or unreadable (listed in the report):", file=sys.stderr)

@@ -384,6 +384,27 @@ class VotAnalysis:
     sources: dict = field(default_factory=dict)  # tracker -> analysis JSON its numbers come from, where not `path`
 
 
+def eao_intervals(analysis: "VotAnalysis", longest: int) -> dict[str, tuple[int, int] | None]:
+    """tracker -> the EAO interval [low, high] the toolkit's score actually averages, or None (empty: no score).
+
+    vot-toolkit 0.9.0 averages the EAO curve over [low, high] as far as the curve goes: a supervised curve ends at
+    the tracker's longest run (at most the longest sequence), so on short sequences the mean is over
+    [low, longest - 1]; a multistart curve is padded to high with lengths no sequence has (no run is that long).
+    Either way only [low, min(high, longest - 1)] holds data, and an EAO over another interval than a published one
+    is not comparable with it."""
+    if analysis.eao_low is None or analysis.eao_high is None:
+        return {}
+    low, high = int(analysis.eao_low), int(analysis.eao_high)
+    out = {}
+    for tracker in analysis.summary["tracker"]:
+        top = longest - 1
+        if analysis.kind != "multistart" and tracker in analysis.curves:
+            top = min(top, len(analysis.curves[tracker]) - 1)
+        used = min(high, top)
+        out[tracker] = (low, used) if used >= low else None
+    return out
+
+
 def merge_vot_analyses(files: list[str], ran: dict[str, list[str]], problems: list[Problem]
                        ) -> dict[str, VotAnalysis]:
     """{experiment: analysis} from analysis JSONs (oldest first). The newest analysis of an experiment is the base;

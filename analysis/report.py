@@ -188,7 +188,8 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
     result.index_html = _write_html(out, title, context, sections, result)
     summary = {"context": context, "figures": {k: os.path.relpath(v, out) for k, v in result.figures.items()},
                "tables": {k: {f: os.path.relpath(p, out) for f, p in v.items()} for k, v in result.tables.items()},
-               "problems": [vars(p) for p in problems]}
+               "problems": [vars(p) for p in problems], "warnings": state.get("warnings", [])}
+    result.data["warnings"] = state.get("warnings", [])
     for key, value in result.data.items():
         if isinstance(value, pd.DataFrame):
             summary[key] = json.loads(value.to_json(orient="records"))
@@ -361,6 +362,7 @@ def _got10k_vot_section(exp: str, reports, state: dict) -> None:
         ("table", (board, tables.GOT10K_VOT_COLUMNS))]))
 
 
+PUBLISHED_EAO_INTERVAL = (108, 371)  # VOT2015's, the interval of the SiamFC paper's published EAOs
 STACK_NAMES = {"supervised": "VOT2015-style supervised stack (re-initialisation)",
                "multistart": "VOT2020-style multistart stack (anchors)",
                "unsupervised": "unsupervised (one pass)"}
@@ -409,7 +411,18 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
     problems += [collect.Problem("vot", exp, t, "", why) for t, why in analysis.missing if t in names]
     frames = collect.collect_vot_frames(workspace, exp, names, sequences, problems)
     all_frames.append(frames)
-    board = tables.vot_leaderboard(analysis, frames)
+    longest = max((sq.length for sq in sequences.values()), default=0)
+    intervals = collect.eao_intervals(analysis, longest)
+    board = tables.vot_leaderboard(analysis, frames, intervals)
+    stack_interval = (analysis.eao_low, analysis.eao_high)
+    used = sorted({i for i in intervals.values() if i is not None})
+    shortened = [i for i in used if tuple(i) != tuple(stack_interval)]
+    if shortened:
+        state.setdefault("warnings", []).append(
+            f"vot {exp}: the sequences (longest {longest} frames) are shorter than the stack's EAO interval "
+            f"[{analysis.eao_low}, {analysis.eao_high}]: the EAO is averaged over "
+            f"{', '.join(tables.format_interval(i) for i in used)} only, not comparable with EAOs over "
+            f"[{analysis.eao_low}, {analysis.eao_high}]")
     columns = tables.vot_columns(kind)
     stack = STACK_NAMES.get(kind, kind)
     result.data[f"vot{suffix}"] = board
@@ -417,10 +430,16 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
         board, columns, os.path.join(state["tab_dir"], f"leaderboard_vot{suffix}"),
         f"VOT experiment {exp}: {stack} (vot-toolkit), sorted by EAO", f"tab:vot{suffix}")
     published = state.get("published_rows") if kind == "supervised" else None
+    # the published VOT2015 EAOs are over [108, 371]: a measured EAO over any other interval is not comparable
+    comparable = bool(used) and all(tuple(i) == PUBLISHED_EAO_INTERVAL for i in used)
+    not_comparable = "" if comparable or not used else \
+        "not comparable: interval " + ", ".join(tables.format_interval(i) for i in used)
     result.figures[f"eao_ranking{suffix}"] = figures.eao_ranking(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_eao_ranking.png"), published,
-        measured_title=f"measured here ({exp}): {len(sequences)} sequences",
-        published_title="published VOT2015 (SiamFC paper, Table 3; not measured here)", style=style,
+        measured_title=f"measured here ({exp}): {len(sequences)} sequences"
+                       + (f"; {not_comparable}" if not_comparable else ""),
+        published_title="published VOT2015 (SiamFC paper, Table 3; not measured here; interval "
+                        f"[{PUBLISHED_EAO_INTERVAL[0]}, {PUBLISHED_EAO_INTERVAL[1]}])", style=style,
         title=f"VOT {exp}, {stack}")
     result.figures[f"ar_plot{suffix}"] = figures.ar_plot(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_ar_plot.png"), analysis.sensitivity,
@@ -445,17 +464,27 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                 f"runs); AR-plot robustness exp(-{analysis.sensitivity or 30:g} x failures / frames), the x of the "
                 f"AR plot (the toolkit's own 'robustness' column of this stack is the failure count). EAO over "
                 f"sequence lengths [{analysis.eao_low}, {analysis.eao_high}].")
+    if shortened:
+        text += (f" The sequences (longest {longest} frames) are shorter than this interval: the toolkit's EAO is "
+                 f"averaged over {', '.join(tables.format_interval(i) for i in used)} only (column 'EAO interval "
+                 f"used'), so it is not comparable with an EAO over [{analysis.eao_low}, {analysis.eao_high}].")
     text += (f" Numbers from the toolkit's own analysis ({os.path.basename(analysis.path)}); fps: 1 / mean update "
              "time in the trajectories.")
     older = {t: p for t, p in analysis.sources.items() if t in names}
     if older:
         text += (" Not in that analysis, so from the newest older analysis of the same sequences that covers them: "
                  + "; ".join(f"{t} from {os.path.basename(p)}" for t, p in sorted(older.items())) + ".")
-    if board["eao"].isna().any():
+    if board["eao"].isna().any() and analysis.eao_low is not None and analysis.eao_low >= longest:
+        text += (f" EAO '-': the interval starts at {analysis.eao_low} frames, beyond the longest sequence "
+                 f"({longest} frames), so the score is undefined (NaN in the toolkit's JSON).")
+    elif board["eao"].isna().any():
         text += (" EAO '-': no run of the tracker lasted into the EAO interval without a failure; vot-toolkit "
                  "0.9.0 builds the EAO curve only up to the longest run between failures, so the score is "
                  "undefined (NaN in its JSON).")
     if published is not None and len(published):
+        if not comparable:
+            text += (f" The published EAOs beside it are over [{PUBLISHED_EAO_INTERVAL[0]}, "
+                     f"{PUBLISHED_EAO_INTERVAL[1]}] on VOT2015: {not_comparable or 'not comparable: no EAO here'}.")
         blocks = [("text", text), ("side", ((board, columns), (published, tables.PUBLISHED_COLUMNS)))]
         state["published_shown"] = True
     else:

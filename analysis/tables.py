@@ -233,11 +233,13 @@ def _ranked(table: pd.DataFrame, key: str) -> pd.DataFrame:
 # sequence and plots exp(-S * failures / frames) on the AR plot; the multistart (VOT2020-style) stack's robustness is
 # the share of frames tracked before a failure. `siamfc vot table` uses the same words.
 SUPERVISED_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("eao", "EAO", "{:.3f}"),
+                      Column("eao_interval", "EAO interval used"),
                       Column("accuracy", "accuracy", "{:.3f}"),
                       Column("failures_per_sequence", "failures / sequence", "{:.2f}"),
                       Column("robustness_ar_plot", "AR-plot robustness exp(-30F/L)", "{:.3f}"),
                       Column("fps", "fps", "{:.1f}"), Column("runs", "runs", "{:d}")]
 MULTISTART_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("eao", "EAO", "{:.3f}"),
+                      Column("eao_interval", "EAO interval used"),
                       Column("accuracy", "accuracy", "{:.3f}"),
                       Column("robustness_share_tracked", "VOT2020 robustness (share of frames tracked)", "{:.3f}"),
                       Column("fps", "fps", "{:.1f}"), Column("runs", "anchors", "{:d}")]
@@ -260,10 +262,13 @@ def vot_speed(frames: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["tracker", "fps", "runs"])
 
 
-def vot_leaderboard(analysis: VotAnalysis, frames: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The toolkit's numbers (from its analysis JSON), speed from the per-frame times, sorted by EAO."""
+def vot_leaderboard(analysis: VotAnalysis, frames: pd.DataFrame | None = None,
+                    intervals: dict | None = None) -> pd.DataFrame:
+    """The toolkit's numbers (from its analysis JSON), speed from the per-frame times, sorted by EAO.
+    intervals: tracker -> the EAO interval actually used (collect.eao_intervals), shown as eao_interval."""
     table = analysis.summary[["tracker", "eao", "accuracy", "failures_per_sequence", "robustness_ar_plot",
                               "robustness_share_tracked"]].copy()
+    table.insert(2, "eao_interval", [format_interval((intervals or {}).get(t)) for t in table["tracker"]])
     if frames is not None and len(frames):
         table = table.merge(vot_speed(frames[frames["experiment"] == analysis.experiment]), on="tracker",
                             how="left")
@@ -271,6 +276,10 @@ def vot_leaderboard(analysis: VotAnalysis, frames: pd.DataFrame | None = None) -
         table["fps"], table["runs"] = np.nan, 0
     table["runs"] = table["runs"].fillna(0).astype(int)
     return _ranked(_blank_speed(table), "eao")
+
+
+def format_interval(interval) -> str | None:
+    return None if interval is None else f"[{interval[0]}, {interval[1]}]"
 
 
 def recompute_vot(frames: pd.DataFrame, low: int, high: int, burnin: int = 10, sensitivity: float = 30.0

@@ -172,3 +172,34 @@ def test_absent_target_is_never_a_failure_in_the_supervised_experiment(otb_root,
     codes = read_trajectory_codes(str(ws / "results" / "Static" / "baseline" / "Crossing" / "Crossing_001.bin"))
     failures = [i for i, c in enumerate(codes) if c == FAILURE]
     assert not [i for i in failures if i in ABSENT], f"failures at absent frames {failures}"
+
+
+# ---- 4. an EAO interval longer than the sequences -----------------------------------------------------------------
+def test_prepare_warns_when_sequences_are_shorter_than_the_eao_interval(vot_root, tmp_path):
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(vot_root), "--names", "book", "--frames", "150",
+               "--workspace", str(tmp_path / "ws"))
+    assert done.returncode == 0, done.stderr
+    assert "[108, 149]" in done.stderr and "not comparable" in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_eao_interval_actually_used_is_stated_and_never_beside_the_published_eao(vot_ws, tmp_path):
+    import yaml
+
+    ws = copy_ws(vot_ws, tmp_path / "ws")
+    stack = yaml.safe_load((ws / "stacks" / "baseline.yaml").read_text())
+    for analysis in stack["experiments"]["baseline"]["analyses"]:
+        if analysis["type"] == "supervised_eao_score":
+            analysis["low"], analysis["high"] = 10, 60  # beyond the 30-frame sequences
+    (ws / "stacks" / "short.yaml").write_text(yaml.safe_dump(stack))
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(ws), "--stack", "stacks/short.yaml",
+               "--name", "short", "MIL", "Static")
+    assert done.returncode == 0, done.stderr
+    assert "[10, 29]" in done.stdout, done.stdout  # the table printed by evaluate
+    done = report(tmp_path / "board", "--vot-workspace", str(ws))
+    assert done.returncode == 0, done.stderr
+    rows = summary(tmp_path / "board")["vot"]
+    assert {row["eao_interval"] for row in rows} <= {"[10, 29]", "[10, 28]"}, rows
+    assert "[10, 29]" in done.stderr and "not comparable" in done.stderr
+    page = (tmp_path / "board" / "index.md").read_text()
+    assert "not comparable: interval [10, 29]" in page

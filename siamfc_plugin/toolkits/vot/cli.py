@@ -178,10 +178,18 @@ def _warn_eao_range(workspace: str, longest: int) -> None:
             data = yaml.safe_load(handle) or {}
         for name, experiment in (data.get("experiments") or {}).items():
             for analysis in experiment.get("analyses") or []:
-                if str(analysis.get("type", "")).endswith("eao_score") and int(analysis.get("low", 0)) >= longest:
-                    print(f"note: experiment {name}: the EAO interval {analysis.get('low')}-{analysis.get('high')} "
-                          f"starts beyond the longest sequence ({longest} frames): the EAO score will be n/a. "
-                          f"Edit low/high in {path} for this data.", file=sys.stderr)
+                if not str(analysis.get("type", "")).endswith("eao_score"):
+                    continue
+                low, high = int(analysis.get("low", 0)), int(analysis.get("high", 0))
+                if low >= longest:
+                    print(f"note: experiment {name}: the EAO interval [{low}, {high}] starts beyond the longest "
+                          f"sequence ({longest} frames): the EAO score will be n/a. Edit low/high in {path} for "
+                          "this data.", file=sys.stderr)
+                elif high > longest - 1:
+                    print(f"warning: experiment {name}: the longest sequence has {longest} frames, fewer than the "
+                          f"EAO interval [{low}, {high}] needs: the EAO will be averaged over [{low}, "
+                          f"{longest - 1}] at most, not comparable with EAOs over [{low}, {high}] (published "
+                          f"ones). Edit low/high in {path} for this data.", file=sys.stderr)
     except Exception:  # a hint only
         pass
 
@@ -336,14 +344,19 @@ def read_analysis(path: str) -> dict:
         data = json.load(handle)
     trackers = list(data.get("trackers", {}))
     sequences = list(data.get("sequences", {}))
-    table = {"_trackers": trackers, "_sequences": sequences, "_path": path}
+    longest = max((int(v.get("length", 0)) for v in (data.get("sequences") or {}).values()
+                   if isinstance(v, dict)), default=0)
+    table = {"_trackers": trackers, "_sequences": sequences, "_path": path, "_longest": longest}
     for experiment, block in (data.get("results") or {}).items():
         analyses = block.get("parameters", {}).get("analyses", [])
         rows = {t: {} for t in trackers}
+        interval = None
         for analysis, result in zip(analyses, block.get("results", [])):
             key = ANALYSIS_KEYS.get(analysis.get("type"))
             if key is None:
                 continue
+            if key == "eao" and analysis.get("low") is not None and analysis.get("high") is not None:
+                interval = (int(analysis["low"]), int(analysis["high"]))
             # the toolkit writes each result Grid flattened row-major: (trackers x sequences) for per-sequence
             # analyses, one cell per tracker for aggregates; a cell is the tuple of the analysis' measures
             result = list(result or [])
@@ -389,6 +402,16 @@ def read_analysis(path: str) -> dict:
                     row["accuracy"], row["robustness"] = ws._number(cell[0]), ws._number(cell[1])
                 elif key == "auxiliary":  # VOTS: non-reported error, drift-rate error, absence-detection quality
                     row["nre"], row["dre"], row["ad"] = (ws._number(v) for v in cell[:3])
+        if interval is not None:  # the interval the toolkit's mean actually covers (see analysis.collect)
+            multistart = "multistart" in str(block.get("parameters", {}).get("type", "")) or any(
+                "multistart" in str(a.get("type", "")) for a in analyses)
+            for row in rows.values():
+                top = longest - 1
+                if not multistart and row.get("eao_curve"):
+                    top = min(top, len(row["eao_curve"]) - 1)
+                used = min(interval[1], top)
+                row["eao_interval_stack"] = list(interval)
+                row["eao_interval"] = [interval[0], used] if used >= interval[0] else None
         table[experiment] = rows
     return table
 
@@ -428,8 +451,21 @@ def format_table(table: dict) -> str:
                 out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>8} {fmt(r.get('accuracy')):>9} "
                            f"{fmt(r.get('robustness')):>11} {fmt(r.get('nre')):>6} {fmt(r.get('dre')):>6} "
                            f"{fmt(r.get('ad')):>6}")
-        if any("eao" in r and r["eao"] is None for r in rows.values()):
-            out.append("  (EAO n/a: the stack's EAO interval [low, high] lies beyond the sequences' lengths)")
+        longest = table.get("_longest", 0)
+        for tracker, r in rows.items():
+            stack, used = r.get("eao_interval_stack"), r.get("eao_interval")
+            if stack is None:
+                continue
+            if "eao" in r and r["eao"] is None:
+                why = (f"the interval [{stack[0]}, {stack[1]}] starts beyond the longest sequence ({longest} frames)"
+                       if stack[0] >= longest else
+                       f"no run lasted {stack[0]} frames without a failure (its EAO curve ends at "
+                       f"{len(r.get('eao_curve') or []) - 1})")
+                out.append(f"  (EAO of {tracker} n/a: {why})")
+            elif used is not None and list(used) != list(stack):
+                out.append(f"  (EAO of {tracker} averaged over [{used[0]}, {used[1]}], not the stack's "
+                           f"[{stack[0]}, {stack[1]}]: the sequences are shorter; not comparable with EAOs over "
+                           f"[{stack[0]}, {stack[1]}])")
         if any("average_accuracy" in r and "robustness" not in r for r in rows.values()):
             out.append(f"  {'tracker':<24} {'average overlap':>16}")
             for tracker, r in rows.items():

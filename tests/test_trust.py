@@ -203,3 +203,41 @@ def test_eao_interval_actually_used_is_stated_and_never_beside_the_published_eao
     assert "[10, 29]" in done.stderr and "not comparable" in done.stderr
     page = (tmp_path / "board" / "index.md").read_text()
     assert "not comparable: interval [10, 29]" in page
+
+
+# ---- 5. old-style VOT folders (VOT2013-2016, VOT-TIR: frames at the root, *.label) -------------------------------------
+def old_vot_view(vot_root: Path, train_root: Path, folder: Path, frames: int = 20) -> Path:
+    """ball1 as VOT2013-2016 shipped it (frames beside groundtruth.txt, <tag>.label) next to a GOT-10k sequence."""
+    seq = folder / "ball1"
+    seq.mkdir(parents=True)
+    for i in range(1, frames + 1):
+        (seq / f"{i:08d}.jpg").symlink_to(vot_root / "ball1" / "color" / f"{i:08d}.jpg")
+    (seq / "groundtruth.txt").write_text(
+        "\n".join((vot_root / "ball1" / "groundtruth.txt").read_text().splitlines()[:frames]) + "\n")
+    for tag in (vot_root / "ball1").glob("*.tag"):
+        (seq / (tag.stem + ".label")).write_text("\n".join(tag.read_text().splitlines()[:frames]) + "\n")
+    got = train_root / "got10k" / "train" / "ARMOT_2"
+    (folder / "ARMOT_2").mkdir()
+    for i in range(1, frames + 1):
+        (folder / "ARMOT_2" / f"{i:08d}.jpg").symlink_to(got / f"{i:08d}.jpg")
+    for name in ("groundtruth.txt", "absence.label", "cover.label", "cut_by_image.label"):
+        (folder / "ARMOT_2" / name).write_text("\n".join((got / name).read_text().splitlines()[:frames]) + "\n")
+    (folder / "ARMOT_2" / "meta_info.ini").write_text((got / "meta_info.ini").read_text())
+    return folder
+
+
+def test_old_style_vot_folder_is_read_as_vot_per_sequence(vot_root, train_root, tmp_path):
+    from siamfc_plugin.data.readers import read_sequences
+
+    view = old_vot_view(vot_root, train_root, tmp_path / "old")
+    by_name = {s.name: s for s in read_sequences(str(view))}
+    assert by_name["ball1"].layout == "vot-legacy" and by_name["ARMOT_2"].layout == "got10k"
+    assert "camera_motion" in by_name["ball1"].attributes
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(tmp_path / "ws"))
+    assert done.returncode == 0, done.stderr
+    assert "ball1 (20, vot-legacy)" in done.stdout and "ARMOT_2 (20, got10k)" in done.stdout, done.stdout
+    ball1 = tmp_path / "ws" / "sequences" / "ball1"
+    first = (ball1 / "groundtruth.txt").read_text().splitlines()[1]
+    assert len(first.split(",")) == 8, first  # the polygon stays a polygon
+    assert (ball1 / "camera_motion.tag").read_text().splitlines() == \
+        (vot_root / "ball1" / "camera_motion.tag").read_text().splitlines()[:20]  # labels become tags

@@ -229,20 +229,44 @@ def read_got10k_sequence(folder: str, missing_frames: str = "error") -> Sequence
     return seq
 
 
+GOT10K_FILES = ("meta_info.ini", "absence.label", "cover.label", "cut_by_image.label")
+SEQUENCE_LAYOUTS = ("otb", "vot", "vot-legacy", "got10k")
+
+
+def detect_sequence_layout(folder: str) -> str | None:
+    """The layout of one sequence folder, or None when it is not a sequence:
+
+    'otb' (img/ + groundtruth_rect*.txt), 'vot' (a vot-toolkit `sequence` file or color/), 'got10k' (frames beside
+    groundtruth.txt with any of GOT-10k's meta_info.ini / absence / cover / cut_by_image labels), 'vot-legacy' (the
+    VOT2013-2016 and VOT-TIR layout: frames beside groundtruth.txt, other *.label files or polygon lines). Frames
+    beside a plain groundtruth.txt of boxes, with nothing else, are read as GOT-10k."""
+    if glob.glob(os.path.join(folder, "groundtruth_rect*.txt")):
+        return "otb"
+    if os.path.isfile(os.path.join(folder, "sequence")) or os.path.isdir(os.path.join(folder, "color")):
+        return "vot"
+    gt = os.path.join(folder, "groundtruth.txt")
+    if not os.path.isfile(gt):
+        return None
+    if any(os.path.isfile(os.path.join(folder, name)) for name in GOT10K_FILES):
+        return "got10k"
+    if glob.glob(os.path.join(folder, "*.label")) or glob.glob(os.path.join(folder, "*.tag")):
+        return "vot-legacy"
+    with open(gt) as handle:
+        first = next((line for line in handle if line.strip()), "")
+    return "vot-legacy" if len([t for t in re.split(r"[,\s]+", first.strip()) if t]) > 4 else "got10k"
+
+
 def detect_layout(root: str) -> str:
-    """'otb', 'vot', 'got10k' or 'uav123' for a dataset root, from the files in it."""
+    """'otb', 'vot', 'vot-legacy', 'got10k' or 'uav123' for a dataset root, from the files in it; 'mixed' when its
+    sequence folders have different layouts (read_sequences then detects each one)."""
     if os.path.isdir(os.path.join(root, "data_seq")) and os.path.isdir(os.path.join(root, "anno")):
         return "uav123"
-    for entry in sorted(os.listdir(root)):
-        sub = os.path.join(root, entry)
-        if not os.path.isdir(sub):
-            continue
-        if glob.glob(os.path.join(sub, "groundtruth_rect*.txt")):
-            return "otb"
-        if os.path.isfile(os.path.join(sub, "sequence")) or os.path.isdir(os.path.join(sub, "color")):
-            return "vot"
-        if os.path.isfile(os.path.join(sub, "groundtruth.txt")):
-            return "got10k"
+    found = {detect_sequence_layout(os.path.join(root, entry)) for entry in sorted(os.listdir(root))
+             if os.path.isdir(os.path.join(root, entry))} - {None}
+    if len(found) == 1:
+        return found.pop()
+    if found:
+        return "mixed"
     subsets = [name for name in ("train", "val", "test") if os.path.isdir(os.path.join(root, name))]
     hint = f" (a GOT-10k root? name one of its subsets: {os.path.join(root, subsets[0])})" if subsets else ""
     raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside{hint}")
@@ -262,11 +286,24 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
     out: list[Sequence] = []
     for name in names:
         folder = os.path.join(root, name)
-        if layout == "otb":
+        kind = layout
+        if layout == "mixed":
+            kind = detect_sequence_layout(folder)
+            if kind is None:
+                raise ValueError(f"{folder}: not a sequence folder of any known layout (OTB, VOT, GOT-10k)")
+        elif layout in ("vot", "got10k") and detect_sequence_layout(folder) == "vot-legacy":
+            kind = "vot-legacy"  # frames at the root and VOT labels: its polygons and labels are kept
+        if kind == "vot-legacy":
+            seq = read_vot_sequence(folder, missing_frames=missing_frames)
+            seq.layout = "vot-legacy"
+            out.append(seq)
+            continue
+        layout_of = kind
+        if layout_of == "otb":
             out += read_otb_sequence(folder, missing_frames=missing_frames)
-        elif layout == "vot":
+        elif layout_of == "vot":
             out.append(read_vot_sequence(folder, missing_frames=missing_frames))
-        elif layout == "got10k":
+        elif layout_of == "got10k":
             out.append(read_got10k_sequence(folder, missing_frames))
         else:
             raise ValueError(f"unknown layout {layout!r}")

@@ -152,7 +152,7 @@ def cmd_prepare(args) -> int:
         print(f"wrote {path}")
     total = sum(p.frames for p in prepared)
     print(f"prepared {len(prepared)} sequences ({total} frames) in {os.path.join(args.workspace, 'sequences')}: "
-          + ", ".join(f"{p.name} ({p.frames})" for p in prepared))
+          + ", ".join(f"{p.name} ({p.frames}{', ' + p.layout if p.layout else ''})" for p in prepared))
     for p in prepared:
         if p.dropped:
             print(f"{p.name}: frame(s) {', '.join(map(str, p.dropped))} have no frame file: dropped with their "
@@ -515,7 +515,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--sequences", type=int, help="take only the first N sequences")
     p.add_argument("--names", help="comma-separated sequence names to take")
     p.add_argument("--frames", type=int, help="cut every sequence to its first N frames (quick runs)")
-    p.add_argument("--layout", choices=["otb", "vot", "got10k"], help="source layout (default: detected)")
+    p.add_argument("--layout", choices=["otb", "vot", "got10k"],
+                   help="source layout (default: detected per sequence; VOT2013-2016 folders with frames at the "
+                        "sequence root and *.label files are read as VOT, 'vot-legacy')")
     p.add_argument("--synthetic-frames", type=int, default=80, help="frames per synthetic sequence")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic generator")
     p.add_argument("--stack", default=ws.DEFAULT_STACK,

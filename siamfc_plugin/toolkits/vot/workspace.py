@@ -17,7 +17,7 @@ import numpy as np
 
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
-from ...data.readers import detect_layout, list_images, match_frames, read_sequences
+from ...data.readers import detect_layout, detect_sequence_layout, list_images, match_frames, read_sequences
 from ...common.errors import SiamFCError
 
 
@@ -324,6 +324,7 @@ class PreparedSequence:
     source: str
     anchors_written: bool = False  # anchor.value placed here (the source had none)
     dropped: tuple = ()  # source frame numbers left out (no frame file, --missing-frames drop)
+    layout: str = ""  # the layout the source sequence was read as (otb, vot, vot-legacy, got10k, synthetic)
 
 
 def _place(src: str, dst: str) -> None:
@@ -499,20 +500,33 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                 prepared.append(_convert_sequence(seq, os.path.join(staging, seq.name), max_frames))
             shutil.rmtree(raw)
         else:
+            given = layout
             layout = layout or detect_layout(source)
-            if layout == "vot":
+            if layout in ("vot", "vot-legacy", "mixed"):
+                # each sequence folder read in its own layout: VOT ones (also VOT2013-2016 / VOT-TIR folders with
+                # frames at the root and *.label files) copied as they are, polygons and labels (as tags) kept
                 listed = os.path.join(source, "list.txt")
                 available = (_read_lines(listed) if os.path.isfile(listed) else
-                             sorted(e for e in os.listdir(source) if os.path.isdir(os.path.join(source, e))))
+                             sorted(e for e in os.listdir(source) if os.path.isdir(os.path.join(source, e))
+                                    and detect_sequence_layout(os.path.join(source, e))))
                 chosen = _choose(available, names, count)
                 for name in chosen:
-                    prepared.append(_copy_vot_sequence(os.path.join(source, name), os.path.join(staging, name),
-                                                       name, max_frames, missing_frames))
+                    folder = os.path.join(source, name)
+                    kind = detect_sequence_layout(folder) or given or layout
+                    if kind in ("vot", "vot-legacy"):
+                        prepared.append(_copy_vot_sequence(folder, os.path.join(staging, name), name, max_frames,
+                                                           missing_frames))
+                        prepared[-1].layout = kind
+                        continue
+                    for seq in read_sequences(source, kind, [name], missing_frames=missing_frames):
+                        prepared.append(_convert_sequence(seq, os.path.join(staging, seq.name), max_frames))
+                        prepared[-1].layout = kind
             else:
                 sequences = read_sequences(source, layout, missing_frames=missing_frames)
                 by_name = {s.name: s for s in sequences}
                 for name in _choose([s.name for s in sequences], names, count):
                     prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
+                    prepared[-1].layout = by_name[name].layout or layout
         if not prepared:
             raise ValueError(f"no sequences found in {source or 'the generator'}")
         for p in prepared:

@@ -637,15 +637,36 @@ def read_groundtruth(root: str) -> dict[str, np.ndarray]:
     return read_one_pass_groundtruth(root)
 
 
-def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None
-                          ) -> pd.DataFrame:
-    """Every frame of every got10k results file. groundtruth: {experiment: {sequence: boxes}} (optional)."""
+def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None,
+                          problems: list[Problem] | None = None) -> pd.DataFrame:
+    """Every frame of every got10k results file. groundtruth: {experiment: {sequence: boxes}} (optional).
+    An unreadable or empty file, and one with fewer or more boxes than the sequence has frames, is appended to
+    `problems` with its path (an empty or unreadable one is left out; a cut-short one is scored as far as it goes,
+    its missing frames are not counted as anything), and every other file is kept."""
+    problems = problems if problems is not None else []
     rows: list[dict] = []
     for r in got10k_runs(out_dir):
-        boxes = _load_boxes(r["boxes"])
+        where = ("got10k", r["experiment"], r["tracker"], r["sequence"])
+        try:
+            boxes = _load_boxes(r["boxes"])
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            problems.append(Problem(*where, f"{r['boxes']} is unreadable ({exc})"))
+            continue
         n = len(boxes)
+        if n == 0:
+            problems.append(Problem(*where, f"{r['boxes']} is empty ({os.path.getsize(r['boxes'])} bytes): "
+                                            "the run did not finish or the file was damaged; re-run this sequence"))
+            continue
         times = _load_times(r["times"], n)
         gt = (groundtruth or {}).get(r["experiment"], {}).get(r["sequence"])
+        if gt is not None and len(gt) != n:
+            problems.append(Problem(*where, (
+                f"{r['boxes']} has {n} of {len(gt)} boxes (cut short: the run was interrupted or the file "
+                "damaged); its frames are scored as far as they go, the rest is missing, not absent"
+                if n < len(gt) else f"{r['boxes']} has {n} boxes for {len(gt)} frames (another sequence's "
+                "results?); not scored per frame")))
+            if n < len(gt):
+                gt = gt[:n]
         if gt is not None and len(gt) == n:
             scored = boxes.copy()
             scored[0] = gt[0]  # got10k scores frame 1 as the ground truth

@@ -230,8 +230,10 @@ def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> Non
     for exp, root in roots.items():
         if root and os.path.isdir(root):
             groundtruth[exp] = _guarded(problems, "got10k", exp, lambda root=root: collect.read_groundtruth(root))
-    frames = _keep(collect.collect_got10k_frames(got10k_dir, {k: v for k, v in groundtruth.items() if v}),
-                   trackers)
+    read_problems: list = []
+    frames = _keep(collect.collect_got10k_frames(got10k_dir, {k: v for k, v in groundtruth.items() if v},
+                                                 read_problems), trackers)
+    problems += [p for p in read_problems if trackers is None or p.tracker in trackers]
     result.frames["got10k"] = frames
     frames.to_csv(os.path.join(state["tab_dir"], "frames_got10k.csv"), index=False)
     problems += got10k_problems(got10k_dir, reports, frames, groundtruth, trackers)
@@ -264,15 +266,7 @@ def got10k_problems(got10k_dir: str, reports: pd.DataFrame, frames: pd.DataFrame
         for tracker, mine in sub.groupby("tracker"):
             for seq in sorted(sequences - set(mine["sequence"])):
                 found.append(collect.Problem("got10k", exp, tracker, seq, "no results for this sequence"))
-    for exp, truth in groundtruth.items():
-        if not truth or not len(frames):
-            continue
-        sub = frames[frames["experiment"] == exp]
-        for (tracker, seq), mine in sub.groupby(["tracker", "sequence"]):
-            if seq in truth and len(truth[seq]) != len(mine):
-                found.append(collect.Problem("got10k", exp, tracker, seq,
-                                             f"{len(mine)} boxes for {len(truth[seq])} frames (a partial run): not "
-                                             "scored per frame"))
+    # box files of the wrong length or empty: collect.collect_got10k_frames lists them, with their paths
     return found
 
 

@@ -241,3 +241,41 @@ def test_old_style_vot_folder_is_read_as_vot_per_sequence(vot_root, train_root, 
     assert len(first.split(",")) == 8, first  # the polygon stays a polygon
     assert (ball1 / "camera_motion.tag").read_text().splitlines() == \
         (vot_root / "ball1" / "camera_motion.tag").read_text().splitlines()[:20]  # labels become tags
+
+
+# ---- 6. a damaged got10k result file is a listed problem, never a lost section ---------------------------------------
+@pytest.fixture(scope="module")
+def got10k_out(tmp_path_factory, otb_root):
+    """Real got10k OTB-experiment outputs of MIL and the static box on two OTB sequences (20 frames)."""
+    from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
+    from siamfc_plugin.toolkits.got10k.experiments import run_experiment
+    from siamfc_plugin.toolkits.peers import make_peer
+
+    root = tmp_path_factory.mktemp("g10")
+    data = otb_view(otb_root, root / "otb", seqs=("Crossing", "DragonBaby"), frames=20)
+    for peer in ("MIL", "Static"):
+        run_experiment(Got10kTracker(make_peer(peer), name=peer, is_deterministic=True), "otb", str(data),
+                       str(root / "out"))
+    return root
+
+
+def test_empty_and_cut_short_result_files_are_problems_and_the_rest_stays(got10k_out, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(got10k_out / "out", out)
+    empty = out / "results" / "OTB" / "MIL" / "Crossing.txt"
+    empty.write_text("")
+    cut = out / "results" / "OTB" / "Static" / "DragonBaby.txt"
+    cut.write_text("\n".join(cut.read_text().splitlines()[:12]) + "\n")
+    done = report(tmp_path / "board", "--got10k", str(out), "--otb-root", str(got10k_out / "otb"))
+    assert done.returncode == 0, done.stderr
+    problems = summary(tmp_path / "board")["problems"]
+    whys = " | ".join(p["why"] for p in problems)
+    assert str(empty) in whys and "empty" in whys, problems
+    assert str(cut) in whys and "12 of 20" in whys, problems
+    assert not [p for p in problems if "could not be read" in p["why"]], problems
+    frames = (tmp_path / "board" / "tables" / "frames_got10k.csv").read_text()
+    assert "Crossing" in frames and "DragonBaby" in frames  # every other result kept
+    page = (tmp_path / "board" / "index.md").read_text()
+    assert "OTB" in page and "MIL" in page and "Static" in page

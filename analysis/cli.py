@@ -25,6 +25,35 @@ def dataset_roots(items: list[str] | None, otb_root: str | None = None) -> dict[
     return roots
 
 
+def check_got10k_dir(path: str) -> None:
+    """A got10k output folder holds results/ or reports/ with something in it; else one clear line."""
+    for sub in ("results", "reports"):
+        if os.path.isdir(os.path.join(path, sub)) and os.listdir(os.path.join(path, sub)):
+            return
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(os.path.normpath(path)) in ("results", "reports") and \
+            os.path.isdir(os.path.join(parent, "results")):
+        raise ValueError(f"--got10k {path} is the results/ or reports/ folder itself: pass the got10k output "
+                         f"folder that holds it, {parent}")
+    raise ValueError(f"--got10k {path}: no results/ or reports/ with anything in it; expected a got10k output "
+                     "folder (results/<EXPERIMENT>/<tracker>/..., reports/<EXPERIMENT>/<tracker>/performance.json)")
+
+
+def check_vot_workspace(path: str) -> None:
+    """A VOT workspace holds config.yaml and results/ or analysis/*.json; else one clear line."""
+    if not os.path.isfile(os.path.join(path, "config.yaml")):
+        parent = os.path.dirname(os.path.abspath(path))
+        if os.path.isfile(os.path.join(parent, "config.yaml")):
+            raise ValueError(f"--vot-workspace {path} is a folder inside a workspace: pass the workspace, {parent}")
+        raise ValueError(f"--vot-workspace {path}: not a VOT workspace (no config.yaml)")
+    analyses = os.path.isdir(os.path.join(path, "analysis")) and any(
+        name.endswith(".json") for name in os.listdir(os.path.join(path, "analysis")))
+    results = os.path.isdir(os.path.join(path, "results")) and os.listdir(os.path.join(path, "results"))
+    if not analyses and not results:
+        raise ValueError(f"--vot-workspace {path}: no results/ and no analysis/*.json yet: run `siamfc vot "
+                         "evaluate` on it first")
+
+
 def cmd_report(args) -> int:
     from .report import build_report
 
@@ -34,6 +63,10 @@ def cmd_report(args) -> int:
                          ("--datasize-curve", args.datasize_curve)):
         if path and not os.path.exists(path):
             raise FileNotFoundError(f"{option} {path}: not found")
+    if args.got10k:
+        check_got10k_dir(args.got10k)
+    if args.vot_workspace:
+        check_vot_workspace(args.vot_workspace)
     if args.datasize_curve:
         from .tables import read_datasize_curve
 

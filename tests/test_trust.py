@@ -279,3 +279,27 @@ def test_empty_and_cut_short_result_files_are_problems_and_the_rest_stays(got10k
     assert "Crossing" in frames and "DragonBaby" in frames  # every other result kept
     page = (tmp_path / "board" / "index.md").read_text()
     assert "OTB" in page and "MIL" in page and "Static" in page
+
+
+# ---- 7. empty or wrong inputs fail with one line ------------------------------------------------------------------
+def test_report_on_an_empty_folder_or_the_results_subfolder_fails(got10k_out, tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = report(tmp_path / "b1", "--got10k", str(tmp_path / "empty"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "results" in done.stderr and str(tmp_path / "empty") in done.stderr
+    assert not (tmp_path / "b1").exists()
+    done = report(tmp_path / "b2", "--got10k", str(got10k_out / "out" / "results"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert str(got10k_out / "out") in done.stderr  # the folder to pass instead
+    done = report(tmp_path / "b3", "--vot-workspace", str(tmp_path / "empty"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "config.yaml" in done.stderr or "workspace" in done.stderr
+
+
+@pytest.mark.slow
+def test_evaluate_unknown_experiment_fails(vot_ws, tmp_path):
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(vot_ws), "--quiet", "--experiments",
+               "nosuch", "Static")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "nosuch" in done.stderr and "baseline" in done.stderr and "evaluation complete" not in done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -257,6 +257,12 @@ def cmd_evaluate(args) -> int:
         else:
             print(f"stack of {workspace}: {ws.set_stack(workspace, args.stack)}")
     experiments = [e for e in (args.experiments or "").split(",") if e] or None
+    if experiments:  # the toolkit runs nothing for an unknown name and still says it is done
+        known = list(_load_workspace(workspace).stack.experiments)
+        unknown = [e for e in experiments if e not in known]
+        if unknown:
+            raise VotError(f"--experiments {','.join(unknown)}: the stack of {workspace} has no such experiment "
+                           f"(it has {', '.join(known)})")
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
     code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout)

@@ -22,27 +22,51 @@ REALTIME_FPS = 25.0
 
 
 class Style:
-    """A colour and marker per tracker, stable across figures and toolkits: keyed by analysis.tables.tracker_key,
-    so "SiamFC" (got10k) and "siamfc" (a VOT registry id) share one."""
+    """A colour and marker per tracker, derived from its name alone (a CRC-32 of analysis.tables.tracker_key), so
+    a tracker keeps them in every figure and every report, whichever other trackers are there; "SiamFC" (got10k)
+    and "siamfc" (a VOT registry id) share one. Two names that land on the same colour get different markers
+    (20 colours x 15 markers); `trackers` only moves such a rare full collision to the next free pair."""
 
-    def __init__(self, trackers) -> None:
+    def __init__(self, trackers=()) -> None:
+        import zlib
+
         from .tables import tracker_key
 
         self.key = tracker_key
-        keys = sorted({tracker_key(n) for n in trackers}, key=lambda k: (not k.startswith("siamfc"), k))
-        cmap = plt.get_cmap("tab10" if len(keys) <= 10 else "tab20")
-        self.colour = {k: cmap(i % cmap.N) for i, k in enumerate(keys)}
-        self.marker = {k: MARKERS[i % len(MARKERS)] for i, k in enumerate(keys)}
+        cmap = plt.get_cmap("tab20")
+        self.colour, self.marker = {}, {}
+        taken = set()
+        for key in sorted({tracker_key(n) for n in trackers}):
+            code = zlib.crc32(key.encode("utf-8"))
+            while (code % 20, (code // 20) % len(MARKERS)) in taken:
+                code += 1
+            taken.add((code % 20, (code // 20) % len(MARKERS)))
+            self.colour[key], self.marker[key] = cmap(code % 20), MARKERS[(code // 20) % len(MARKERS)]
+        self._cmap = cmap
 
     def __call__(self, name: str) -> dict:
+        import zlib
+
         key = self.key(name)
-        return {"color": self.colour.get(key, "grey"), "marker": self.marker.get(key, "o")}
+        if key not in self.colour:
+            code = zlib.crc32(key.encode("utf-8"))
+            return {"color": self._cmap(code % 20), "marker": MARKERS[(code // 20) % len(MARKERS)]}
+        return {"color": self.colour[key], "marker": self.marker[key]}
+
+
+
+def figure_title(fig) -> str:
+    """The figure's title and its panels' titles, ' | '-joined (written into the PNG and PDF metadata)."""
+    parts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    parts += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return " | ".join(p.replace("\n", " ") for p in parts if p)
 
 
 def save(fig, path_png: str) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(path_png)), exist_ok=True)
-    fig.savefig(path_png, dpi=150, bbox_inches="tight")
-    fig.savefig(os.path.splitext(path_png)[0] + ".pdf", bbox_inches="tight")
+    title = figure_title(fig)
+    fig.savefig(path_png, dpi=150, bbox_inches="tight", metadata={"Title": title})
+    fig.savefig(os.path.splitext(path_png)[0] + ".pdf", bbox_inches="tight", metadata={"Title": title})
     plt.close(fig)
     return path_png
 
@@ -92,7 +116,7 @@ def eao_ranking(measured: pd.DataFrame, path: str, published: pd.DataFrame | Non
     _ranking_axis(axes[0, 0], measured, style, measured_title)
     if panels == 2:
         _ranking_axis(axes[0, 1], published, style, published_title)
-    fig.suptitle(f"Expected average overlap ranking ({title})", fontsize=11)
+    fig.suptitle(f"Expected average overlap ranking: {title}", fontsize=11)
     fig.tight_layout()
     return save(fig, path)
 
@@ -219,7 +243,9 @@ def attribute_bars(table: pd.DataFrame, path: str, derived: tuple[str, ...] = ()
 def speed_accuracy(points: pd.DataFrame, path: str, style: Style | None = None, note: str = "") -> str:
     """Speed vs accuracy scatter: one panel per benchmark (column `benchmark`), x = fps (log), y = `score`
     (column `metric` names it). Measured numbers only."""
-    benchmarks = list(dict.fromkeys(points["benchmark"]))
+    points = points.dropna(subset=["fps", "score"])
+    points = points[points["fps"] > 0]
+    benchmarks = list(dict.fromkeys(points["benchmark"]))  # a benchmark without any scored speed: no empty panel
     style = style or Style(points["tracker"])
     fig, axes = plt.subplots(1, max(1, len(benchmarks)), figsize=(5.5 * max(1, len(benchmarks)), 4.5),
                              squeeze=False)

@@ -160,7 +160,9 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
 
     points = pd.DataFrame(speed_points)
     if len(points):
-        points = points[~points["tracker"].map(tables.tracker_key).isin(tables.NO_SPEED)].dropna(subset=["fps"])
+        points = points[~points["tracker"].map(tables.tracker_key).isin(tables.NO_SPEED)].dropna(
+            subset=["fps", "score"])
+        points = points[points["fps"] > 0]
     if len(points):
         result.figures["speed_accuracy"] = figures.speed_accuracy(
             points, os.path.join(fig_dir, "speed_accuracy.png"), style)
@@ -617,8 +619,9 @@ def _write_markdown(out: str, title: str, context: dict, sections: list[Section]
     lines += ["## Files", ""]
     for key, links in _file_links(out, result):
         lines.append(f"- {key}: " + ", ".join(f"[{fmt}]({path})" for fmt, path in links))
-    lines.append("- per-frame data: [got10k](tables/frames_got10k.csv), [VOT](tables/frames_vot.csv)"
-                 if result.frames else "")
+    per_frame = [f"[{label}](tables/frames_{key}.csv)" for key, label in (("got10k", "got10k"), ("vot", "VOT"))
+                 if os.path.isfile(os.path.join(out, "tables", f"frames_{key}.csv"))]
+    lines.append("- per-frame data: " + ", ".join(per_frame) if per_frame else "")
     text = "\n".join(lines).rstrip() + "\n"
     path = os.path.join(out, "index.md")
     with open(path, "w") as handle:

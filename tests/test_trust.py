@@ -303,3 +303,66 @@ def test_evaluate_unknown_experiment_fails(vot_ws, tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "nosuch" in done.stderr and "baseline" in done.stderr and "evaluation complete" not in done.stdout
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# ---- 8. figures that do not mislead -----------------------------------------------------------------------------------
+def test_tracker_keeps_its_colour_and_marker_whatever_the_other_trackers():
+    from analysis.figures import Style
+
+    alone = Style(["MIL", "Static"])
+    crowd = Style(["siamfc", "KCF", "CSRT", "MIL", "Static", "SiamFC_5s", "ECO", "DSST"])
+    for name in ("MIL", "Static"):
+        assert alone(name) == crowd(name)
+    assert crowd("siamfc") == crowd("SiamFC")  # one tracker across toolkits
+
+
+def test_speed_panel_without_any_scored_tracker_is_not_drawn(tmp_path):
+    import warnings
+
+    import pandas as pd
+
+    from analysis.figures import speed_accuracy
+
+    points = pd.DataFrame([{"benchmark": "VOT baseline", "tracker": "MIL", "fps": 80.0, "score": np.nan,
+                            "metric": "EAO"},
+                           {"benchmark": "OTB", "tracker": "MIL", "fps": 80.0, "score": 0.4, "metric": "AUC"}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = speed_accuracy(points, str(tmp_path / "speed.png"))
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.info.get("Title", "").count("VOT baseline") == 0  # the empty panel left out
+        assert "OTB" in image.info.get("Title", "")
+
+
+def test_figure_titles_have_balanced_brackets(tmp_path):
+    import pandas as pd
+    from PIL import Image
+
+    from analysis.figures import eao_ranking
+
+    board = pd.DataFrame({"tracker": ["MIL", "Static"], "eao": [0.3, np.nan]})
+    published = pd.DataFrame({"tracker": ["SiamFC"], "eao": [0.289]})
+    path = eao_ranking(board, str(tmp_path / "r.png"), published, "measured here (baseline): 2 sequences",
+                       "published VOT2015 (SiamFC paper, Table 3)", title="VOT baseline, "
+                       "VOT2015-style supervised stack (re-initialisation)")
+    with Image.open(path) as image:
+        title = image.info["Title"]
+    depth = 0
+    for ch in title:
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(ch, 0)
+        assert depth >= 0, title
+        assert depth <= 1, f"nested brackets in {title!r}"
+    assert depth == 0, title
+
+
+def test_index_links_only_files_that_exist(got10k_out, tmp_path):
+    done = report(tmp_path / "board", "--got10k", str(got10k_out / "out"), "--otb-root", str(got10k_out / "otb"))
+    assert done.returncode == 0, done.stderr
+    import re
+
+    page = (tmp_path / "board" / "index.md").read_text()
+    links = re.findall(r"\]\(([^)]+)\)", page)
+    assert links and all((tmp_path / "board" / link).exists() for link in links), \
+        [link for link in links if not (tmp_path / "board" / link).exists()]

@@ -366,3 +366,24 @@ def test_index_links_only_files_that_exist(got10k_out, tmp_path):
     links = re.findall(r"\]\(([^)]+)\)", page)
     assert links and all((tmp_path / "board" / link).exists() for link in links), \
         [link for link in links if not (tmp_path / "board" / link).exists()]
+
+
+# ---- also for users ---------------------------------------------------------------------------------------------------
+def test_maintainer_workspace_keeps_its_own_trackers_ini(otb_root, tmp_path):
+    import yaml
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "trackers.ini").write_text("[mine]\nlabel = mine\nprotocol = traxpython\ncommand = mytracker\n")
+    view = otb_view(otb_root, tmp_path / "otb", frames=10)
+    assert run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws)).returncode == 0
+    config = yaml.safe_load((ws / "config.yaml").read_text())
+    assert config["registry"] == ["./trackers.ini"], config
+    assert "[mine]" in (ws / "trackers.ini").read_text()
+
+
+def test_docs_name_every_file_a_got10k_val_folder_needs():
+    from siamfc_plugin.toolkits.got10k.experiments import GOT10K_VAL_FILES
+
+    text = (REPO / "docs" / "got10k.md").read_text()
+    assert all(name in text for name in GOT10K_VAL_FILES)

@@ -166,7 +166,8 @@ def trackers_ini_text(paths: str | None = ".") -> str:
 # ---- workspace setup -----------------------------------------------------------------------------------------------
 def init_workspace(workspace: str, stack: str = DEFAULT_STACK) -> list[str]:
     """Create config.yaml, stacks/ and (when the repository's trackers.ini is not reachable) trackers.ini in
-    `workspace`; files that exist are kept. Returns the files written."""
+    `workspace`; files that exist are kept, and a trackers.ini already in the workspace (a maintainer's own) is
+    the registry config.yaml names. Returns the files written."""
     written = []
     os.makedirs(workspace, exist_ok=True)
     for name, text in STACKS.items():
@@ -176,7 +177,9 @@ def init_workspace(workspace: str, stack: str = DEFAULT_STACK) -> list[str]:
             written.append(path)
     config = os.path.join(workspace, "config.yaml")
     if not os.path.isfile(config):
-        if os.path.isfile(REPO_TRACKERS_INI):
+        if os.path.isfile(os.path.join(workspace, "trackers.ini")):  # the maintainer's own registry: use it
+            registry = "./trackers.ini"
+        elif os.path.isfile(REPO_TRACKERS_INI):
             registry = _relative_or_absolute(REPO_TRACKERS_INI, workspace)
         else:
             registry = "./trackers.ini"

@@ -387,3 +387,26 @@ def test_docs_name_every_file_a_got10k_val_folder_needs():
 
     text = (REPO / "docs" / "got10k.md").read_text()
     assert all(name in text for name in GOT10K_VAL_FILES)
+
+
+def test_prepare_adds_a_second_source_without_wiping_the_first(otb_root, vot_root, tmp_path):
+    ws = tmp_path / "ws"
+    view = otb_view(otb_root, tmp_path / "otb", frames=10)
+    assert run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws)).returncode == 0
+    before = (ws / "sequences" / "Crossing" / "groundtruth.txt").read_text()
+    import shutil
+
+    source = tmp_path / "vot"  # a view: a defect here must not write into ../shared/data
+    shutil.copytree(vot_root / "bag", source / "bag", copy_function=os.symlink)
+    (source / "list.txt").write_text("bag\n")
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(source), "--names", "bag", "--frames", "10",
+               "--workspace", str(ws), "--add")
+    assert done.returncode == 0, done.stderr
+    assert (ws / "sequences" / "list.txt").read_text().split() == ["Crossing", "bag"]
+    assert (ws / "sequences" / "Crossing" / "groundtruth.txt").read_text() == before
+    assert len(list((ws / "sequences" / "bag" / "color").iterdir())) == 10
+    assert (source / "list.txt").read_text() == "bag\n"  # the source is never written
+    # the same name from another source: refused, naming it; nothing changes
+    done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws), "--add")
+    assert done.returncode == 2 and "Crossing" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (ws / "sequences" / "list.txt").read_text().split() == ["Crossing", "bag"]

@@ -141,7 +141,7 @@ def cmd_prepare(args) -> int:
                                         layout=args.layout, count=args.sequences, names=names,
                                         max_frames=args.frames, synthetic_frames=args.synthetic_frames,
                                         seed=args.seed, overwrite=args.overwrite, anchor_spacing=args.anchor_spacing,
-                                        missing_frames=args.missing_frames)
+                                        missing_frames=args.missing_frames, add=args.add)
     except BaseException:
         if new_workspace and os.path.isdir(args.workspace):  # no half-made workspace left behind
             import shutil
@@ -529,6 +529,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--stack", default=ws.DEFAULT_STACK,
                    help=f"stack for a new config.yaml: {', '.join(ws.STACKS)} or a toolkit stack name")
     p.add_argument("--overwrite", action="store_true", help="replace an already prepared sequences/")
+    p.add_argument("--add", action="store_true",
+                   help="add these sequences beside those already prepared (a second source); a sequence name "
+                        "already there is refused")
     p.add_argument("--missing-frames", choices=["error", "drop"], default="error",
                    help="a ground-truth line whose frame file is missing: error (default; names the sequence and "
                         "frame) or drop that frame and its ground truth (docs/bad-input.md)")

@@ -478,13 +478,20 @@ def write_anchors(folder: str, spacing: int = ANCHOR_SPACING) -> bool:
 def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool = False, layout: str | None = None,
                       count: int | None = None, names: list[str] | None = None, max_frames: int | None = None,
                       synthetic_frames: int = 80, seed: int = 0, overwrite: bool = False,
-                      anchor_spacing: int = ANCHOR_SPACING, missing_frames: str = "error") -> list[PreparedSequence]:
+                      anchor_spacing: int = ANCHOR_SPACING, missing_frames: str = "error",
+                      add: bool = False) -> list[PreparedSequence]:
     """Fill <workspace>/sequences (list.txt + one folder per sequence) from a dataset folder or the generator.
-    Sequences without anchor.value get VOT2020-style anchors (vot2020_anchors), so that multistart stacks run."""
+    Sequences without anchor.value get VOT2020-style anchors (vot2020_anchors), so that multistart stacks run.
+    add: put the new sequences beside those already prepared (a second source); a name already there is refused."""
     target = os.path.join(workspace, "sequences")
-    if os.path.isfile(os.path.join(target, "list.txt")) and not overwrite:
-        raise VotError(f"{target} is already prepared (list.txt exists); pass --overwrite to replace it "
-                              "(results of the old sequences stay in results/: delete them if names are reused)")
+    listed = os.path.join(target, "list.txt")  # the workspace's list (never the source's)
+    existing = _read_lines(listed) if os.path.isfile(listed) else []
+    if add and overwrite:
+        raise ValueError("give one of --add (keep the prepared sequences, add these) or --overwrite (replace them)")
+    if os.path.isfile(listed) and not (overwrite or add):
+        raise VotError(f"{target} is already prepared (list.txt exists); pass --add to add these sequences beside "
+                       "it, or --overwrite to replace it (results of the old sequences stay in results/: delete "
+                       "them if names are reused)")
     if (source is None) == (not synthetic):
         raise ValueError("give exactly one of a source folder (--from) or --synthetic")
     if source is not None and not os.path.isdir(source):
@@ -508,8 +515,8 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
             if layout in ("vot", "vot-legacy", "mixed"):
                 # each sequence folder read in its own layout: VOT ones (also VOT2013-2016 / VOT-TIR folders with
                 # frames at the root and *.label files) copied as they are, polygons and labels (as tags) kept
-                listed = os.path.join(source, "list.txt")
-                available = (_read_lines(listed) if os.path.isfile(listed) else
+                source_list = os.path.join(source, "list.txt")
+                available = (_read_lines(source_list) if os.path.isfile(source_list) else
                              sorted(e for e in os.listdir(source) if os.path.isdir(os.path.join(source, e))
                                     and detect_sequence_layout(os.path.join(source, e))))
                 chosen = _choose(available, names, count)
@@ -532,12 +539,25 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                     prepared[-1].layout = by_name[name].layout or layout
         if not prepared:
             raise ValueError(f"no sequences found in {source or 'the generator'}")
+        names_here = [p.name for p in prepared]
+        twice = sorted({n for n in names_here if names_here.count(n) > 1})
+        if twice:
+            raise VotError(f"sequence name(s) {', '.join(twice)} occur twice in {source}: results would mix")
         for p in prepared:
             p.anchors_written = write_anchors(p.source, anchor_spacing)
-        write_text(os.path.join(staging, "list.txt"), "\n".join(p.name for p in prepared) + "\n")
-        if os.path.isdir(target):
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        if add and existing:
+            clash = [n for n in names_here if n in existing]
+            if clash:
+                raise VotError(f"sequence(s) {', '.join(clash)} already prepared in {target} (from an earlier "
+                               "source): leave them out with --names, or rename one; nothing was added")
+            for p in prepared:
+                os.replace(p.source, os.path.join(target, p.name))
+            write_text(listed, "\n".join(existing + names_here) + "\n")
+        else:
+            write_text(os.path.join(staging, "list.txt"), "\n".join(names_here) + "\n")
+            if os.path.isdir(target):
+                shutil.rmtree(target)
+            os.replace(staging, target)
         for p in prepared:
             p.source = os.path.join(target, p.name)
         return prepared

@@ -74,12 +74,17 @@ def cmd_track(args) -> int:
     from .core.evaluation import track_frames
     from .data.video import annotate_writer, check_video_path, iterate_frames
 
-    # outputs checked before any work: a typo must not cost a whole run, nor create folders
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        raise ValueError(f"--output {args.output}: folder {os.path.dirname(os.path.abspath(args.output))} "
-                         "does not exist")
+    from .common.paths import check_writable
+    from .data.video import check_frame_source
+
+    # input and outputs checked before any work (and before the model loads): a typo, a text file given as the
+    # video, frames of mixed sizes or an unwritable folder must not cost a whole run, nor create folders
+    check_frame_source(args.input)
+    if args.output:
+        check_writable(args.output, "--output")
     if args.video:
         check_video_path(args.video)
+        check_writable(args.video, "--video")
     tracker = build_tracker_from_args(args).tracker
     boxes, writer = [], None
     for result in track_frames(tracker, (frame for _, frame in iterate_frames(args.input)), args.box):
@@ -104,8 +109,13 @@ def cmd_eval(args) -> int:
     from .toolkits.got10k.adapter import Got10kTracker
     from .toolkits.got10k.experiments import run_experiment
 
+    from .common.paths import check_writable
+    from .toolkits.got10k.experiments import check_dataset_root
+
     if args.ray or args.shard:
         check_distributed(args)  # bad options fail before any work
+    check_dataset_root(args.dataset, args.root)  # before the model loads
+    check_writable(args.out, "--out", folder=True, create=True)
     built = build_tracker_from_args(args)
     name = tracker_name(args, built)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
@@ -188,6 +198,9 @@ def cmd_demo(args) -> int:
     from .data.synthetic import SyntheticConfig, write_benchmark
     from .tools.leaderboard_cli import cmd_leaderboard
 
+    from .common.paths import check_writable
+
+    check_writable(args.out, "--out", folder=True, create=True)
     root = args.data or DEFAULT_SYNTHETIC_ROOT
     write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed,
                                           style="demo"))
@@ -369,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SiamFCError, FileNotFoundError, ValueError) as exc:
         print(f"siamfc {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line; results are written atomically, finished ones kept
+        print(f"siamfc {args.command}: interrupted (finished sequences and epochs are kept; the same command "
+              "resumes)", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `siamfc ... | head`: the reader left; nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

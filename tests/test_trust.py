@@ -410,3 +410,71 @@ def test_prepare_adds_a_second_source_without_wiping_the_first(otb_root, vot_roo
     done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws), "--add")
     assert done.returncode == 2 and "Crossing" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert (ws / "sequences" / "list.txt").read_text().split() == ["Crossing", "bag"]
+
+
+# ---- a new user's inputs ----------------------------------------------------------------------------------------------
+UNWRITABLE = "/sys"  # not writable even by root (tests run as root here)
+
+
+def _one_line_exit_2(done: subprocess.CompletedProcess, *words: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in done.stderr, (word, done.stderr)
+
+
+@pytest.mark.skipif(os.access("/sys", os.W_OK) and os.geteuid() != 0, reason="needs a folder nobody can write")
+def test_unwritable_outputs_are_refused_before_any_work(otb_root, tmp_path):
+    view = otb_view(otb_root, tmp_path / "otb", frames=10)
+    box = ["--box", "205,151,17,50"]
+    _one_line_exit_2(run("siamfc_plugin", "track", str(view / "Crossing"), *box, "-o", f"{UNWRITABLE}/boxes.txt"),
+                     "cannot write")
+    _one_line_exit_2(run("siamfc_plugin", "track", str(view / "Crossing"), *box, "--video",
+                         f"{UNWRITABLE}/out.mp4"), "cannot write")
+    _one_line_exit_2(run("siamfc_plugin", "eval", "--dataset", "otb", "--root", str(view), "--out",
+                         f"{UNWRITABLE}/ev"), "cannot write")
+    _one_line_exit_2(run("siamfc_plugin", "demo", "--out", f"{UNWRITABLE}/demo"), "cannot write")
+
+
+def test_text_file_and_mixed_size_frames_are_refused(otb_root, tmp_path):
+    from PIL import Image
+
+    box = ["--box", "205,151,17,50"]
+    _one_line_exit_2(run("siamfc_plugin", "track", str(otb_root / "Crossing" / "groundtruth_rect.txt"), *box),
+                     "text file")
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for i in range(1, 6):
+        image = Image.open(otb_root / "Crossing" / "img" / f"{i:04d}.jpg")
+        (image.resize((image.width // 2, image.height // 2)) if i == 4 else image).save(mixed / f"{i:04d}.jpg")
+    _one_line_exit_2(run("siamfc_plugin", "track", str(mixed), *box), "0004.jpg", "different sizes")
+
+
+def test_misleading_messages_say_what_is_wrong(otb_root, tmp_path):
+    view = otb_view(otb_root, tmp_path / "otb", frames=10)
+    video = tmp_path / "crossing.mp4"
+    video.write_bytes(b"\0" * 64)
+    _one_line_exit_2(run("siamfc_plugin", "eval", "--dataset", "otb", "--root", str(video)), "is a file")
+    _one_line_exit_2(run("siamfc_plugin", "eval", "--dataset", "vot", "--root", str(view)), "no list.txt",
+                     "--dataset otb")
+    _one_line_exit_2(run("siamfc_plugin", "vot", "test", "nosuchtracker"), "nosuchtracker", "is not in")
+
+
+def test_ctrl_c_during_eval_is_one_line_and_exit_130(otb_root, tmp_path):
+    import signal
+    import time
+
+    view = otb_view(otb_root, tmp_path / "otb", seqs=("Crossing", "DragonBaby"), frames=100)
+    process = subprocess.Popen([sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root",
+                                str(view), "--out", str(tmp_path / "ev"), "--threads", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    for line in process.stdout:  # got10k prints "--Sequence 1/2: ..." as tracking starts
+        if "Sequence 1/2" in line:
+            break
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, (process.returncode, err[-3000:])
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted" in err.strip().splitlines()[-1], err  # (the line before says which backend runs)

@@ -43,6 +43,52 @@ def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
         raise FrameReadError(f"video {source} has no readable frames")
 
 
+def check_frame_source(source: str) -> None:
+    """FrameReadError, before any tracking, unless `source` is a folder of frames of one size or a file that is not
+    text (FFmpeg decodes a text file as a few frames of noise, and boxes of frames of another size would stay in
+    the first frame's coordinates)."""
+    if os.path.isdir(source):
+        files = list_images(source)
+        if not files and os.path.isdir(os.path.join(source, "img")):
+            files = list_images(os.path.join(source, "img"))
+        if not files:
+            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source} (nor in {source}/img)")
+        from PIL import Image
+
+        first = None
+        for path in files:
+            try:
+                with Image.open(path) as image:
+                    size = image.size
+            except OSError as exc:
+                raise FrameReadError(f"cannot read frame {path} ({exc})") from None
+            if first is None:
+                first = (path, size)
+            elif size != first[1]:
+                raise FrameReadError(
+                    f"frames of different sizes in {source}: {os.path.basename(path)} is {size[0]}x{size[1]}, "
+                    f"{os.path.basename(first[0])} {first[1][0]}x{first[1][1]} (the boxes would stay in the first "
+                    "frame's coordinates): resize the frames to one size")
+        return
+    if not os.path.exists(source):
+        raise FrameReadError(f"input not found: {source}")
+    if not os.path.isfile(source):
+        raise FrameReadError(f"input {source} is neither a video file nor a folder of frames")
+    with open(source, "rb") as handle:
+        head = handle.read(4096)
+    if not head:
+        raise FrameReadError(f"input {source} is empty (0 bytes)")
+    if b"\0" not in head:
+        try:
+            head.decode("utf-8")
+            is_text = True
+        except UnicodeDecodeError as exc:
+            is_text = exc.start >= len(head) - 4  # a character cut at the end of the chunk
+        if is_text:
+            raise FrameReadError(f"input {source} is a text file, not a video: give a video file or a folder of "
+                                 "frames (and the first box with --box)")
+
+
 VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
 
 

@@ -170,6 +170,25 @@ GOT10K_SUBSETS = ("val", "test")
 GOT10K_VAL_FILES = ("groundtruth.txt", "meta_info.ini", "cover.label", "absence.label", "cut_by_image.label")
 
 
+def check_dataset_root(dataset: str, root: str) -> None:
+    """One clear line, before the model loads, when --root cannot be the dataset's folder."""
+    if not os.path.exists(root):
+        raise FileNotFoundError(f"--root {root}: not found")
+    if not os.path.isdir(root):
+        raise ValueError(f"--root {root} is a file, not a dataset folder: `siamfc eval` runs a benchmark over a folder "
+                         "of sequences (`siamfc track` tracks one video)")
+    if dataset == "vot" and not os.path.isfile(os.path.join(root, "list.txt")):
+        from ...data.readers import detect_layout
+
+        try:
+            layout = detect_layout(root)
+        except (ValueError, OSError):
+            layout = None
+        hint = f"; it looks like a folder of {layout} sequences: --dataset {layout}" if layout in DATASETS and \
+            layout != "vot" else ""
+        raise ValueError(f"--root {root}: not a VOT sequences folder (no list.txt){hint}")
+
+
 def check_got10k_val(root: str) -> None:
     """A clear error, before any tracking, when a GOT-10k val split lacks what got10k's report() reads."""
     listed = os.path.join(root, "val", "list.txt")

@@ -197,6 +197,10 @@ def _warn_eao_range(workspace: str, longest: int) -> None:
 def cmd_test(args) -> int:
     registry = os.path.abspath(args.registry) if args.registry else default_registry()
     tracker = args.tracker or "siamfc"
+    if registry.endswith(".ini"):  # the toolkit says only "Tracker does not exist" and exits 0
+        entries = _read_ini(registry).sections()
+        if tracker not in entries:
+            raise VotError(f"tracker {tracker!r} is not in {registry} (entries: {', '.join(entries)})")
     env = tracker_env_from_args(args)
     with tempfile.TemporaryDirectory(prefix="siamfc-vot-test-") as tmp:
         if env:

@@ -478,3 +478,15 @@ def test_ctrl_c_during_eval_is_one_line_and_exit_130(otb_root, tmp_path):
     assert process.returncode == 130, (process.returncode, err[-3000:])
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted" in err.strip().splitlines()[-1], err  # (the line before says which backend runs)
+
+
+# ---- beyond the list ------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_workspace_path_with_unicode_and_spaces(otb_root, tmp_path):
+    view = otb_view(otb_root, tmp_path / "dätä set", frames=12)
+    ws = tmp_path / "wörk späce" / "ws"
+    assert run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(ws)).returncode == 0
+    done = run("siamfc_plugin", "vot", "evaluate", "--workspace", str(ws), "--quiet", "--name", "u", "Static")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"analysis: {ws / 'analysis' / 'u.json'}" in done.stdout
+    assert (ws / "results" / "Static" / "baseline" / "Crossing" / "Crossing_001.bin").is_file()

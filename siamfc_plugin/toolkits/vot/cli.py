@@ -251,6 +251,23 @@ LOG_LINE = re.compile(r"Tracker output written to file: (\S+)")
 
 def cmd_evaluate(args) -> int:
     workspace = os.path.abspath(args.workspace)
+    if not workspace.isascii():
+        # vot-trax 4.0.2 cannot pass a frame path with non-ASCII characters to the tracker ("Protocol error,
+        # illegal argument number"): run the toolkit through an ASCII-named link to the workspace
+        alias_dir = tempfile.mkdtemp(prefix="siamfc-vot-")
+        if not alias_dir.isascii():
+            raise VotError(f"the workspace path {workspace} has non-ASCII characters, which vot-trax cannot pass to "
+                           "a tracker, and the temporary folder is not ASCII either: move the workspace")
+        alias = os.path.join(alias_dir, "workspace")
+        os.symlink(workspace, alias)
+        print(f"note: {workspace} has non-ASCII characters (vot-trax cannot pass them to a tracker): the toolkit "
+              f"runs on it through {alias}", file=sys.stderr)
+        try:
+            args.workspace, args.real_workspace = alias, workspace
+            return cmd_evaluate(args)
+        finally:
+            os.remove(alias)
+            os.rmdir(alias_dir)
     ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
     ws.check_sequence_files(workspace)  # a missing frame named, before the toolkit fails on it without a name
     if args.stack:
@@ -299,7 +316,7 @@ def cmd_evaluate(args) -> int:
     if args.no_analysis:
         return 0
     path = run_analysis(workspace, args.trackers, args.name, experiments, echo=not args.quiet)
-    print(f"analysis: {path}")
+    print(f"analysis: {os.path.join(getattr(args, 'real_workspace', workspace), os.path.relpath(path, workspace))}")
     print(format_table(read_analysis(path)))
     return 0
 

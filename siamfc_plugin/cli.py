@@ -224,6 +224,13 @@ def cmd_train(args) -> int:
     from .training.trainer import TrainConfig, train
 
     config = TrainConfig.from_file(args.config, parse_overrides(args.overrides))
+    for source in config.sources:  # a clear line, with the step that makes the folder, before any work
+        root = source.get("root") if isinstance(source, dict) else None
+        if root and not os.path.exists(root):
+            made_by = (" (a curated folder: make it first with `siamfc curate --config configs/curate_public.toml "
+                       f"--out {root}`, docs/training.md)" if "curated" in root else "")
+            raise FileNotFoundError(f"training source {source.get('kind', '')} {root} (from {args.config}) not "
+                                    f"found{made_by}")
     if args.time_budget is not None:
         from .training.throughput import fit_to_budget
 

@@ -490,3 +490,8 @@ def test_workspace_path_with_unicode_and_spaces(otb_root, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"analysis: {ws / 'analysis' / 'u.json'}" in done.stdout
     assert (ws / "results" / "Static" / "baseline" / "Crossing" / "Crossing_001.bin").is_file()
+
+
+def test_train_before_curate_names_the_step(tmp_path):
+    done = run("siamfc_plugin", "train", "--config", str(REPO / "configs" / "train_public_slim.toml"), cwd=tmp_path)
+    _one_line_exit_2(done, "siamfc curate", ".cache/curated-public")

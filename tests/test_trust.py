@@ -46,6 +46,9 @@ def test_missing_frame_is_an_error_naming_sequence_and_frame(otb_root, tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Crossing" in done.stderr and "frame 31" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "ws").exists()  # no half-made workspace left behind
+    done = run("siamfc_plugin", "eval", "--dataset", "otb", "--root", str(view), "--out", str(tmp_path / "ev"))
+    assert done.returncode == 2 and "Crossing" in done.stderr and "frame 31" in done.stderr, done.stderr
+    assert not list((tmp_path / "ev").glob("results/*/*/*.txt")) if (tmp_path / "ev").exists() else True
 
 
 def test_missing_frame_dropped_by_option_keeps_every_other_pair(otb_root, tmp_path):

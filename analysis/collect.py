@@ -202,6 +202,9 @@ def read_vot_sequences(workspace: str, derive_missing: bool = True) -> dict[str,
     out = {}
     for name in names:
         folder = os.path.join(root, name)
+        if not os.path.isfile(os.path.join(folder, "groundtruth.txt")) and \
+                glob.glob(os.path.join(folder, "groundtruth_*.txt")):
+            continue  # a multi-object (VOTS) sequence: the toolkit's VOTS analyses score it, not per-frame boxes
         regions = read_regions(os.path.join(folder, "groundtruth.txt"))
         width, height = _image_size(folder)
         tags = {}
@@ -362,7 +365,9 @@ VOT_KINDS = ("supervised", "multistart", "unsupervised")
 class VotAnalysis:
     """`vot analysis --format json` output, one experiment: summary (per tracker) and EAO curves.
 
-    kind: 'supervised' (VOT2013-2019 baseline, re-initialisation), 'multistart' (VOT2020-2022 anchors) or
+    kind: 'supervised' (VOT2013-2019 baseline, re-initialisation), 'multistart' (VOT2020-2022 anchors),
+    'longterm' (VOT-LT: precision, recall, fscore; curves: the F-score per confidence threshold; pr_curves),
+    'vots' (multi-object: quality, accuracy, robustness, nre, dre, ad; pr_curves: the quality plot) or
     'unsupervised'. summary columns (one vocabulary for every stack; NaN where the stack has no such number):
     accuracy, eao, failures_per_sequence (supervised: failures per sequence, averaged as the toolkit does),
     robustness_ar_plot (supervised: exp(-S * failures / frames), the x of the AR plot), robustness_share_tracked
@@ -382,6 +387,8 @@ class VotAnalysis:
     missing: list = field(default_factory=list)  # (tracker, why): trackers the toolkit gave no number for
     sequences: list = field(default_factory=list)  # the sequences the toolkit analysed
     sources: dict = field(default_factory=dict)  # tracker -> analysis JSON its numbers come from, where not `path`
+    # longterm: (recall, precision, confidence threshold) rows; vots: the quality plot, (overlap threshold, share)
+    pr_curves: dict = field(default_factory=dict)
 
 
 def eao_intervals(analysis: "VotAnalysis", longest: int) -> dict[str, tuple[int, int] | None]:
@@ -436,6 +443,8 @@ def merge_vot_analyses(files: list[str], ran: dict[str, list[str]], problems: li
                                          ignore_index=True)
                 if tracker in source.curves:
                     base.curves[tracker] = source.curves[tracker]
+                if tracker in source.pr_curves:
+                    base.pr_curves[tracker] = source.pr_curves[tracker]
                 if len(source.per_sequence):
                     rows = source.per_sequence[source.per_sequence["tracker"] == tracker]
                     base.per_sequence = pd.concat([base.per_sequence, rows], ignore_index=True) \
@@ -458,6 +467,11 @@ def merge_vot_analyses(files: list[str], ran: dict[str, list[str]], problems: li
 
 SUMMARY_COLUMNS = ["tracker", "accuracy", "eao", "failures_per_sequence", "robustness_ar_plot",
                    "robustness_share_tracked", "length"]
+# the columns of the other kinds (VOT-LT, VOTS), in their own vocabulary; and the number without which a tracker
+# counts as not analysed
+KIND_COLUMNS = {"longterm": ["precision", "recall", "fscore"],
+                "vots": ["quality", "robustness", "nre", "dre", "ad"]}
+HEADLINE = {"longterm": "fscore", "vots": "quality"}
 PER_SEQUENCE_COLUMNS = ["tracker", "sequence", "accuracy", "failures", "robustness_ar_plot", "length"]
 
 
@@ -471,10 +485,22 @@ def vot_analysis_files(workspace: str) -> list[str]:
     return sorted(glob.glob(os.path.join(workspace, "analysis", "*.json")), key=os.path.getmtime)
 
 
+LONGTERM_ANALYSES = ("vot.analysis.longterm.PrecisionRecall", "vot.analysis.longterm.PrecisionRecallCurve",
+                     "vot.analysis.longterm.FScoreCurve")
+VOTS_ANALYSES = ("vot.analysis.longterm.AccuracyRobustness", "vot.analysis.longterm.AverageQualityAuxiliary")
+
+
 def experiment_kind(experiment: dict) -> str:
-    """supervised | multistart | unsupervised | other, from the experiment class or its analyses' modules."""
-    names = [str(experiment.get("type", ""))] + [str(a.get("type", "")) for a in
-                                                  (experiment.get("parameters") or {}).get("analyses", [])]
+    """vots | longterm | supervised | multistart | unsupervised | other, from the experiment class, its
+    `multiobject` flag or its analyses' modules. vots: a multi-object experiment or one with VOTS's analyses
+    (quality, long-term accuracy/robustness, NRE/DRE/AD); longterm: VOT-LT's precision/recall/F-score."""
+    parameters = experiment.get("parameters") or {}
+    analyses = [str(a.get("type", "")) for a in parameters.get("analyses", [])]
+    if parameters.get("multiobject") or any(a in VOTS_ANALYSES for a in analyses):
+        return "vots"
+    if any(a in LONGTERM_ANALYSES for a in analyses):
+        return "longterm"
+    names = [str(experiment.get("type", ""))] + analyses
     for kind in ("multistart", "supervised", "unsupervised"):  # 'supervised' is inside 'unsupervised': order
         if kind == "supervised":
             if any(re.search(r"(^|[._])supervised", n, re.I) and "unsupervised" not in n.lower() for n in names):
@@ -524,6 +550,7 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
     analyses = (exp.get("parameters") or {}).get("analyses", [])
     rows = {t: {"tracker": t} for t in trackers}
     curves: dict[str, np.ndarray] = {}
+    pr_curves: dict[str, np.ndarray] = {}
     low = high = sensitivity = None
     per_sequence = []
     for spec, data in zip(analyses, exp.get("results") or []):
@@ -559,7 +586,33 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
         elif analysis == "AverageAccuracy":
             for t, values in zip(trackers, _values(data, len(trackers), path, what)):
                 if values is not None:
-                    rows[t]["accuracy"] = values[0]
+                    rows[t]["quality" if kind == "vots" else "accuracy"] = values[0]
+        elif analysis == "PrecisionRecall":  # VOT-LT: at the confidence threshold with the best F-score
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t].update(precision=values[0], recall=values[1], fscore=values[2])
+        elif analysis == "PrecisionRecallCurve":  # (recall, precision) per confidence threshold; the thresholds
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    points = np.asarray(values[0], dtype=np.float64).reshape(-1, 2)
+                    thresholds = np.asarray(values[1] if len(values) > 1 else [np.nan] * len(points), np.float64)
+                    pr_curves[t] = np.column_stack([points, thresholds[:len(points)]])
+        elif analysis == "FScoreCurve":  # F-score per confidence threshold (highest threshold first)
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    curves[t] = np.asarray([np.nan if v is None else v for v in values[0]], dtype=np.float64)
+        elif analysis == "AccuracyRobustness" and family == "longterm":  # VOTS: (accuracy, robustness, point)
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t].update(accuracy=values[0], robustness=values[1])
+        elif analysis == "AverageQualityAuxiliary":  # VOTS: non-reported error, drift-rate error, absence detection
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    rows[t].update(nre=values[0], dre=values[1], ad=values[2])
+        elif analysis == "AverageSuccessPlot":  # (threshold, share of frames) pairs
+            for t, values in zip(trackers, _values(data, len(trackers), path, what)):
+                if values is not None:
+                    pr_curves[t] = np.asarray(values[0], dtype=np.float64).reshape(-1, 2)
         elif analysis == "EAOScore":
             low, high = spec.get("low"), spec.get("high")
             for t, values in zip(trackers, _values(data, len(trackers), path, what)):
@@ -571,14 +624,16 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
                 if values is not None:
                     curves[t] = np.asarray(values[0], dtype=np.float64)
     summary = pd.DataFrame(list(rows.values()))
-    for column in SUMMARY_COLUMNS:
+    for column in SUMMARY_COLUMNS + KIND_COLUMNS.get(kind, []):
         if column not in summary:
             summary[column] = np.nan
-    summary = summary.astype({c: float for c in SUMMARY_COLUMNS[1:]})
+    summary = summary.astype({c: float for c in SUMMARY_COLUMNS[1:] + KIND_COLUMNS.get(kind, [])})
+    headline = HEADLINE.get(kind, "accuracy")
     missing = [(t, "the toolkit's analysis has no number for it") for t in trackers
-               if not np.isfinite(summary.loc[summary["tracker"] == t, "accuracy"]).any()]
+               if not np.isfinite(summary.loc[summary["tracker"] == t, headline]).any()]
     return VotAnalysis(path, name, summary, curves, low, high, sensitivity, exp.get("parameters") or {},
-                       pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing, sequence_names)
+                       pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing, sequence_names,
+                       pr_curves=pr_curves)
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------

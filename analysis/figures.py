@@ -331,3 +331,78 @@ def datasize_plot(published: pd.DataFrame, path: str, shipped: pd.DataFrame | No
     fig.suptitle("Effect of the amount of training data", fontsize=11)
     fig.tight_layout()
     return save(fig, path)
+
+
+def longterm_plots(pr_curves: dict[str, np.ndarray], f_curves: dict[str, np.ndarray], scores: dict[str, float],
+                   path: str, style: Style | None = None, title: str = "VOT long-term") -> str:
+    """VOT-LT: the precision-recall curve over confidence thresholds (the best-F point marked) and the F-score
+    against the confidence threshold."""
+    style = style or Style(list(pr_curves) + list(f_curves))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.3))
+    order = sorted(set(pr_curves) | set(f_curves), key=lambda t: -np.nan_to_num(scores.get(t, np.nan), nan=-1.0))
+    for tracker in order:
+        colour = style(tracker)["color"]
+        score = scores.get(tracker, np.nan)
+        label = f"{tracker} [F {score:.3f}]" if np.isfinite(score) else f"{tracker} [n/a]"
+        curve = pr_curves.get(tracker)
+        f = f_curves.get(tracker)
+        if curve is not None and len(curve):
+            left.plot(curve[:, 0], curve[:, 1], color=colour, linewidth=1.6, label=label)
+            if f is not None and np.isfinite(f).any() and len(f) == len(curve):
+                best = int(np.nanargmax(f))
+                left.plot(curve[best, 0], curve[best, 1], linestyle="none", markeredgecolor="black", markersize=8,
+                          **style(tracker))
+                finite = np.isfinite(curve[:, 2])
+                right.plot(curve[finite, 2], f[finite], color=colour, linewidth=1.6, label=label)
+                right.plot(curve[best, 2], f[best], linestyle="none", markeredgecolor="black", markersize=8,
+                           **style(tracker))
+    left.set_xlabel("tracking recall")
+    left.set_ylabel("tracking precision")
+    left.set_xlim(0, 1)
+    left.set_ylim(0, 1.02)
+    left.grid(alpha=0.3)
+    left.legend(fontsize=7, frameon=False)
+    left.set_title("precision-recall over confidence thresholds", fontsize=10)
+    right.set_xlabel("confidence threshold (frames below it count as 'target absent')")
+    right.set_ylabel("F-score")
+    right.set_ylim(0, 1)
+    right.grid(alpha=0.3)
+    right.set_title("F-score curve", fontsize=10)
+    if not right.lines:
+        _note(right, "no F-score curve in the analysis")
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)
+
+
+def vots_plots(summary: pd.DataFrame, quality_plots: dict[str, np.ndarray], path: str, style: Style | None = None,
+               title: str = "VOTS") -> str:
+    """VOTS: accuracy against robustness (its AR plot) and the quality plot (share of frames whose overlap exceeds
+    a threshold, against the threshold)."""
+    style = style or Style(summary["tracker"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.3))
+    for _, row in summary.dropna(subset=["accuracy", "robustness"]).iterrows():
+        left.plot(row["robustness"], row["accuracy"], linestyle="none", markersize=9, markeredgecolor="black",
+                  markeredgewidth=0.5, clip_on=False,
+                  label=f"{row['tracker']} (Q {row['quality']:.2f}, A {row['accuracy']:.2f}, R {row['robustness']:.2f})",
+                  **style(row["tracker"]))
+    left.set_xlim(-0.03, 1.05)
+    left.set_ylim(-0.03, 1.05)
+    left.set_xlabel("VOTS robustness (share of visible frames tracked: overlap > 0)")
+    left.set_ylabel("accuracy (mean overlap on frames tracked)")
+    left.grid(alpha=0.3)
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, numpoints=1)
+    left.set_title("accuracy-robustness", fontsize=10)
+    for tracker, curve in quality_plots.items():
+        curve = np.asarray(curve, float)
+        right.plot(curve[:, 0], curve[:, 1], color=style(tracker)["color"], linewidth=1.6, label=tracker)
+    right.set_xlabel("overlap threshold")
+    right.set_ylabel("share of frames above it")
+    right.set_xlim(0, 1)
+    right.set_ylim(0, 1.02)
+    right.grid(alpha=0.3)
+    right.legend(fontsize=7, frameon=False)
+    right.set_title("quality plot", fontsize=10)
+    if not right.lines:
+        _note(right, "no quality plot in the analysis")
+    fig.suptitle(title, fontsize=11)
+    return save(fig, path)

@@ -361,7 +361,9 @@ def _got10k_vot_section(exp: str, reports, state: dict) -> None:
 PUBLISHED_EAO_INTERVAL = (108, 371)  # VOT2015's, the interval of the SiamFC paper's published EAOs
 STACK_NAMES = {"supervised": "VOT2015-style supervised stack (re-initialisation)",
                "multistart": "VOT2020-style multistart stack (anchors)",
-               "unsupervised": "unsupervised (one pass)"}
+               "unsupervised": "unsupervised (one pass)",
+               "longterm": "VOT-LT long-term stack (precision/recall/F-score over the confidence)",
+               "vots": "VOTS multi-object stack (quality, accuracy, robustness)"}
 
 
 def _vot_sections(workspace: str, state: dict):
@@ -377,8 +379,19 @@ def _vot_sections(workspace: str, state: dict):
             continue
         for exp in sorted(os.listdir(os.path.join(results_root, tracker))):
             ran.setdefault(exp, []).append(tracker)
+    # an experiment whose stack names no analysis (VOT-LT's redetection) has nothing to report: say so once
+    unanalysed = _unanalysed_experiments(workspace, ran)
+    for exp in unanalysed:
+        ran.pop(exp, None)
+    if unanalysed:
+        state["sections"].append(Section("VOT experiments without analyses", [("text", (
+            "The stack defines no analysis for " + ", ".join(sorted(unanalysed)) + " (vot-toolkit's VOT-LT stacks "
+            "give the redetection experiment none), so the toolkit computes no number for it; its trajectories "
+            "are in results/<tracker>/<experiment>/."))]))
     # the newest analysis of an experiment is the base; trackers it leaves out come from older ones or are problems
     analyses = collect.merge_vot_analyses(collect.vot_analysis_files(workspace), ran, problems)
+    for exp in unanalysed:
+        analyses.pop(exp, None)
     for exp in sorted(set(ran) - set(analyses)):
         problems.append(collect.Problem("vot", exp, ", ".join(ran[exp]), "",
                                         "results but no analysis JSON of this experiment: run `vot analysis "
@@ -386,6 +399,10 @@ def _vot_sections(workspace: str, state: dict):
     order = sorted(analyses.values(), key=lambda a: (a.kind != "supervised", a.kind != "multistart", a.experiment))
     all_frames, supervised = [], None
     for index, analysis in enumerate(order):
+        if analysis.kind in ("longterm", "vots"):
+            _guarded(problems, "vot", analysis.experiment, lambda a=analysis: _kind_section(
+                a, "_" + re.sub(r"[^0-9a-z_]+", "", a.experiment.lower()), state))
+            continue
         board = _guarded(problems, "vot", analysis.experiment, lambda a=analysis, i=index: _vot_section(
             workspace, a, sequences, "" if i == 0 else "_" + re.sub(r"[^0-9a-z_]+", "", a.experiment.lower()),
             state, all_frames))
@@ -397,9 +414,76 @@ def _vot_sections(workspace: str, state: dict):
     return supervised
 
 
+def _unanalysed_experiments(workspace: str, ran: dict) -> set[str]:
+    """Experiments with results whose newest analysis JSON lists no analyses for them."""
+    found = {}
+    for path in collect.vot_analysis_files(workspace):
+        try:
+            with open(path) as handle:
+                doc = json.load(handle)
+        except (OSError, ValueError):
+            continue
+        for exp, block in ((doc or {}).get("results") or {}).items():
+            found[exp] = not ((block or {}).get("parameters") or {}).get("analyses")
+    return {exp for exp in ran if found.get(exp)}
+
+
+KIND_TEXT = {
+    "longterm": (
+        "Long-term experiment (VOT-LT): one pass, no re-initialisation; the target may leave the frame. Every frame "
+        "the tracker reports a region and a confidence (SiamFC: the sigmoid of its score-map peak). For a confidence "
+        "threshold, frames below it count as 'target absent'; tracking precision is the mean overlap over the "
+        "frames reported present, tracking recall the overlap summed over them divided by the frames where the "
+        "target is visible. The F-score is their harmonic mean, taken at the threshold where it is highest (marked "
+        "on both curves); the F-score curve shows it for every threshold."),
+    "vots": (
+        "Multi-object experiment (VOTS): every object of a sequence followed from its first frame to the end, one "
+        "pass. Quality: mean overlap over all frames with known ground truth, the target's absence included (an "
+        "empty answer where the target is absent counts 1). Accuracy: mean overlap over the frames tracked; VOTS "
+        "robustness: the share of the frames where the target is visible in which it is tracked (overlap > 0). "
+        "NRE: share of visible frames with no answer; DRE: share with a wrong answer (overlap 0); AD: how often an "
+        "absence is reported as such (n/a when the target never leaves)."),
+}
+
+
+def _kind_section(analysis, suffix: str, state: dict) -> None:
+    """A VOT-LT or VOTS experiment: its own numbers, words and figures."""
+    result, style, trackers = state["result"], state["style"], state["trackers"]
+    exp, kind = analysis.experiment, analysis.kind
+    names = [t for t in analysis.summary["tracker"] if trackers is None or t in trackers]
+    analysis.summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
+    board = tables.kind_leaderboard(analysis)
+    columns = tables.vot_columns(kind)
+    stack = STACK_NAMES.get(kind, kind)
+    result.data[f"vot{suffix}"] = board
+    headline = "F-score" if kind == "longterm" else "quality"
+    result.tables[f"leaderboard_vot{suffix}"] = tables.write_table(
+        board, columns, os.path.join(state["tab_dir"], f"leaderboard_vot{suffix}"),
+        f"VOT experiment {exp}: {stack} (vot-toolkit), sorted by {headline}", f"tab:vot{suffix}")
+    if kind == "longterm":
+        scores = dict(zip(board["tracker"], board["fscore"]))
+        figure = figures.longterm_plots({t: c for t, c in analysis.pr_curves.items() if t in names},
+                                        {t: c for t, c in analysis.curves.items() if t in names}, scores,
+                                        os.path.join(state["fig_dir"], f"vot{suffix}_longterm.png"), style,
+                                        title=f"VOT {exp}, {stack}")
+    else:
+        figure = figures.vots_plots(board, {t: c for t, c in analysis.pr_curves.items() if t in names},
+                                    os.path.join(state["fig_dir"], f"vot{suffix}_vots.png"), style,
+                                    title=f"VOT {exp}, {stack}")
+    result.figures[f"{kind}{suffix}"] = figure
+    for _, row in board.iterrows():
+        key = "fscore" if kind == "longterm" else "quality"
+        state["headlines"].append({"tracker": row["tracker"], "column": f"VOT {exp} {headline}", "value": row[key]})
+    text = KIND_TEXT[kind] + f" Numbers from the toolkit's own analysis ({os.path.basename(analysis.path)})."
+    state["sections"].append(Section(f"VOT {exp}: {stack} (vot-toolkit)",
+                                     [("text", text), ("table", (board, columns)), ("figure", figure)]))
+
+
 def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, all_frames: list):
     result, problems, style, trackers = state["result"], state["problems"], state["style"], state["trackers"]
     exp, kind = analysis.experiment, analysis.kind
+    if analysis.sequences:  # a workspace whose stacks ran on different sequences: each on its own
+        sequences = {k: v for k, v in sequences.items() if k in set(analysis.sequences)}
     names = [t for t in analysis.summary["tracker"] if trackers is None or t in trackers]
     summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
     analysis.summary = summary

@@ -246,8 +246,27 @@ MULTISTART_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"),
 VOT_COLUMNS = SUPERVISED_COLUMNS  # the leaderboard's own (supervised) stack
 
 
+# VOT-LT and VOTS in their own words: the stack's numbers, none called plain "robustness" where another stack's
+# robustness could be meant.
+LONGTERM_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("fscore", "F-score", "{:.3f}"),
+                    Column("precision", "tracking precision", "{:.3f}"), Column("recall", "tracking recall", "{:.3f}")]
+VOTS_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"), Column("quality", "quality", "{:.3f}"),
+                Column("accuracy", "accuracy", "{:.3f}"),
+                Column("robustness", "VOTS robustness (share of visible frames tracked)", "{:.3f}"),
+                Column("nre", "NRE (non-reported error)", "{:.3f}"), Column("dre", "DRE (drift-rate error)", "{:.3f}"),
+                Column("ad", "AD (absence detection)", "{:.3f}")]
+
+
 def vot_columns(kind: str) -> list[Column]:
-    return MULTISTART_COLUMNS if kind == "multistart" else SUPERVISED_COLUMNS
+    return {"multistart": MULTISTART_COLUMNS, "longterm": LONGTERM_COLUMNS, "vots": VOTS_COLUMNS}.get(
+        kind, SUPERVISED_COLUMNS)
+
+
+def kind_leaderboard(analysis: VotAnalysis) -> pd.DataFrame:
+    """A VOT-LT (sorted by F-score) or VOTS (sorted by quality) experiment's board, the toolkit's numbers."""
+    keys = [c.key for c in vot_columns(analysis.kind) if c.key not in ("rank",)]
+    table = analysis.summary[[k for k in keys if k in analysis.summary]].copy()
+    return _ranked(table, "fscore" if analysis.kind == "longterm" else "quality")
 
 
 def vot_speed(frames: pd.DataFrame) -> pd.DataFrame:

@@ -395,6 +395,20 @@ def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
     trajectory = read_vot_trajectory(str(next(folder.glob("*_001.bin"))))
     assert len(trajectory) == 200 and trajectory[0] == ("special", 1)
 
+    # the leaderboard reads the long-term experiment in its own words, and says redetection has no analysis
+    from analysis.report import build_report
+
+    outputs = build_report(str(tmp_path / "board"), vot_workspace=str(root))
+    board = outputs.data["vot_longterm"]
+    assert list(board["tracker"]) == ["siamfc"]
+    assert board.loc[0, "fscore"] == pytest.approx(fscore, abs=0.005)
+    assert board.loc[0, "precision"] == pytest.approx(precision, abs=0.005)
+    assert Path(outputs.figures["longterm_longterm"]).is_file()
+    page = Path(outputs.index_md).read_text()
+    assert "tracking precision" in page and "F-score curve" in page
+    assert "redetection" in page and "no analysis" in page
+    assert not len(outputs.data["problems"]), outputs.data["problems"]
+
 
 # ---- multi-object stacks -------------------------------------------------------------------------------------------
 def two_object_sequence(root: Path, vot_root: Path, name: str, frames: int = 20, late: int = 5) -> dict[str, int]:
@@ -503,3 +517,12 @@ def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
     assert row["average_accuracy"] == pytest.approx(quality(root, "siamfc_mask", experiment, "bookbag",
                                                             ["book", "bag"]), abs=0.005)
     assert 0.3 < row["average_accuracy"] <= 1 and 0 <= row["robustness"] <= 1
+
+    from analysis.report import build_report
+
+    outputs = build_report(str(tmp_path / "board"), vot_workspace=str(root))
+    board = outputs.data[f"vot_{experiment}"]
+    assert board.loc[0, "quality"] == pytest.approx(row["average_accuracy"], abs=1e-9)
+    assert board.loc[0, "robustness"] == pytest.approx(row["robustness"], abs=1e-9)
+    assert Path(outputs.figures[f"vots_{experiment}"]).is_file()
+    assert "VOTS robustness" in Path(outputs.index_md).read_text()

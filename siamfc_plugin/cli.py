@@ -252,16 +252,18 @@ def cmd_bench_train(args) -> int:
 
 
 def cmd_curate(args) -> int:
-    from .training.curate import CropSpec, read_config, curate
+    from .training.curate import CropSpec, curate, read_curation
 
-    sources, spec = read_config(args.config)
+    sources, spec, split = read_curation(args.config)
     overrides = {k: v for k, v in (("search_size", args.search_size), ("margin", args.margin),
                                    ("quality", args.quality)) if v is not None}
     if overrides:
         spec = CropSpec(**{**spec.__dict__, **overrides})
-    summary = curate(sources, args.out, spec, workers=args.workers)
+    summary = curate(sources, args.out, spec, workers=args.workers, split=split)
     for name, counts in summary["sources"].items():
         print(f"{name:>16}: {counts['tracks']:6d} tracks, {counts['objects_or_frames']:6d} crops  {counts}")
+    for name, videos in summary["validation"]["videos"].items():
+        print(f"{name:>16}: validation (never trained on): {', '.join(videos)}")
     print(json.dumps({k: summary[k] for k in ("tracks", "frames", "crop")}))
     return 0
 

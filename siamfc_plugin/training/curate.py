@@ -43,10 +43,13 @@ from ..data.annotations import AnnotatedImage, read_coco_json, read_voc, read_yo
 from ..data.images import read_frame
 from .pairs import affine_crop
 from .sources import Track, got10k_tracks, vid_tracks
+from .video_sources import (benchmark_names, davis_tracks, forbidden_track, lasot_tracks, mot_tracks,
+                            sequence_track)
 
 log = logging.getLogger(__name__)
 
-KINDS = ("got10k", "vid", "coco", "yolo", "voc")
+VIDEO_KINDS = ("got10k", "vid", "davis", "mot", "lasot", "sequence")
+KINDS = VIDEO_KINDS + ("coco", "yolo", "voc")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,10 @@ class CropSpec:
 
 @dataclass
 class CurateSource:
-    """One input: kind in got10k, vid (video), coco, yolo, voc (stills)."""
+    """One input: kind in got10k, vid, davis, mot, lasot, sequence (video), coco, yolo, voc (stills).
+
+    sequence: `images` lists frame folders and `annotations` their x,y,w,h files, one pair per video (UAVDT-SOT, a
+    custom annotated video). davis: `subset` names the ImageSets list (train). mot: `sequences` picks sequences."""
 
     name: str  # short name, used in track folder names and counts
     kind: str
@@ -78,13 +84,26 @@ class CurateSource:
     images: list[str] = field(default_factory=list)  # the image folder for each entry of `annotations`
     classes: list[str] = field(default_factory=list)  # yolo: class names by index
     max_objects: int = 0  # keep at most this many objects (0: all), spread over images (caps one dataset's share)
+    sequences: list[str] = field(default_factory=list)  # mot: the sequences to read (default: all with gt/gt.txt)
+    object_class: str = ""  # sequence: what the target is
+    names: list[str] = field(default_factory=list)  # sequence: one track name per video (default: the folder's)
+    min_visibility: float = 0.3  # mot (MOT16 and later): boxes less visible than this are not training frames
+    # Track names that coincide with an evaluation benchmark's sequence name but were checked to be other videos
+    # (e.g. DAVIS 'boat' vs VOT-TIR 'boat'): each entry says so in the config. Any other coincidence is refused.
+    allow_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ConfigError(f"curate source {self.name!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
             raise ConfigError(f"curate source name {self.name!r}: use letters, digits, '_', '.', '-'")
-        if self.kind in ("got10k", "vid"):
+        if self.kind == "sequence":
+            if not self.images or len(self.annotations) != len(self.images):
+                raise ConfigError(f"curate source {self.name!r}: sequence needs images (frame folders) and "
+                                  "annotations (one box file each)")
+            if self.names and len(self.names) != len(self.images):
+                raise ConfigError(f"curate source {self.name!r}: names must name each of the {len(self.images)} videos")
+        elif self.kind in VIDEO_KINDS:
             if not self.root:
                 raise ConfigError(f"curate source {self.name!r}: {self.kind} needs root")
         elif not self.annotations or len(self.annotations) != len(self.images):
@@ -103,15 +122,49 @@ class CurateJob:
     key: str
 
 
+@dataclass(frozen=True)
+class ValidationSplit:
+    """Videos held out of training: the videos of `sources` (a MOT sequence is one video, whatever its number of
+    targets), pooled and sorted by "source/video" name; every `every`-th of them (the 3rd, 6th, ... for every = 3)
+    is a validation video. Those are never curated; curation.json lists them, and `siamfc select` scores models on
+    them. every = 0: no split."""
+
+    every: int = 0
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.every < 0 or (self.every and not self.sources):
+            raise ConfigError(f"validation: every must be >= 0 and sources non-empty, got {self}")
+        object.__setattr__(self, "sources", tuple(self.sources))
+
+    def held_out(self, videos: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (source, video) pairs that are validation videos."""
+        if not self.every:
+            return set()
+        pool = sorted(v for v in set(videos) if v[0] in self.sources)
+        return {video for index, video in enumerate(pool) if index % self.every == self.every - 1}
+
+
+def video_of(track: Track) -> str:
+    """The video a track comes from (several MOT targets share one)."""
+    return track.group or track.name
+
+
 def read_config(path: str) -> tuple[list[CurateSource], CropSpec]:
     """A TOML file: optional [crop] table (CropSpec fields) and [[sources]] entries; $VARS in paths expand."""
+    sources, spec, _ = read_curation(path)
+    return sources, spec
+
+
+def read_curation(path: str) -> tuple[list[CurateSource], CropSpec, ValidationSplit]:
+    """read_config plus the optional [validation] table (ValidationSplit)."""
     from .trainer import _toml
 
     with open(path, "rb") as handle:
         values = _toml().load(handle)
-    unknown = set(values) - {"crop", "sources"}
+    unknown = set(values) - {"crop", "sources", "validation"}
     if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (expected [crop] and [[sources]])")
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (expected [crop], [validation], [[sources]])")
     sources = []
     for entry in values.get("sources", []):
         entry = {k: _expand(v) for k, v in entry.items()}
@@ -121,7 +174,11 @@ def read_config(path: str) -> tuple[list[CurateSource], CropSpec]:
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: source names must be unique, got {names}")
-    return sources, dataclass_from_dict(CropSpec, values.get("crop", {}), "crop")
+    split = dataclass_from_dict(ValidationSplit, values.get("validation", {}), "validation")
+    unknown_sources = set(split.sources) - set(names)
+    if unknown_sources:
+        raise ConfigError(f"{path}: [validation] names sources {sorted(unknown_sources)} that the config lacks")
+    return sources, dataclass_from_dict(CropSpec, values.get("crop", {}), "crop"), split
 
 
 def _expand(value):
@@ -199,12 +256,43 @@ def _spread(per_image, cap: int):
     return sorted(rounds, key=lambda item: (item[0].key, item[1]))
 
 
-def video_jobs(source: CurateSource, spec: CropSpec) -> tuple[list[CurateJob], dict]:
+def read_video_source(source: CurateSource) -> list[Track]:
+    """The tracks of a video source, in its own layout."""
     if source.kind == "vid":
-        tracks: list[Track] = vid_tracks(source.root, source.subset)
-    else:
-        tracks = got10k_tracks(source.root, source.subset)
-    counts = {"tracks_read": len(tracks), "frames_read": sum(len(t) for t in tracks), "frames_dropped": 0}
+        return vid_tracks(source.root, source.subset)
+    if source.kind == "davis":
+        return davis_tracks(source.root, source.subset)
+    if source.kind == "mot":
+        return mot_tracks(source.root, source.sequences or None, source.min_visibility)
+    if source.kind == "lasot":
+        return lasot_tracks(source.root)
+    if source.kind == "sequence":
+        names = source.names or [""] * len(source.images)
+        return [sequence_track(folder, boxes, name, source.object_class)
+                for folder, boxes, name in zip(source.images, source.annotations, names)]
+    return got10k_tracks(source.root, source.subset)
+
+
+def check_not_benchmark(source: CurateSource, tracks: list[Track]) -> None:
+    """Refuse a source holding a sequence named like an evaluation benchmark's (OTB, VOT, VOT-TIR, UAV123, DTB70),
+    unless the config lists the name in allow_names (checked by hand to be another video)."""
+    names = benchmark_names()
+    for track in tracks:
+        benchmark = forbidden_track(track.name, names)
+        if benchmark and not any(allowed in track.name for allowed in source.allow_names):
+            raise ConfigError(f"curate source {source.name!r}: track {track.name!r} has the name of a {benchmark} "
+                              "sequence; evaluation benchmarks are never training data (if it is another video, "
+                              "list its name in allow_names with the reason)")
+
+
+def video_jobs(source: CurateSource, spec: CropSpec, held_out: set[str] = frozenset()) -> tuple[list[CurateJob], dict]:
+    """Jobs for the tracks of a video source, except those of the `held_out` (validation) videos."""
+    tracks = read_video_source(source)
+    check_not_benchmark(source, tracks)
+    validation = [t for t in tracks if video_of(t) in held_out]
+    tracks = [t for t in tracks if video_of(t) not in held_out]
+    counts = {"tracks_read": len(tracks) + len(validation), "validation_tracks": len(validation),
+              "tracks_trained": len(tracks), "frames_read": sum(len(t) for t in tracks), "frames_dropped": 0}
     jobs = []
     for track in tracks:
         size_cache: dict[str, tuple[int, int]] = {}
@@ -225,7 +313,7 @@ def video_jobs(source: CurateSource, spec: CropSpec) -> tuple[list[CurateJob], d
             name = re.sub(r"[^A-Za-z0-9]+", "-", track.name).strip("-")
             jobs.append(CurateJob(f"{source.name}-{name}", source.name, [f for f, _ in keep],
                                   np.array([b for _, b in keep]), track.object_class or source.name,
-                                  f"{source.name}:{track.name}"))
+                                  f"{source.name}:{video_of(track)}"))
     counts["tracks_kept"] = len(jobs)
     return jobs, counts
 
@@ -279,8 +367,41 @@ def _write_track_args(args) -> str:
     return write_track(*args)
 
 
-def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), workers: int = 0) -> dict[str, Any]:
-    """Curate every source into `out` (resumable); returns the summary also written to curation.json."""
+def validation_videos(sources: list[CurateSource], split: ValidationSplit) -> dict[str, list[str]]:
+    """{source name: its validation videos} under `split`."""
+    videos = [(source.name, video_of(track)) for source in sources if source.name in split.sources
+              for track in read_video_source(source)]
+    held: dict[str, list[str]] = {}
+    for source, video in sorted(split.held_out(videos)):
+        held.setdefault(source, []).append(video)
+    return held
+
+
+def validation_sequences(sources: list[CurateSource], split: ValidationSplit) -> list[Track]:
+    """One whole sequence per validation video, in frame pixels, for one-pass evaluation: the object's track, or
+    for a multi-target video (MOT) its longest track. Named "<source>/<video>"."""
+    held = validation_videos(sources, split)
+    sequences = []
+    for source in sources:
+        if source.name not in held:
+            continue
+        by_video: dict[str, Track] = {}
+        for track in read_video_source(source):
+            video = video_of(track)
+            if video in held[source.name] and (video not in by_video or len(track) > len(by_video[video])):
+                by_video[video] = track
+        for video in held[source.name]:
+            track = by_video[video]
+            first = int(np.argmax(track.visible))  # start where the target is first annotated and visible
+            sequences.append(Track(f"{source.name}/{video}", track.frames[first:], track.boxes[first:],
+                                   visible=track.visible[first:], object_class=track.object_class, group=video))
+    return sequences
+
+
+def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), workers: int = 0,
+           split: ValidationSplit = ValidationSplit()) -> dict[str, Any]:
+    """Curate every source into `out` (resumable), leaving out `split`'s validation videos; returns the summary
+    also written to curation.json."""
     os.makedirs(out, exist_ok=True)
     summary_path = os.path.join(out, "curation.json")
     if os.path.isfile(summary_path):
@@ -292,9 +413,10 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
     seen_keys: set[str] = set()
     jobs: list[CurateJob] = []
     per_source: dict[str, dict] = {}
+    held = validation_videos(sources, split)
     for source in sources:
-        if source.kind in ("got10k", "vid"):
-            source_jobs, counts = video_jobs(source, spec)
+        if source.kind in VIDEO_KINDS:
+            source_jobs, counts = video_jobs(source, spec, set(held.get(source.name, [])))
         else:
             source_jobs, counts = still_jobs(source, spec, seen_keys)
         counts.update({"kind": source.kind, "tracks": len(source_jobs),
@@ -313,7 +435,8 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
     atomic_write_text(os.path.join(out, "list.txt"), "\n".join(job.name for job in jobs) + "\n")
     summary = {"crop": dataclasses.asdict(spec), "complete": True, "tracks": len(jobs),
                "frames": int(sum(len(j.frames) for j in jobs)), "tracks_unreadable": len(unreadable),
-               "sources": per_source, "classes": _class_counts(jobs)}
+               "sources": per_source, "classes": _class_counts(jobs),
+               "validation": {"rule": dataclasses.asdict(split), "videos": held}}
     atomic_write_text(summary_path, json.dumps(summary, indent=1))
     return summary
 

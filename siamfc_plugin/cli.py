@@ -251,6 +251,54 @@ def cmd_bench_train(args) -> int:
     return 0
 
 
+def _labelled(values: list[str], what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        label, sep, path = value.partition("=")
+        if not sep or not label or not path:
+            raise ConfigError(f"{what} {value!r}: expected LABEL=CHECKPOINT")
+        if not os.path.isfile(path):
+            raise ConfigError(f"{what} {label}: no checkpoint at {path}")
+        pairs.append((label, path))
+    return pairs
+
+
+def cmd_select(args) -> int:
+    from .training.selection import decide, score_models, selection_sequences, write_report
+
+    baselines = _labelled(args.baseline, "--baseline")
+    candidates = _labelled(args.candidate, "--candidate")
+    models: dict[str, str] = dict(baselines)
+    configurations: dict[str, list[str]] = {}
+    for config, path in candidates:
+        label = f"{config}#{len(configurations.get(config, [])) + 1}"
+        configurations.setdefault(config, []).append(label)
+        models[label] = path
+    os.environ.setdefault("SIAMFC_SHARED_DATA", args.shared)  # what curation configs name the shared folder by
+    sequences = selection_sequences(args.shared, args.curate_config)
+    scores = {}
+    if os.path.isfile(args.json):  # a model already scored on these sequences with this preset is not run again
+        with open(args.json) as handle:
+            previous = json.load(handle)
+        if previous.get("sequences") == [s.name for s in sequences] and previous.get("preset") == args.preset:
+            by_path = {path: previous["auc"][label] for label, path in previous["models"].items()}
+            scores = {label: by_path[path] for label, path in models.items() if path in by_path}
+    todo = {label: path for label, path in models.items() if label not in scores}
+    scores.update(score_models(todo, sequences, args.preset, args.threads or None) if todo else {})
+    decision = decide(scores, configurations, [label for label, _ in baselines])
+    write_report(args.json, scores, decision, models, sequences, args.preset)
+    for label in models:
+        values = list(scores[label].values())
+        print(f"{label:24s} mean AUC {sum(values) / len(values):.3f} over {len(values)} sequences")
+    for config, entry in decision.configurations.items():
+        gains = "  ".join(f"vs {b}: {p['mean']:+.3f} (SE {p['se']:.3f}, better on {p['wins']}/{p['n']})"
+                          for b, p in entry["paired"].items())
+        print(f"{config:24s} seeds {len(entry['seeds'])}, mean {entry['mean_auc'][0]:.3f} (SE {entry['mean_auc'][1]:.3f})"
+              f"  {gains}  qualifies: {entry['qualifies']}")
+    print(f"ships: {decision.ships} ({decision.reason})")
+    return 0
+
+
 def cmd_curate(args) -> int:
     from .training.curate import CropSpec, curate, read_curation
 
@@ -358,6 +406,19 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--margin", type=int, help="pixels around the search region for augmentation (default 32)")
     p.add_argument("--quality", type=int, help="JPEG quality (default 90)")
     p.set_defaults(func=cmd_curate)
+
+    p = sub.add_parser("select", help="the model-selection rule: seeds x sequences, paired differences (issue 21)")
+    p.add_argument("--baseline", action="append", default=[], metavar="LABEL=CHECKPOINT", required=True,
+                   help="an existing model to beat (repeatable; the better of them is the bar)")
+    p.add_argument("--candidate", action="append", default=[], metavar="CONFIG=CHECKPOINT",
+                   help="one seed's checkpoint of a configuration (repeat per seed and per configuration)")
+    p.add_argument("--shared", default=os.environ.get("SIAMFC_SHARED_DATA", "../shared/data"),
+                   help="shared data folder with eval/otb and eval/vot (default $SIAMFC_SHARED_DATA or ../shared/data)")
+    p.add_argument("--curate-config", help="curation config whose [validation] videos join the sequences")
+    p.add_argument("--preset", default="siamfc-3s")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--json", required=True, help="write the per-sequence AUCs and the decision here")
+    p.set_defaults(func=cmd_select)
 
     p = sub.add_parser("bench-train", help="training throughput: pairs/s, data loading vs compute")
     p.add_argument("--config", required=True, help="training config (as for `siamfc train`)")

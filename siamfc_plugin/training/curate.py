@@ -402,14 +402,12 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
            split: ValidationSplit = ValidationSplit()) -> dict[str, Any]:
     """Curate every source into `out` (resumable), leaving out `split`'s validation videos; returns the summary
     also written to curation.json."""
-    os.makedirs(out, exist_ok=True)
     summary_path = os.path.join(out, "curation.json")
     if os.path.isfile(summary_path):
         with open(summary_path) as handle:
             previous = json.load(handle).get("crop")
         if previous and previous != dataclasses.asdict(spec):
             raise ConfigError(f"{out} was curated with other crop settings {previous}; use a new folder")
-    atomic_write_text(summary_path, json.dumps({"crop": dataclasses.asdict(spec), "complete": False}, indent=1))
     seen_keys: set[str] = set()
     jobs: list[CurateJob] = []
     per_source: dict[str, dict] = {}
@@ -427,6 +425,9 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
     names = [job.name for job in jobs]
     if len(set(names)) != len(names):
         raise ConfigError("curate: two tracks map to the same folder name; give the sources distinct names")
+    # every source is read and checked (benchmark names, layouts) before anything is written
+    os.makedirs(out, exist_ok=True)
+    atomic_write_text(summary_path, json.dumps({"crop": dataclasses.asdict(spec), "complete": False}, indent=1))
     written = set(_run(jobs, out, spec, workers))
     unreadable = [job for job in jobs if job.name not in written]
     jobs = [job for job in jobs if job.name in written]

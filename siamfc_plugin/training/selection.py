@@ -1,0 +1,142 @@
+"""The model-selection rule (issue 21): rank models on many whole sequences, several seeds per configuration, by
+paired differences, never by the best of many checkpoints on a small set.
+
+Sequences: the eight development sequences (OTB and VOT folders of ../shared/data/eval) plus the validation videos
+that the curation config holds out of training (`[validation]`, curate.ValidationSplit). Each is tracked once from
+its first visible box to its end with no restarts (the OTB protocol) and scored by one-pass success AUC.
+
+Rule: a configuration's per-sequence AUC is the mean over its seeds. It qualifies when its mean paired gain over
+the better baseline (the higher mean AUC of the two existing models) exceeds the standard error of that paired gain
+over the sequences; each of its seeds must qualify on its own as well. Of a qualifying configuration the seed with
+the median combined AUC ships (not the best seed: picking the maximum of noisy runs is the selection error this
+rule replaces). When nothing qualifies, the better baseline stays.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from ..common.atomic import write_text as atomic_write_text
+from ..data.images import read_frame
+from ..data.readers import Sequence, read_sequences
+
+FRAME_CACHE_BYTES = 2 << 30  # decode a sequence once for all models when its frames fit in this much memory
+
+
+def development_sequences(shared_root: str) -> list[Sequence]:
+    """The OTB and VOT development sequences of a shared-data folder, named "otb/<seq>" and "vot/<seq>"."""
+    sequences = []
+    for layout in ("otb", "vot"):
+        for seq in read_sequences(os.path.join(shared_root, "eval", layout)):
+            seq.name = f"{layout}/{seq.name}"
+            sequences.append(seq)
+    return sequences
+
+
+def selection_sequences(shared_root: str, curate_config: str | None) -> list[Sequence]:
+    """Development sequences plus the curation config's validation videos."""
+    sequences = development_sequences(shared_root)
+    if curate_config:
+        from .curate import read_curation, validation_sequences
+
+        sources, _, split = read_curation(curate_config)
+        sequences += validation_sequences(sources, split)
+    return sequences
+
+
+def score_models(models: dict[str, str], sequences: list[Sequence], preset: str = "siamfc-3s",
+                 threads: int | None = None) -> dict[str, dict[str, float]]:
+    """{model label: {sequence name: one-pass AUC}}; frames decoded once per sequence for all models."""
+    from ..backends.build import build_tracker
+    from ..core.evaluation import run_sequence
+
+    trackers = {label: build_tracker(path, preset_name=preset, threads=threads).tracker
+                for label, path in models.items()}
+    scores: dict[str, dict[str, float]] = {label: {} for label in models}
+    for seq in tqdm(sequences, desc="select", unit="seq"):
+        first = read_frame(seq.frames[0])
+        frames = ([first] + [read_frame(f) for f in seq.frames[1:]]
+                  if first.nbytes * len(seq) <= FRAME_CACHE_BYTES else None)
+        for label, tracker in trackers.items():
+            scores[label][seq.name] = float(run_sequence(tracker, seq, frames=frames).auc)
+    return scores
+
+
+@dataclass
+class Paired:
+    """A paired comparison over sequences: mean difference, its standard error, wins."""
+
+    mean: float
+    se: float
+    wins: int
+    n: int
+
+    @staticmethod
+    def of(a: dict[str, float], b: dict[str, float]) -> "Paired":
+        names = sorted(set(a) & set(b))
+        diff = np.array([a[n] - b[n] for n in names])
+        se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+        return Paired(float(diff.mean()), se, int((diff > 0).sum()), len(diff))
+
+    def significant_gain(self) -> bool:
+        return self.mean > 0 and self.mean > self.se
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    array = np.asarray(values, dtype=float)
+    se = float(array.std(ddof=1) / math.sqrt(len(array))) if len(array) > 1 else float("nan")
+    return float(array.mean()), se
+
+
+@dataclass
+class Decision:
+    baselines: dict[str, float]  # label: mean AUC
+    better_baseline: str
+    configurations: dict[str, dict] = field(default_factory=dict)
+    ships: str = ""  # the model label that ships
+    reason: str = ""
+
+
+def decide(scores: dict[str, dict[str, float]], configurations: dict[str, list[str]],
+           baselines: list[str]) -> Decision:
+    """Apply the rule (module docstring). `configurations`: {configuration: [model labels, one per seed]}."""
+    means = {label: mean_se(list(scores[label].values()))[0] for label in baselines}
+    better = max(baselines, key=lambda label: means[label])
+    decision = Decision(means, better)
+    qualifying = []
+    for config, labels in configurations.items():
+        names = sorted(set.intersection(*(set(scores[label]) for label in labels)))
+        seed_mean = {n: float(np.mean([scores[label][n] for label in labels])) for n in names}
+        entry = {"seeds": labels, "mean_auc": mean_se(list(seed_mean.values())),
+                 "per_seed_auc": {label: mean_se([scores[label][n] for n in names])[0] for label in labels},
+                 "paired": {b: Paired.of(seed_mean, scores[b]).__dict__ for b in baselines},
+                 "per_seed_paired": {label: Paired.of(scores[label], scores[better]).__dict__ for label in labels}}
+        config_gain = Paired.of(seed_mean, scores[better])
+        seeds_gain = all(Paired.of(scores[label], scores[better]).significant_gain() for label in labels)
+        entry["qualifies"] = bool(config_gain.significant_gain() and seeds_gain and len(labels) >= 3)
+        decision.configurations[config] = entry
+        if entry["qualifies"]:
+            qualifying.append((config_gain.mean, config))
+    if not qualifying:
+        decision.ships = better
+        decision.reason = (f"no configuration's paired gain over {better} exceeds its standard error with every seed "
+                           "(and at least 3 seeds): the better existing model stays")
+        return decision
+    _, config = max(qualifying)
+    labels = decision.configurations[config]["seeds"]
+    ordered = sorted(labels, key=lambda label: decision.configurations[config]["per_seed_auc"][label])
+    decision.ships = ordered[(len(ordered) - 1) // 2]
+    decision.reason = (f"configuration {config} gains over {better} by more than its standard error, every seed "
+                       f"too; its median seed {decision.ships} ships")
+    return decision
+
+
+def write_report(path: str, scores, decision: Decision, models: dict[str, str], sequences: list[Sequence],
+                 preset: str) -> None:
+    atomic_write_text(path, json.dumps({"models": models, "preset": preset, "sequences": [s.name for s in sequences],
+                                        "auc": scores, "decision": decision.__dict__}, indent=1))

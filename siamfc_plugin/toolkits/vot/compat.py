@@ -93,7 +93,27 @@ class NormalizedRuntime(OnlineTrackerRuntime):
 
 
 class RealtimeRuntime(RealtimeTrackerRuntime, OnlineTrackerRuntime):
-    """The stock realtime wrapper, made an online runtime so that run() (unsupervised, multistart) works."""
+    """The stock realtime wrapper, made an online runtime so that run() (unsupervised, multistart) works.
+
+    One addition: objects that appear later in a multi-object sequence (VOTS realtime). The stock wrapper refuses
+    them ("Adding new objects is not supported in realtime tracker runtime": it may skip the frame they come with).
+    Here that frame is always handed over with the new objects, even when the tracker is still busy with an earlier
+    frame; the time it is behind is added to this update's, so the frames after it are skipped as the stock rule
+    says (the previous answer stands for them)."""
+
+    def update(self, frame, new=None):
+        if not new:
+            return super().update(frame, None)
+        behind = max(0.0, self._time - self._interval)
+        status, elapsed = self._runtime.update(frame, new)
+        total = behind + elapsed
+        if total > self._interval and self._countdown <= 0:
+            self._time, self._status = total - self._interval, status
+        else:
+            if total > self._interval:
+                self._countdown -= 1
+            self._time, self._status = 0, None
+        return status, elapsed
 
 
 class CompatRuntimeMixin:

@@ -52,6 +52,12 @@ def tracker_options() -> argparse.ArgumentParser:
 def tracker_name(args, built) -> str:
     if args.name:
         return args.name
+    if args.checkpoint and not args.random_weights:
+        from .core.provenance import peek
+
+        source = peek(args.checkpoint)  # published weights: named by their source, never as ours
+        if source:
+            return source["identifier"] + ("" if args.preset == source["preset"] else f"-{args.preset}")
     suffix = "-random" if args.random_weights else ""
     arch = "" if built.arch == "alexnet-slim" else f"-{built.arch}"
     return f"SiamFC-{args.preset.split('-')[1]}{arch}{suffix}"

@@ -35,10 +35,7 @@ import torch
 from ..common.errors import CheckpointError
 from .network import SCORE_SCALE, SiamFC
 
-MAT_FORMAT = "matconvnet-dagnn"
-PYTORCH_FORMAT = "siamfc-pytorch"
-GOT10K_FORMAT = "got10k-siamfc"
-FORMATS = (MAT_FORMAT, PYTORCH_FORMAT, GOT10K_FORMAT)
+from .provenance import FORMATS, GOT10K_FORMAT, MAT_FORMAT, PYTORCH_FORMAT, SOURCE_PRESET, label_for  # noqa: F401
 
 # Our alexnet's Sequential indices of conv1..conv5 and of BatchNorm 1..4 (also got-10k/siamfc's `feature` indices).
 CONV_INDEX = (0, 4, 8, 11, 14)
@@ -48,15 +45,6 @@ GROUPS = (1, 2, 1, 2, 2)
 IN_CHANNELS = (3, 96, 256, 384, 384)
 KERNELS = (11, 5, 3, 3, 3)
 OUR_BN_EPS = 1e-6
-
-# The tracker preset each source's own tracker uses (core/config.py holds them).
-SOURCE_PRESET = {MAT_FORMAT: "siamfc-matconvnet-3s", PYTORCH_FORMAT: "siamfc-pytorch", GOT10K_FORMAT: "siamfc-got10k"}
-SOURCE_LABEL = {
-    MAT_FORMAT: "authors' MatConvNet net",
-    PYTORCH_FORMAT: "huanglianghua/siamfc-pytorch net",
-    GOT10K_FORMAT: "got-10k/siamfc net",
-}
-
 
 @dataclass
 class Layer:
@@ -324,16 +312,6 @@ def import_weights(path: str | os.PathLike, loaded: Any = None) -> tuple[SiamFC,
         "score_bias": bias,
     }
     return model, provenance
-
-
-def label_for(fmt: str, filename: str) -> str:
-    """A leaderboard label by provenance, e.g. "SiamFC, authors' MatConvNet net 2016-08-17 (colour)"."""
-    if fmt == MAT_FORMAT:
-        stem = filename.split(".")[0]
-        date = stem[:10] if stem[:4].isdigit() else stem
-        colour = "grey 25%" if "gray" in filename.lower() else "colour"
-        return f"SiamFC, {SOURCE_LABEL[fmt]} {date} ({colour})"
-    return f"SiamFC, {SOURCE_LABEL[fmt]} ({filename})"
 
 
 def imported_payload(path: str | os.PathLike, loaded: Any = None) -> dict[str, Any]:

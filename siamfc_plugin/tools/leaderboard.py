@@ -44,6 +44,8 @@ class TrackerSpec:
     eval_args: list[str] = field(default_factory=list)
     trax_env: dict[str, str] = field(default_factory=dict)
     deterministic: bool = True
+    # the row's label where it is not the name: published weights are labelled by their source (core/provenance.py)
+    label: str | None = None
 
 
 def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: str | None = None,
@@ -52,6 +54,15 @@ def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: 
     """SiamFC as built by siamfc_plugin.core.checkpoint.build_tracker (same options as `siamfc eval`; None = default)."""
     # explicit defaults: the child `siamfc eval` then never depends on its parser's defaults
     preset, device, backend = preset or "siamfc-3s", device or "cpu", backend or "torch"
+    label = None
+    if checkpoint and not random_weights:
+        from siamfc_plugin.core.provenance import peek
+
+        source = peek(checkpoint)  # published weights: named and labelled by their source, never as ours
+        if source:
+            label = f"{source['label']}, preset {preset}"
+            if name is None:
+                name = source["identifier"] + ("" if preset == source["preset"] else f"-{preset}")
     if name is None:
         name = f"SiamFC-{preset.split('-')[1]}" + (f"-{arch}" if arch and arch != "alexnet-slim" else "") + \
             ("-random" if random_weights else "")
@@ -74,7 +85,7 @@ def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: 
     if random_weights:
         args.append("--random-weights")
         env["SIAMFC_RANDOM_WEIGHTS"] = "1"
-    return TrackerSpec(name=name, kind="siamfc", eval_args=args, trax_env=env, deterministic=True)
+    return TrackerSpec(name=name, kind="siamfc", eval_args=args, trax_env=env, deterministic=True, label=label)
 
 
 def peer_spec(peer: str) -> TrackerSpec:
@@ -319,7 +330,7 @@ def trackers_ini(specs: list[TrackerSpec]) -> str:
     for spec in specs:
         module = ("siamfc_plugin.toolkits.vot.trax_tracker" if spec.kind == "siamfc"
                   else "siamfc_plugin.toolkits.vot.peers_trax")
-        lines = [f"[{spec.name}]", f"label = {spec.name}", "protocol = traxpython", f"command = {module}",
+        lines = [f"[{spec.name}]", f"label = {spec.label or spec.name}", "protocol = traxpython", f"command = {module}",
                  f"paths = {REPO_ROOT}", f"timeout = {120 if spec.kind == 'siamfc' else 60}"]
         lines += [f"env_{k} = {v}" for k, v in spec.trax_env.items()]
         blocks.append("\n".join(lines))

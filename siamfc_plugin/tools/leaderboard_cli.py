@@ -74,6 +74,7 @@ def cmd_leaderboard(args) -> int:
     names = [s.strip() for s in args.sequences.split(",")] if args.sequences else None
     context = {"data (one-pass)": root, "data (VOT)": vot_root,
                "trackers": ", ".join(s.name for s in specs)}
+    context.update({s.name: s.label for s in specs if s.label})  # published weights: the row's source
     if args.max_frames:
         context["frames"] = f"first {args.max_frames} of each sequence"
 

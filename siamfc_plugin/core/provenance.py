@@ -31,7 +31,7 @@ def label_for(fmt: str, filename: str) -> str:
     if fmt == MAT_FORMAT:
         stem = filename.split(".")[0]
         date = stem[:10] if re.match(r"\d{4}-\d{2}-\d{2}", stem) else stem
-        colour = "grey 25%" if "gray" in filename.lower() else "colour"
+        colour = "gray025: a quarter of the training pairs grey" if "gray" in filename.lower() else "colour"
         return f"SiamFC, {SOURCE_LABEL[fmt]} {date} ({colour})"
     return f"SiamFC, {SOURCE_LABEL[fmt]} ({filename})"
 

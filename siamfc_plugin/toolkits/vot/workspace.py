@@ -112,6 +112,26 @@ TRACKERS = [
 ]
 
 
+# Published SiamFC weights (docs/model.md, "Published weights"), converted on the fly from the file at
+# SIAMFC_CHECKPOINT (relative: published/ beside trackers.ini; .gitignored), each run with its source tracker's preset
+# and labelled by its source, never as this plugin's model. A missing file stops the entry with "checkpoint not found".
+PUBLISHED = [
+    ("siamfc_authors", "SiamFC, authors' MatConvNet net 2016-08-17 (colour)",
+     {"SIAMFC_PRESET": "siamfc-matconvnet-3s", "SIAMFC_POLYGON": "matconvnet",
+      "SIAMFC_CHECKPOINT": "published/2016-08-17.net.mat"}),
+    ("siamfc_authors_5s", "SiamFC, authors' MatConvNet net 2016-08-17 (colour), 5 scales (params-5s.txt)",
+     {"SIAMFC_PRESET": "siamfc-matconvnet-5s", "SIAMFC_POLYGON": "matconvnet",
+      "SIAMFC_CHECKPOINT": "published/2016-08-17.net.mat"}),
+    ("siamfc_authors_gray", "SiamFC, authors' MatConvNet net 2016-08-17 (gray025: a quarter of the training pairs grey)",
+     {"SIAMFC_PRESET": "siamfc-matconvnet-3s", "SIAMFC_POLYGON": "matconvnet",
+      "SIAMFC_CHECKPOINT": "published/2016-08-17_gray025.net.mat"}),
+    ("siamfc_pytorch", "SiamFC, huanglianghua/siamfc-pytorch net (siamfc_alexnet_e50.pth)",
+     {"SIAMFC_PRESET": "siamfc-pytorch", "SIAMFC_CHECKPOINT": "published/siamfc_alexnet_e50.pth"}),
+    ("siamfc_got10k", "SiamFC, got-10k/siamfc net (model.pth)",
+     {"SIAMFC_PRESET": "siamfc-got10k", "SIAMFC_CHECKPOINT": "published/got10k_siamfc_model.pth"}),
+]
+
+
 PEERS = (
     ("MIL", "OpenCV MIL"),
     ("KCF", "OpenCV KCF (no failure threshold; needs opencv-contrib-python)"),
@@ -149,6 +169,20 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# env_SIAMFC_PRESET = siamfc-3s",
         "# env_SIAMFC_ARCH = alexnet",
         "",
+        "# Published SiamFC weights, run as their authors' trackers run them (docs/model.md, \"Published weights\").",
+        "# Put the file you have where env_SIAMFC_CHECKPOINT points (published/ is .gitignored) or set it to your path;",
+        "# it is converted on the fly (or convert once: siamfc import FILE --out model.pth, and point at model.pth).",
+        "",
+    ]
+    for name, label, env in PUBLISHED:
+        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
+                  "command = siamfc_plugin.toolkits.vot.trax_tracker"]
+        if paths is not None:
+            lines.append(f"paths = {paths}")
+        lines.append("timeout = 120")
+        lines += [f"env_{k} = {v}" for k, v in env.items()]
+        lines.append("")
+    lines += [
         "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",
         "# `python -m siamfc_plugin.toolkits.vot.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",
         "# (no torch). KCF and CSRT need opencv-contrib-python in place of opencv-python (docs/leaderboards.md).",

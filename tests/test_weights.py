@@ -295,3 +295,25 @@ def test_matconvnet_polygon_rule():
     box = polygon_to_box(poly, "matconvnet")
     np.testing.assert_allclose(box[2:], [s * bw + 1, s * bh + 1])
     np.testing.assert_allclose(box[:2] + box[2:] / 2, [100, 50])
+
+
+def test_published_rows_named_by_provenance(tmp_path):
+    """Published weights are named and labelled by their source in the leaderboard and trackers.ini, never as ours;
+    the lookup reads no tensors (core/provenance.py)."""
+    from siamfc_plugin.core.provenance import peek
+    from siamfc_plugin.tools.leaderboard import siamfc_spec, trackers_ini
+
+    write_dagnn_mat(tmp_path / "2016-08-17.net.mat", random_matconvnet_params())
+    spec = siamfc_spec(str(tmp_path / "2016-08-17.net.mat"), "siamfc-matconvnet-3s")
+    assert spec.name == "SiamFC-authors-2016-08-17"
+    assert spec.label == "SiamFC, authors' MatConvNet net 2016-08-17 (colour), preset siamfc-matconvnet-3s"
+    assert "label = SiamFC, authors' MatConvNet net 2016-08-17 (colour)" in trackers_ini([spec])
+    assert siamfc_spec(str(tmp_path / "2016-08-17.net.mat"), "siamfc-3s").name == "SiamFC-authors-2016-08-17-siamfc-3s"
+    torch.save(random_torch_state("got10k"), tmp_path / "model.pth")
+    assert peek(tmp_path / "model.pth")["label"] == "SiamFC, got-10k/siamfc net (model.pth)"
+    # a checkpoint written by `siamfc import` keeps the source's name
+    from siamfc_plugin.core.checkpoint import save_checkpoint
+    model, provenance = import_weights(tmp_path / "model.pth")
+    save_checkpoint(tmp_path / "converted.pth", model, extra={"provenance": provenance})
+    assert peek(tmp_path / "converted.pth")["identifier"] == "SiamFC-got10k-siamfc-model"
+    assert peek("siamfc_plugin/models/siamfc_alexnet_slim.pth") is None  # ours: no source label

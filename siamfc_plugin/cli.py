@@ -305,6 +305,21 @@ def cmd_select(args) -> int:
     return 0
 
 
+def cmd_curves(args) -> int:
+    from .training.curves import plot_curves, run_curves
+    from .training.trainer import TrainConfig
+
+    for run in args.runs:
+        if not os.path.isdir(run):
+            raise ConfigError(f"no run folder {run}")
+    os.environ.setdefault("SIAMFC_SHARED_DATA", "../shared/data")
+    curves = run_curves(args.runs, TrainConfig.from_file(args.config), args.curate_config, args.pairs,
+                        auc=not args.no_auc)
+    for path in plot_curves(curves, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_curate(args) -> int:
     from .training.curate import CropSpec, curate, read_curation
 
@@ -425,6 +440,15 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", required=True, help="write the per-sequence AUCs and the decision here")
     p.set_defaults(func=cmd_select)
+
+    p = sub.add_parser("curves", help="learning curves of training runs: losses per pair set and validation AUC")
+    p.add_argument("runs", nargs="+", help="run folders (out_dir) with epoch-NNN.pth snapshots")
+    p.add_argument("--config", required=True, help="the runs' training config (its sources and pair settings)")
+    p.add_argument("--curate-config", help="curation config whose [validation] videos give the validation curves")
+    p.add_argument("--pairs", type=int, default=128, help="pairs per loss sample (default 128)")
+    p.add_argument("--no-auc", action="store_true", help="losses only (the AUC runs the tracker on every video)")
+    p.add_argument("--out", required=True, help="output path without suffix: writes .png, .pdf and .json")
+    p.set_defaults(func=cmd_curves)
 
     p = sub.add_parser("bench-train", help="training throughput: pairs/s, data loading vs compute")
     p.add_argument("--config", required=True, help="training config (as for `siamfc train`)")

@@ -159,3 +159,41 @@ def test_selection_rule_pairs_seeds_and_refuses_noise():
     assert nothing.ships == "old" and "stays" in nothing.reason
     paired = Paired.of({"a": 0.5, "b": 0.7}, {"a": 0.4, "b": 0.4})
     assert paired.mean == pytest.approx(0.2) and paired.se == pytest.approx(0.1) and paired.wins == 2
+
+
+def test_learning_curves_use_fixed_pairs_and_plot(tmp_path):
+    """The loss of a snapshot on a pair set is a property of the weights (same pairs every call), it differs between
+    weights, and the figure and JSON are written."""
+    import torch
+
+    from siamfc_plugin.core.checkpoint import save_checkpoint
+    from siamfc_plugin.core.config import preset
+    from siamfc_plugin.core.network import SiamFC
+    from siamfc_plugin.training.curves import pair_loss, plot_curves, snapshots
+    from siamfc_plugin.training.trainer import TrainConfig
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    for k in range(1, 6):
+        _frame(folder / f"{k:04d}.jpg", box=(100 + 4 * k, 80, 60, 50))
+    (tmp_path / "gt.txt").write_text("".join(f"{100 + 4 * k},80,60,50\n" for k in range(1, 6)))
+    tracks = [sequence_track(str(folder), str(tmp_path / "gt.txt"), "clip")]
+    run = tmp_path / "run"
+    run.mkdir()
+    for epoch in (1, 2):
+        torch.manual_seed(epoch)
+        model = SiamFC("alexnet-slim")
+        model.initialise()
+        save_checkpoint(str(run / f"epoch-{epoch:03d}.pth"), model.eval(), preset("siamfc-3s"), {})
+    config = TrainConfig(pairs_per_epoch=300, sources=[{"kind": "got10k", "root": str(tmp_path)}])
+    points = snapshots(str(run), config)
+    assert [seen for seen, _ in points] == [300, 600]
+    from siamfc_plugin.core.checkpoint import load_model
+
+    first, _ = load_model(points[0][1])
+    second, _ = load_model(points[1][1])
+    a = pair_loss(first, tracks, config, pairs=6)
+    assert a == pair_loss(first, tracks, config, pairs=6) and a != pair_loss(second, tracks, config, pairs=6)
+    curves = {str(run): [{"pairs_seen": 300, "loss train video": a}, {"pairs_seen": 600, "loss train video": a / 2}]}
+    written = plot_curves(curves, str(tmp_path / "fig"))
+    assert all(os.path.getsize(p) > 0 for p in written)

@@ -389,6 +389,26 @@ class VotAnalysis:
     sources: dict = field(default_factory=dict)  # tracker -> analysis JSON its numbers come from, where not `path`
     # longterm: (recall, precision, confidence threshold) rows; vots: the quality plot, (overlap threshold, share)
     pr_curves: dict = field(default_factory=dict)
+    # the stack that produced it (`siamfc vot evaluate` writes <name>.stack.txt beside the JSON): stack, title,
+    # source (the stock stack's name); empty when unknown
+    stack: dict = field(default_factory=dict)
+
+    @property
+    def stack_title(self) -> str:
+        return self.stack.get("title") or ""
+
+
+def read_stack_note(analysis_json: str) -> dict:
+    """`key: value` lines of <name>.stack.txt beside an analysis JSON ({} when there is none)."""
+    note = os.path.splitext(analysis_json)[0] + ".stack.txt"
+    out = {}
+    if os.path.isfile(note):
+        with open(note) as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if value.strip():
+                    out[key.strip()] = value.strip()
+    return out
 
 
 def eao_intervals(analysis: "VotAnalysis", longest: int) -> dict[str, tuple[int, int] | None]:
@@ -633,7 +653,7 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
                if not np.isfinite(summary.loc[summary["tracker"] == t, headline]).any()]
     return VotAnalysis(path, name, summary, curves, low, high, sensitivity, exp.get("parameters") or {},
                        pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing, sequence_names,
-                       pr_curves=pr_curves)
+                       pr_curves=pr_curves, stack=read_stack_note(path))
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------

@@ -475,15 +475,16 @@ def _kind_section(analysis, suffix: str, state: dict) -> None:
         key = "fscore" if kind == "longterm" else "quality"
         state["headlines"].append({"tracker": row["tracker"], "column": f"VOT {exp} {headline}", "value": row[key]})
     text = KIND_TEXT[kind] + f" Numbers from the toolkit's own analysis ({os.path.basename(analysis.path)})."
-    state["sections"].append(Section(f"VOT {exp}: {stack} (vot-toolkit)",
+    state["sections"].append(Section(f"VOT {exp}: {_stack_words(analysis, stack)} (vot-toolkit)",
                                      [("text", text), ("table", (board, columns)), ("figure", figure)]))
 
 
 def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, all_frames: list):
     result, problems, style, trackers = state["result"], state["problems"], state["style"], state["trackers"]
     exp, kind = analysis.experiment, analysis.kind
-    if analysis.sequences:  # a workspace whose stacks ran on different sequences: each on its own
-        sequences = {k: v for k, v in sequences.items() if k in set(analysis.sequences)}
+    analysed = {k: v for k, v in sequences.items() if k in set(analysis.sequences or ())}
+    if analysed:  # a workspace whose stacks ran on different sequences: each experiment on its own
+        sequences = analysed
     names = [t for t in analysis.summary["tracker"] if trackers is None or t in trackers]
     summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
     analysis.summary = summary
@@ -509,7 +510,10 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
     result.tables[f"leaderboard_vot{suffix}"] = tables.write_table(
         board, columns, os.path.join(state["tab_dir"], f"leaderboard_vot{suffix}"),
         f"VOT experiment {exp}: {stack} (vot-toolkit), sorted by EAO", f"tab:vot{suffix}")
-    published = state.get("published_rows") if kind == "supervised" else None
+    # the published VOT2015 table belongs beside a VOT2015-style colour stack, not beside VOT-TIR or VOT2013
+    title = analysis.stack_title
+    published = state.get("published_rows") if kind == "supervised" and (
+        not title or ("2015" in title and "TIR" not in title.upper())) else None
     # the published VOT2015 EAOs are over [108, 371]: a measured EAO over any other interval is not comparable
     comparable = bool(used) and all(tuple(i) == PUBLISHED_EAO_INTERVAL for i in used)
     not_comparable = "" if comparable or not used else \
@@ -544,6 +548,10 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                 f"runs); AR-plot robustness exp(-{analysis.sensitivity or 30:g} x failures / frames), the x of the "
                 f"AR plot (the toolkit's own 'robustness' column of this stack is the failure count). EAO over "
                 f"sequence lengths [{analysis.eao_low}, {analysis.eao_high}].")
+    if analysis.eao_low is None and analysis.eao_high is None and not analysis.curves:
+        text = text.replace(f" EAO over [{analysis.eao_low}, {analysis.eao_high}].", "").replace(
+            f" EAO over sequence lengths [{analysis.eao_low}, {analysis.eao_high}].", "")
+        text += " This stack computes no EAO (its analyses are the AR ones only): the EAO columns stay empty."
     if shortened:
         text += (f" The sequences (longest {longest} frames) are shorter than this interval: the toolkit's EAO is "
                  f"averaged over {', '.join(tables.format_interval(i) for i in used)} only (column 'EAO interval "
@@ -599,8 +607,16 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                       "here from the ground truth; the other attributes are not annotated." if derived else "")),
             ("figure", result.figures[f"attributes{suffix}"]),
             ("table", (attributes, tables.ATTRIBUTE_COLUMNS))]
-    state["sections"].append(Section(f"VOT {exp}: {stack} (vot-toolkit)", blocks))
+    state["sections"].append(Section(f"VOT {exp}: {_stack_words(analysis, stack)} (vot-toolkit)", blocks))
     return board
+
+
+def _stack_words(analysis, kind_words: str) -> str:
+    """'VOT-TIR2016 challenge (vot2016/tir), VOT2015-style supervised stack ...' where the stack is known."""
+    title, source = analysis.stack_title, analysis.stack.get("source")
+    if not title:
+        return kind_words
+    return f"{title}" + (f" ({source})" if source else "") + f", {kind_words}"
 
 
 def _published_section(supervised, datasize_curve: str | None, state: dict) -> None:

@@ -326,6 +326,18 @@ def test_tir_stack_on_single_channel_frames(tmp_path, vot_root):
     assert [(k, np.round(np.asarray(v, float), 3).tolist()) for k, v in eight] == \
         [(k, np.round(np.asarray(v, float), 3).tolist()) for k, v in sixteen]
 
+    # the leaderboard names the stack (the analysis JSON does not: `evaluate` notes it beside it) and keeps the
+    # published VOT2015 colour numbers away from a thermal stack
+    note = (root / "analysis" / "tir.stack.txt").read_text()
+    assert "title: VOT-TIR2016 challenge" in note and "source: vot2016/tir" in note
+    from analysis.report import build_report
+
+    outputs = build_report(str(tmp_path / "board"), vot_workspace=str(root))
+    page = Path(outputs.index_md).read_text()
+    section = page.split("## VOT baseline: VOT-TIR2016 challenge (vot2016/tir)", 1)[1].split("\n## ", 1)[0]
+    assert "published" not in section.lower()
+    assert outputs.data["vot"].loc[0, "accuracy"] == pytest.approx(accuracy, abs=0.005)
+
 
 # ---- long-term stacks ----------------------------------------------------------------------------------------------
 def window_offsets(frames: int, start: int) -> list[int]:

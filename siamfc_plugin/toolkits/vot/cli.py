@@ -336,6 +336,7 @@ def run_analysis(workspace: str, trackers: list[str], name: str | None = None, e
                        f"to analyse only the ones that ran.\n{_tail(output)}")
     if code != 0 or not os.path.isfile(path):
         raise VotError(f"`vot analysis` failed (exit status {code}, no {path}):\n{_tail(output)}")
+    ws.write_stack_note(workspace, path)
     return path
 
 

@@ -269,6 +269,30 @@ VOTS_ANALYSES = (
 )
 
 
+def write_stack_note(workspace: str, analysis_json: str) -> str | None:
+    """Beside an analysis JSON (which names no stack), `<name>.stack.txt`: the stack the workspace pointed at
+    (`stack: ...`, `title: ...`, `source: <stock name>` for a patched stock stack), so that the leaderboard can use
+    the stack's own name. None when the stack cannot be read."""
+    import yaml
+    from vot.stack import resolve_stack
+
+    try:
+        reference = str(read_config(workspace).get("stack", ""))
+        path = resolve_stack(reference, workspace)
+        with open(path) as handle:
+            text = handle.read()
+        data = yaml.safe_load(text) or {}
+    except (OSError, TypeError, yaml.YAMLError, FileNotFoundError):
+        return None
+    source = re.match(r"# (\S+) with the experiments vot-toolkit", text)
+    lines = [f"stack: {reference}", f"title: {str(data.get('title', '')).strip()}"]
+    if source:
+        lines.append(f"source: {source.group(1)}")
+    note = os.path.splitext(analysis_json)[0] + ".stack.txt"
+    write_text(note, "\n".join(lines) + "\n")
+    return note
+
+
 def is_stock_stack(workspace: str, stack: str) -> bool:
     """True for a name of a stack the toolkit ships (vot2017, vot2022/longterm, vots2023, ...) that is not also a
     stack of the plugin or a file in the workspace."""

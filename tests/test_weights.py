@@ -246,7 +246,7 @@ def bad_files(tmp_path) -> dict:
     torch.save(state, tmp_path / "good.pth")
     data = (tmp_path / "good.pth").read_bytes()
     (tmp_path / "truncated.pth").write_bytes(data[: len(data) // 2])
-    files["truncated-pth"] = (tmp_path / "truncated.pth", "cannot be read as a state_dict (truncated")
+    files["truncated-pth"] = (tmp_path / "truncated.pth", "cannot be read as a state_dict (truncated or corrupt")
     other = {k.replace("conv5.0", "conv5.0"): v for k, v in state.items()}
     other["backbone.conv5.0.weight"] = torch.zeros(32, 192, 3, 3)  # siamfc-pytorch's AlexNetV2 conv5
     other["backbone.conv5.0.bias"] = torch.zeros(32)
@@ -255,7 +255,7 @@ def bad_files(tmp_path) -> dict:
     torch.save({"fc.weight": torch.zeros(10, 4)}, tmp_path / "resnet.pth")
     files["other-net"] = (tmp_path / "resnet.pth", "a state_dict of another network")
     torch.save({"net": torch.nn.Linear(2, 2)}, tmp_path / "pickled-module.pth")
-    files["pickle"] = (tmp_path / "pickled-module.pth", "refused under weights_only")
+    files["pickle"] = (tmp_path / "pickled-module.pth", "a pickle of objects other than tensors, not a state_dict")
     return files
 
 

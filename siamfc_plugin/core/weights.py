@@ -86,11 +86,16 @@ def sniff(path: str) -> str:
 
 # ---- reading --------------------------------------------------------------------------------------------------------
 def read_torch(path: str) -> Any:
+    import pickle
+
     try:  # weights_only: a file can never run code here
         return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(f"{path} is a pickle of objects other than tensors, not a state_dict (refused under weights_only: "
+                              "building its objects would run code from the file)") from exc
     except Exception as exc:
-        raise CheckpointError(f"{path} cannot be read as a state_dict (truncated, corrupt, or a pickle of objects "
-                              f"other than tensors, refused under weights_only; {type(exc).__name__})") from exc
+        raise CheckpointError(f"{path} cannot be read as a state_dict (truncated or corrupt; "
+                              f"{type(exc).__name__})") from exc
 
 
 def torch_layers(state: Any, path: str) -> tuple[str, list[Layer], float, float]:

@@ -197,7 +197,12 @@ def main(argv=None) -> int:
     parser.add_argument("--ablations", choices=["random", "all", "none"], default="random",
                         help="which weight sets run the one-difference-back configurations (default random)")
     parser.add_argument("--out", help="JSON file to write")
+    parser.add_argument("--table", metavar="JSON", help="only print the markdown tables of an earlier run's JSON")
     args = parser.parse_args(argv)
+    if args.table:
+        with open(args.table) as handle:
+            print(markdown(json.load(handle)))
+        return 0
     torch.set_num_threads(args.threads)
     prepare_reference(os.path.abspath(args.reference), args.mirror)
 
@@ -245,8 +250,41 @@ def main(argv=None) -> int:
     text = json.dumps(result, indent=1)
     if args.out:
         write_text(args.out, text + "\n")
-    print(json.dumps({k: v["summary"] for k, v in result["weights"].items()}, indent=1))
+    print(markdown(result))
     return 0
+
+
+def markdown(result: dict) -> str:
+    """Per weight set: one row per sequence (frame-2 score-map max abs difference, reference AUC, and for `siamfc-3s`
+    and `siamfc-pytorch` the IoU with the reference boxes and the AUC), then one row per difference put back."""
+    lines = []
+    for label, entry in result["weights"].items():
+        lines += [f"*{label}* (`{entry['file']}`):", "",
+                  "| sequence | frames | score map max abs diff, frame 2 (same crops / own crops; map range) | "
+                  "reference AUC | `siamfc-pytorch`: IoU with reference min / mean, AUC | "
+                  "`siamfc-3s`: IoU min / mean, AUC |",
+                  "|---|---:|---|---:|---|---|"]
+        for name, row in entry["sequences"].items():
+            same, ours = row["configs"]["siamfc-pytorch"], row["configs"]["siamfc-3s"]
+            lines.append(f"| {name} | {row['frames']} | {same['score_maxabs_same_crops']:.2g} / "
+                         f"{same['score_maxabs_own_crops']:.2g}; {same['score_range']:.3g} | "
+                         f"{row['reference_auc']:.3f} | {same['iou_vs_reference_min']:.4f} / "
+                         f"{same['iou_vs_reference_mean']:.4f}, {same['auc']:.3f} | "
+                         f"{ours['iou_vs_reference_min']:.3f} / {ours['iou_vs_reference_mean']:.3f}, "
+                         f"{ours['auc']:.3f} |")
+        lines.append("")
+        extra = {k: v for k, v in entry["summary"].items() if k.startswith("siamfc-pytorch + ours")}
+        if extra:
+            lines += ["| configuration (all sequences) | frames equal to the reference | IoU min / mean | mean AUC |",
+                      "|---|---:|---|---:|"]
+            for k in ("siamfc-pytorch", "siamfc-3s", *extra):
+                v = entry["summary"][k]
+                lines.append(f"| {k} | {v['frames_equal']} | {v['iou_vs_reference_min']:.3f} / "
+                             f"{v['iou_vs_reference_mean']:.3f} | {v['auc_mean']:.3f} |")
+            lines.append("| reference (siamfc-pytorch's TrackerSiamFC) | | | "
+                         f"{entry['summary']['reference_auc_mean']:.3f} |")
+            lines.append("")
+    return "\n".join(lines)
 
 
 def summarise(sequences: dict) -> dict:

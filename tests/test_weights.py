@@ -108,7 +108,8 @@ def write_dagnn_mat(path, params: dict, extra_layers: tuple = ()) -> None:
 def random_torch_state(layout: str, seed: int = 1) -> dict:
     rng = np.random.default_rng(seed)
     state = {}
-    conv = {"siamfc-pytorch": lambda i: f"backbone.conv{i + 1}.0.", "got10k": lambda i: f"feature.{(0, 4, 8, 11, 14)[i]}."}
+    conv = {"siamfc-pytorch": lambda i: f"backbone.conv{i + 1}.0.",
+            "got10k": lambda i: f"feature.{(0, 4, 8, 11, 14)[i]}."}
     bn = {"siamfc-pytorch": lambda i: f"backbone.conv{i + 1}.1.", "got10k": lambda i: f"feature.{(1, 5, 9, 12)[i]}."}
     for i in range(5):
         k, cin, cout = KERNELS[i], IN_CHANNELS[i] // GROUPS[i], CHANNELS[i]

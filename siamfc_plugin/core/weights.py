@@ -91,8 +91,8 @@ def read_torch(path: str) -> Any:
     try:  # weights_only: a file can never run code here
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(f"{path} is a pickle of objects other than tensors, not a state_dict (refused under weights_only: "
-                              "building its objects would run code from the file)") from exc
+        raise CheckpointError(f"{path} is a pickle of objects other than tensors, not a state_dict (refused under "
+                              "weights_only: building its objects would run code from the file)") from exc
     except Exception as exc:
         raise CheckpointError(f"{path} cannot be read as a state_dict (truncated or corrupt; "
                               f"{type(exc).__name__})") from exc
@@ -153,7 +153,8 @@ def read_mat(path: str) -> dict[str, np.ndarray]:
                               f"{type(exc).__name__})") from exc
     net = mat.get("net")
     if net is None:
-        raise CheckpointError(f"{path} has no `net` variable (variables: {sorted(k for k in mat if not k.startswith('__'))}); "
+        variables = sorted(k for k in mat if not k.startswith("__"))
+        raise CheckpointError(f"{path} has no `net` variable (variables: {variables}); "
                               "not a MatConvNet DagNN file")
     try:
         net = net[0, 0] if net.size == 1 else net

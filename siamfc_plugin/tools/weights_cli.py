@@ -26,7 +26,8 @@ def cmd_import(args) -> int:
     if args.out:
         save_checkpoint(args.out, model, preset(provenance["source_preset"]),
                         training={"imported": True}, extra={"provenance": provenance})
-        print(f"{provenance['source_format']} -> {args.out} (arch alexnet, source preset {provenance['source_preset']}, "
+        print(f"{provenance['source_format']} -> {args.out} (arch alexnet, source preset "
+              f"{provenance['source_preset']}, "
               f"sha256 {provenance['source_sha256'][:16]}...)", file=sys.stderr)
     return 0
 

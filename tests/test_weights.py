@@ -318,3 +318,45 @@ def test_published_rows_named_by_provenance(tmp_path):
     save_checkpoint(tmp_path / "converted.pth", model, extra={"provenance": provenance})
     assert peek(tmp_path / "converted.pth")["identifier"] == "SiamFC-got10k-siamfc-model"
     assert peek("siamfc_plugin/models/siamfc_alexnet_slim.pth") is None  # ours: no source label
+
+
+# ---- the source trackers' details (core/tracker.py options the published presets set) -----------------------------
+def _stepped(name: str, responses: np.ndarray, steps: int = 1, **overrides):
+    from siamfc_plugin.backends.torch_backend import TorchBackend
+    from siamfc_plugin.core.config import preset
+    from siamfc_plugin.core.tracker import SiamFCTracker
+
+    # step() is fed the score maps directly; the backend only embeds the exemplar at init
+    tracker = SiamFCTracker(TorchBackend(torch.nn.AvgPool2d(8), score_scale=1.0), preset(name, **overrides))
+    frame = np.zeros((240, 320, 3), np.uint8)
+    tracker.init(frame, (150, 110, 20, 20))
+    for _ in range(steps):
+        side = tracker.current_search_side()
+        tracker.step(responses.copy(), frame.shape)
+    return tracker, side
+
+
+def test_response_centre_conventions():
+    """The same score maps: MatConvNet's centre (ceil(272/2), 1-based) and got-10k/siamfc's (272 // 2) move the
+    target half an upsampled cell from ours ((272 - 1) / 2), in opposite directions."""
+    rng = np.random.default_rng(0)
+    responses = np.repeat(rng.random((1, 17, 17)).astype(np.float32), 3, axis=0)
+    base, side = _stepped("siamfc-3s", responses, scale_lr=0.0)
+    mat, _ = _stepped("siamfc-3s", responses, scale_lr=0.0, response_centre="matconvnet")
+    got, _ = _stepped("siamfc-3s", responses, scale_lr=0.0, response_centre="got10k")
+    half_cell = 0.5 * 8 / 16 * side / 255  # the unit scale wins: equal maps, the others penalised
+    np.testing.assert_allclose(mat.center - base.center, [half_cell, half_cell])
+    np.testing.assert_allclose(got.center - base.center, [-half_cell, -half_cell])
+
+
+def test_matconvnet_clamps_the_search_side_not_the_target():
+    """tracker.m: s_x saturates at 5x its initial value, the target size keeps growing; ours clamps the target."""
+    responses = np.zeros((3, 17, 17), np.float32)
+    responses[2, 8, 8] = 1.0  # the largest scale always wins
+    mat, _ = _stepped("siamfc-matconvnet-3s", responses, steps=120)
+    assert mat.search_side == pytest.approx(5 * mat.initial_search_side)
+    assert mat.target_size[0] > 5 * 20 * 1.5
+    ours, _ = _stepped("siamfc-3s", responses, steps=120)
+    np.testing.assert_allclose(ours.target_size, [100, 100])
+    pytorch, _ = _stepped("siamfc-pytorch", responses, steps=120)
+    assert pytorch.target_size[0] == pytest.approx(mat.target_size[0])  # no clamp at all

@@ -296,12 +296,16 @@ def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: 
                     try:
                         trajectory = read_vot_trajectory(path)
                     except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
-                        problems.append(Problem("vot", exp, tracker, seq_name, f"{entry} is unreadable ({exc})"))
+                        problems.append(Problem("vot", exp, tracker, seq_name, f"{path} is unreadable ({exc})"))
                         continue
                     expected = seq.length - start if step > 0 else start + 1
+                    if not trajectory:
+                        problems.append(Problem("vot", exp, tracker, seq_name,
+                                                f"{path} is empty ({os.path.getsize(path)} bytes): re-run it"))
+                        continue
                     if len(trajectory) < expected:
                         problems.append(Problem("vot", exp, tracker, seq_name,
-                                                f"{entry} stops after {len(trajectory)} of {expected} frames "
+                                                f"{path} stops after {len(trajectory)} of {expected} frames "
                                                 "(the run was interrupted)"))
                     rows.extend(_vot_run_rows(tracker, exp, seq, run, trajectory, stem, start, step))
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)

@@ -498,3 +498,15 @@ def test_workspace_path_with_unicode_and_spaces(otb_root, tmp_path):
 def test_train_before_curate_names_the_step(tmp_path):
     done = run("siamfc_plugin", "train", "--config", str(REPO / "configs" / "train_public_slim.toml"), cwd=tmp_path)
     _one_line_exit_2(done, "siamfc curate", ".cache/curated-public")
+
+
+@pytest.mark.slow
+def test_empty_vot_trajectory_is_a_problem_naming_the_file(vot_ws, tmp_path):
+    ws = copy_ws(vot_ws, tmp_path / "ws")
+    empty = ws / "results" / "MIL" / "baseline" / "bag" / "bag_001.bin"
+    empty.write_bytes(b"")
+    done = report(tmp_path / "board", "--vot-workspace", str(ws))
+    assert done.returncode == 0, done.stderr
+    problems = summary(tmp_path / "board")["problems"]
+    assert any(str(empty) in p["why"] and "empty" in p["why"] for p in problems), problems
+    assert {row["tracker"] for row in summary(tmp_path / "board")["vot"]} == {"MIL", "Static"}

@@ -14,53 +14,30 @@ import sys
 
 from . import __version__
 from .common.errors import ConfigError, SiamFCError
-from .core.architectures import ARCHITECTURES
-from .core.config import PRESETS, parse_overrides
+from .core.config import parse_overrides
 
-DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: `siamfc eval: error: argument --subset: invalid choice: ... (see --help)`."""
+    """argparse with one-line errors: `siamfc eval: error: argument --subset: invalid choice: ... (see --help)`,
+    and no abbreviations (`siamfc bench --backend int8` would otherwise run as --backends int8)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def tracker_options() -> argparse.ArgumentParser:
-    """The options every subcommand that builds a tracker accepts."""
+def tracker_options(fields=None) -> argparse.ArgumentParser:
+    """The tracker options (backends/spec.py OPTIONS; `fields`: only these) as a parent parser. Defaults are None:
+    TrackerSpec.from_args fills in the spec's own."""
+    from .backends.spec import add_options
+
     parent = Parser(add_help=False)
-    group = parent.add_argument_group("tracker")
-    group.add_argument("--checkpoint", help="model checkpoint, or published SiamFC weights converted on the fly (a "
-                                            "MatConvNet .mat, a siamfc-pytorch or got-10k/siamfc .pth; see `siamfc "
-                                            "import`) (default: the trained model shipped in the package)")
-    group.add_argument("--preset", default="siamfc-3s", choices=sorted(PRESETS), help="tracking hyper-parameters")
-    group.add_argument("--arch", choices=sorted(ARCHITECTURES), help="architecture (default: the checkpoint's)")
-    group.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
-                       help="override a tracker config value, e.g. --set window_influence=0.2 (repeatable)")
-    group.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    group.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default, >= 0)")
-    group.add_argument("--backend", default="auto",
-                       help="scoring backend (see `siamfc bench --help`); auto (default): the fastest faithful one "
-                            "for this machine, measured once and cached")
-    group.add_argument("--random-weights", action="store_true",
-                       help="use a randomly initialised net (a baseline for comparisons, not a tracker)")
-    group.add_argument("--name", help="tracker name in results (default: derived from preset and model)")
+    add_options(parent, fields)
     return parent
-
-
-def tracker_name(args, built) -> str:
-    if args.name:
-        return args.name
-    if args.checkpoint and not args.random_weights:
-        from .core.provenance import peek
-
-        source = peek(args.checkpoint)  # published weights: named by their source, never as ours
-        if source:
-            return source["identifier"] + ("" if args.preset == source["preset"] else f"-{args.preset}")
-    suffix = "-random" if args.random_weights else ""
-    arch = "" if built.arch == "alexnet-slim" else f"-{built.arch}"
-    return f"SiamFC-{args.preset.split('-')[1]}{arch}{suffix}"
 
 
 def parse_box(text: str) -> list[float]:
@@ -75,7 +52,8 @@ def parse_box(text: str) -> list[float]:
 
 # ---- track ---------------------------------------------------------------------------------------------------------
 def cmd_track(args) -> int:
-    from .backends.build import build_tracker_from_args
+    from .backends.build import announce_backend, build_tracker
+    from .backends.spec import TrackerSpec
     from .common.atomic import write_text
     from .core.evaluation import track_frames
     from .data.video import annotate_writer, check_video_path, iterate_frames
@@ -91,7 +69,9 @@ def cmd_track(args) -> int:
     if args.video:
         check_video_path(args.video)
         check_writable(args.video, "--video")
-    tracker = build_tracker_from_args(args).tracker
+    built = build_tracker(TrackerSpec.from_args(args))
+    announce_backend(built)
+    tracker = built.tracker
     boxes, writer = [], None
     for result in track_frames(tracker, (frame for _, frame in iterate_frames(args.input)), args.box):
         boxes.append(result.box)
@@ -111,34 +91,47 @@ def cmd_track(args) -> int:
 
 # ---- eval ----------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from .backends.build import build_tracker_from_args
+    from .backends.build import announce_backend, build_tracker
+    from .backends.spec import TrackerSpec
     from .toolkits.got10k.adapter import Got10kTracker
     from .toolkits.got10k.experiments import run_experiment
 
     from .common.paths import check_writable
     from .toolkits.got10k.experiments import check_dataset_root
 
+    spec = TrackerSpec.from_args(args)  # bad options fail before any work
     if args.ray or args.shard:
-        check_distributed(args)  # bad options fail before any work
+        check_distributed(args)
     check_dataset_root(args.dataset, args.root)  # before the model loads
     check_writable(args.out, "--out", folder=True, create=True)
-    built = build_tracker_from_args(args)
-    name = tracker_name(args, built)
+    built = build_tracker(spec)
+    announce_backend(built)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
+    # the spec as run (what `auto` resolved to): every machine builds this one, the results folder records it
+    spec, extra = built.spec, run_record(built)
     if args.shard:
-        return eval_shard(args, built, name, names)
+        return eval_shard(args, spec, names, extra)
     if args.ray:
-        eval_on_ray(args, built, name, names)  # every sequence's results; the report below reads them
+        eval_on_ray(args, spec, names, extra)  # every sequence's results; the report below reads them
         args.overwrite = False
-    tracker = Got10kTracker(built.tracker, name=name)
+    tracker = Got10kTracker(built.tracker, name=spec.label)
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset, names=names, batch=getattr(args, "batch", 0))
+                             subset=args.subset, names=names, batch=getattr(args, "batch", 0), spec=spec,
+                             record=extra)
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
     if args.json:
         print(json.dumps(headline, default=float))
     return 0
+
+
+def run_record(built) -> dict:
+    """What the results folder records beside the spec: the version, and why `auto` took its backend."""
+    record = {"siamfc_plugin": __version__}
+    if built.backend_choice is not None:
+        record["backend_choice"] = built.backend_choice.reason
+    return record
 
 
 def check_distributed(args) -> None:
@@ -161,39 +154,25 @@ def check_distributed(args) -> None:
         raise FileNotFoundError(f"dataset root not found: {args.root}")
 
 
-def distributed_specs(args, built, name: str, names):
-    """What every machine needs to run the driver's very tracker on the driver's experiment: the backend is the
-    one the driver resolved (`auto` could pick another on another CPU, and the results would differ)."""
-    from .toolkits.got10k.distributed import ExperimentSpec, TrackerSpec
+def experiment_spec(args, names):
+    from .toolkits.got10k.distributed import ExperimentSpec
 
-    tracker = TrackerSpec(name=name, checkpoint=args.checkpoint, preset=args.preset, arch=args.arch,
-                          overrides=tuple(sorted(parse_overrides(args.overrides).items())), device=args.device,
-                          backend=built.backend, threads=args.threads or None,
-                          random_weights=args.random_weights)
-    return tracker, ExperimentSpec(args.dataset, args.root, args.out, args.subset, tuple(names) if names else None)
+    return ExperimentSpec(args.dataset, args.root, args.out, args.subset, tuple(names) if names else None)
 
 
-def eval_shard(args, built, name: str, names) -> int:
+def eval_shard(args, spec, names, extra) -> int:
     from .toolkits.got10k.distributed import parse_shard, run_shard
 
-    tracker, experiment = distributed_specs(args, built, name, names)
-    summary = run_shard(tracker, experiment, *parse_shard(args.shard))
+    summary = run_shard(spec, experiment_spec(args, names), *parse_shard(args.shard), record=extra)
     print(f"shard {summary['shard']}: {summary['sequences']} sequences, ran {summary['ran']}, skipped "
           f"{summary['skipped']}; when every shard is done, the same command without --shard writes the report")
     return 0
 
 
-def eval_on_ray(args, built, name: str, names) -> None:
-    import shutil
-
+def eval_on_ray(args, spec, names, extra) -> None:
     from .toolkits.got10k.distributed import run_on_ray
 
-    tracker, experiment = distributed_specs(args, built, name, names)
-    if args.overwrite:
-        from .toolkits.got10k.experiments import tracker_results_dir
-
-        shutil.rmtree(tracker_results_dir(experiment.make(), name), ignore_errors=True)
-    summary = run_on_ray(tracker, experiment, args.ray)
+    summary = run_on_ray(spec, experiment_spec(args, names), args.ray, overwrite=args.overwrite, record=extra)
     print(f"ray {args.ray}: {summary['sequences']} sequences, ran {summary['ran']}, skipped {summary['skipped']}")
 
 
@@ -201,13 +180,13 @@ def eval_on_ray(args, built, name: str, names) -> None:
 def cmd_demo(args) -> int:
     """The main job (`siamfc leaderboard`) on the embedded synthetic benchmark: SiamFC and the peers through got10k
     and the VOT toolkit, figures and tables in --out."""
-    from .data.synthetic import SyntheticConfig, write_benchmark
+    from .data.synthetic import DEFAULT_ROOT, SyntheticConfig, write_benchmark
     from .tools.leaderboard_cli import cmd_leaderboard
 
     from .common.paths import check_writable
 
     check_writable(args.out, "--out", folder=True, create=True)
-    root = args.data or DEFAULT_SYNTHETIC_ROOT
+    root = args.data or DEFAULT_ROOT
     write_benchmark(root, SyntheticConfig(sequences=args.sequences_n, frames=args.frames, seed=args.seed,
                                           style="demo"))
     print(f"synthetic benchmark: {root}")
@@ -394,7 +373,7 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="the main job (leaderboard) on the embedded synthetic benchmark")
     add_leaderboard_arguments(p, default_out="demo-output")
     p.set_defaults(func=cmd_demo)
-    p.add_argument("--data", help=f"where to write the synthetic benchmark (default {DEFAULT_SYNTHETIC_ROOT})")
+    p.add_argument("--data", help="where to write the synthetic benchmark (default ~/.cache/siamfc-plugin/synthetic)")
     p.add_argument("--synthetic-sequences", dest="sequences_n", type=int, default=6,
                    help="synthetic sequences to generate (default 6)")
     p.add_argument("--frames", type=int, default=80, help="frames per synthetic sequence (default 80)")
@@ -436,8 +415,12 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--shared", default=os.environ.get("SIAMFC_SHARED_DATA", "../shared/data"),
                    help="shared data folder with eval/otb and eval/vot (default $SIAMFC_SHARED_DATA or ../shared/data)")
     p.add_argument("--curate-config", help="curation config whose [validation] videos join the sequences")
-    p.add_argument("--preset", default="siamfc-3s")
-    p.add_argument("--threads", type=int, default=0)
+    from .backends.spec import OPTION
+
+    p.add_argument("--preset", default="siamfc-3s", choices=dict(OPTION["preset"].kwargs)["choices"],
+                   help="tracking hyper-parameters every model is scored with (default siamfc-3s; backend torch, "
+                        "the reference)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     p.add_argument("--json", required=True, help="write the per-sequence AUCs and the decision here")
     p.set_defaults(func=cmd_select)
 
@@ -475,8 +458,9 @@ def _command(argv: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_command(argv)).parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)  # also when logging was configured before (an embedding program, tests)
     try:
         return int(args.func(args) or 0)
     except (SiamFCError, FileNotFoundError, ValueError) as exc:

@@ -11,6 +11,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SIAMFC_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+# Fixtures that run whole toolkits (a leaderboard, a Ray cluster, VOT evaluations, eval runs on real sequences):
+# every test that uses one is marked slow, so that `python3 -m pytest -m "not slow"` is the quick subset (README).
+HEAVY_FIXTURES = {"board", "maintainer", "maintainer_report", "ray_cluster", "plain_run", "baseline_workspace",
+                  "evaluated"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():

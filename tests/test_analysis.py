@@ -38,7 +38,7 @@ def board(tmp_path_factory, otb_root, vot_root, random_checkpoint):
     from siamfc_plugin.cli import main
 
     out = tmp_path_factory.mktemp("leaderboard")
-    code = main(["leaderboard", "--checkpoint", random_checkpoint, "--threads", "1",
+    code = main(["leaderboard", "--checkpoint", random_checkpoint, "--threads", "1", "--name", "SiamFC-3s",
                  "--root", str(otb_root), "--vot-root", str(vot_root),
                  "--sequences", ",".join(OTB_SEQUENCES + VOT_SEQUENCES), "--max-frames", str(FRAMES),
                  "--peers", "MIL,Static", "--out", str(out)])

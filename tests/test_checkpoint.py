@@ -115,7 +115,7 @@ def test_config_errors_before_work(saved):
     with pytest.raises(ConfigError, match="scale_num.*whole number"):
         build_tracker(str(path), overrides={"scale_num": 4.5})
     with pytest.raises(ConfigError, match="unknown preset"):
-        build_tracker(str(path), preset_name="siamfc-7s")
+        build_tracker(str(path), preset="siamfc-7s")
     # a whole float where an int is due (as JSON and TOML writers produce) is the int
     scale_num = build_tracker(str(path), overrides={"scale_num": 5.0}).tracker.config.scale_num
     assert scale_num == 5 and isinstance(scale_num, int)
@@ -129,7 +129,7 @@ def test_tracker_runs_at_the_checkpoint_geometry(tmp_path):
     model.initialise()
     path = tmp_path / "small.pth"
     save_checkpoint(path, model, preset("siamfc-3s"))
-    built = build_tracker(str(path), preset_name="siamfc-5s")
+    built = build_tracker(str(path), preset="siamfc-5s")
     assert built.geometry == Geometry(instance_size=175, response_size=7) == built.tracker.geometry
     assert built.model_source == str(path) and built.arch == "alexnet-slim"
     assert built.tracker.config.scale_num == 5  # the preset still sets the tracking hyper-parameters

@@ -45,11 +45,12 @@ def eval_args(root, out, *extra):
 
 
 def result_files(out: Path) -> dict[str, bytes]:
-    """Every results file but the per-frame times (wall-clock measurements, different on every run)."""
+    """Every results file but the per-frame times (wall-clock measurements, different on every run) and the record
+    of the tracker (tracker-spec.json: which run wrote it first)."""
     files = {}
     for path in sorted((out / "results").rglob("*")):
         rel = path.relative_to(out / "results").as_posix()
-        if path.is_file() and "/times/" not in f"/{rel}" and not rel.endswith("_time.txt"):
+        if path.is_file() and "/times/" not in f"/{rel}" and not rel.endswith(("_time.txt", "tracker-spec.json")):
             files[rel] = path.read_bytes()
     return files
 
@@ -60,6 +61,7 @@ def plain_run(short_otb, tmp_path_factory):
     assert main(eval_args(short_otb, out)) == 0
     files = result_files(out)
     assert sorted(files) == [f"OTB/SiamFC-3s/{name}.txt" for name in SEQUENCES]
+    assert (out / "results" / "OTB" / "SiamFC-3s" / "tracker-spec.json").is_file()  # the tracker that made them
     return files
 
 
@@ -174,7 +176,8 @@ def test_ray_run_gives_the_plain_results_and_skips_finished(ray_cluster, short_o
 def test_ray_reruns_the_sequence_of_a_lost_worker(ray_cluster, short_otb, plain_run, tmp_path):
     from ray import cloudpickle  # Ray's own copy is the one that pickles its task arguments
 
-    from siamfc_plugin.toolkits.got10k.distributed import ExperimentSpec, TrackerSpec, run_on_ray
+    from siamfc_plugin.backends.spec import TrackerSpec
+    from siamfc_plugin.toolkits.got10k.distributed import ExperimentSpec, run_on_ray
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
     marker = tmp_path / "died"

@@ -81,7 +81,15 @@ def test_uav_layouts(tracker, synthetic_root, tmp_path, layout):
             (root / "anno" / "UAV123").mkdir(parents=True, exist_ok=True)
             shutil.copy(synthetic_root / name / "groundtruth_rect.txt", root / "anno" / "UAV123" / f"{name}.txt")
     summary = run_experiment(tracker, layout, str(root), str(tmp_path / "out"))
-    assert summary["sequences"] == 2 and 0.0 <= summary["success_auc"] <= 1.0
+    assert summary["sequences"] == 2
+    # the report's AUC is the one recomputed from the box files and the layout's own ground truth (a range check
+    # such as 0 <= AUC <= 1 held for any tracker, even one whose results were never read)
+    from siamfc_plugin.toolkits.got10k.experiments import make_experiment
+
+    experiment = make_experiment(layout, str(root), str(tmp_path / "out" / "results"), str(tmp_path / "x"))
+    aucs = [success_auc(np.loadtxt(os.path.join(experiment.result_dir, "SiamFC-test", f"{name}.txt"), delimiter=","),
+                        np.asarray(experiment.dataset[name][1])) for name in names]
+    assert summary["success_auc"] == pytest.approx(np.mean(aucs), abs=1e-6)
 
 
 def test_batched_runner_gives_the_sequential_results(tracker, synthetic_root, tmp_path):

@@ -3,9 +3,9 @@ command line starts without torch."""
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,13 +88,27 @@ def test_every_command_builds_its_parser():
             assert choices[command].add_help, command  # the real parser, not the one-line entry
 
 
-def test_cli_imports_no_torch_and_answers_help_quickly():
-    code = "import sys, siamfc_plugin.cli; bad = [m for m in ('torch', 'cv2', 'analysis') if m in sys.modules]; " \
-           "assert not bad, bad"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "siamfc_plugin", "--help"], cwd=REPO, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    assert done.returncode == 0 and "leaderboard" in done.stdout and "vot" in done.stdout
-    assert seconds < 3.0, f"siamfc --help took {seconds:.1f} s"  # about 0.2 s idle; generous for a loaded CI box
+HEAVY = ("torch", "cv2", "numpy", "analysis", "got10k", "vot", "yaml", "scipy", "pandas", "matplotlib", "PIL",
+         "onnxruntime", "onnx", "ray", "tqdm")
+
+
+def test_cli_help_imports_nothing_heavy():
+    """`siamfc --help` and `siamfc COMMAND --help` import no heavy package, and of the plugin only what builds the
+    parsers: what is imported, not wall time (which a loaded machine stretches), is what keeps them quick."""
+    code = ("import contextlib, io, json, sys\n"
+            "from siamfc_plugin.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n"
+            "        main(sys.argv[1:])\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    # `vot` is defined beside its code (toolkits/vot/cli.py), which reads workspaces with numpy
+    for argv, allowed in ((["--help"], ()), (["eval", "--help"], ()), (["vot", "--help"], ("numpy",))):
+        done = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        modules = json.loads(done.stdout.splitlines()[-1])
+        heavy = sorted({m.split(".")[0] for m in modules} & set(HEAVY) - set(allowed))
+        assert not heavy, f"siamfc {' '.join(argv)} imports {heavy}"
+        plugin = {m for m in modules if m.startswith("siamfc_plugin.")}
+        assert len(plugin) <= 20, sorted(plugin)  # the parsers' modules (spec, presets, architectures), not the code

@@ -4,7 +4,7 @@
 To stay within a few minutes on 2 CPU cores the workspaces hold the sequences cut to their first frames, and the
 evaluated stack is the committed workspace/stacks/baseline.yaml with two numbers changed: repetitions 1 (the
 committed 15 makes the toolkit run a deterministic tracker 3 times before it stops) and an EAO interval that lies
-inside the cut sequences (VOT2015's 108-371 lies beyond them). The `siamfc` entry gets the `random_checkpoint`
+inside the cut sequences (VOT2015's 108-371 lies beyond them). The `SiamFC-3s` entry gets the `random_checkpoint`
 fixture through env_SIAMFC_CHECKPOINT: these tests check the plumbing; only test_trained_model_accuracy (the
 shipped model; skipped where none is shipped) looks at accuracy.
 """
@@ -86,9 +86,9 @@ def baseline_workspace(tmp_path_factory, vot_root, checkpoint) -> Path:
 
 @pytest.fixture(scope="module")
 def evaluated(baseline_workspace):
-    """`siamfc vot evaluate siamfc siamfc_random` on the baseline workspace: (exit status, analysis JSON path)."""
+    """`siamfc vot evaluate SiamFC-3s SiamFC-3s-random` on the baseline workspace: (exit status, analysis JSON path)."""
     code = siamfc_main(["vot", "evaluate", "--workspace", str(baseline_workspace), "--quiet", "--timeout", "400",
-                        "--name", "test", "siamfc", "siamfc_random"])
+                        "--name", "test", "SiamFC-3s", "SiamFC-3s-random"])
     return code, baseline_workspace / "analysis" / "test.json"
 
 
@@ -97,7 +97,7 @@ def test_committed_registry_and_workspace():
     parser = configparser.ConfigParser()
     parser.optionxform = str
     parser.read(REPO / "trackers.ini")
-    assert {"siamfc", "siamfc_5s", "siamfc_random"} <= set(parser.sections())
+    assert {"SiamFC-3s", "SiamFC-5s", "SiamFC-3s-random"} <= set(parser.sections())
     for name in parser.sections():
         entry = parser[name]
         assert entry["protocol"] == "traxpython"
@@ -107,10 +107,10 @@ def test_committed_registry_and_workspace():
         assert entry["paths"] == "."  # relative: works from any clone
         assert int(entry["timeout"]) == (60 if peer else 120)
         assert not any(k.startswith("arg_") for k in entry)  # not passed to trax trackers
-    assert parser["siamfc"]["env_SIAMFC_PRESET"] == "siamfc-3s"
-    assert parser["siamfc_5s"]["env_SIAMFC_PRESET"] == "siamfc-5s"
-    assert parser["siamfc_random"]["env_SIAMFC_RANDOM_WEIGHTS"] == "1"
-    assert "baseline" in parser["siamfc_random"]["label"]
+    assert parser["SiamFC-3s"]["env_SIAMFC_PRESET"] == "siamfc-3s"
+    assert parser["SiamFC-5s"]["env_SIAMFC_PRESET"] == "siamfc-5s"
+    assert parser["SiamFC-3s-random"]["env_SIAMFC_RANDOM_WEIGHTS"] == "1"
+    assert "baseline" in parser["SiamFC-3s-random"]["label"]
     assert (REPO / "trackers.ini").read_text() == ws.trackers_ini_text(".")
 
     config = yaml.safe_load((REPO / "workspace" / "config.yaml").read_text())
@@ -236,10 +236,11 @@ def test_settings_from_environment(tmp_path):
     env = {"PYTHONPATH": str(tmp_path), "SIAMFC_CHECKPOINT": "models/m.pth", "SIAMFC_PRESET": "siamfc-5s",
            "SIAMFC_SET": "window_influence=0.5; scale_lr=0.1", "SIAMFC_THREADS": "2", "SIAMFC_POLYGON": "aabb"}
     settings = Settings.from_environ(env)
-    assert settings.checkpoint == str(tmp_path / "models" / "m.pth")  # relative to the ini's `paths`
-    assert settings.preset == "siamfc-5s" and settings.threads == 2 and settings.polygon == "aabb"
-    assert settings.overrides == {"window_influence": 0.5, "scale_lr": 0.1}
-    assert Settings.from_environ({"SIAMFC_RANDOM_WEIGHTS": "1"}).random_weights
+    spec = settings.spec
+    assert spec.checkpoint == str(tmp_path / "models" / "m.pth")  # relative to the ini's `paths`
+    assert spec.preset == "siamfc-5s" and spec.threads == 2 and settings.polygon == "aabb"
+    assert dict(spec.overrides) == {"window_influence": 0.5, "scale_lr": 0.1}
+    assert Settings.from_environ({"SIAMFC_RANDOM_WEIGHTS": "1"}).spec.random_weights
     with pytest.raises(ConfigError, match="not found"):
         Settings.from_environ({"SIAMFC_CHECKPOINT": "nowhere/m.pth", "PYTHONPATH": str(tmp_path)})
     with pytest.raises(ConfigError):
@@ -371,9 +372,9 @@ def test_trax_process_reports_unloadable_model(vot_root, tmp_path):
 # ---- the real toolkit ----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_vot_test_siamfc(tmp_path, checkpoint):
-    """`vot test siamfc` (the toolkit's own integration test, on its dummy sequence) through `siamfc vot test`."""
+    """`vot test SiamFC-3s` (the toolkit's own integration test, on its dummy sequence) through `siamfc vot test`."""
     registry = write_registry(tmp_path, None)
-    args = ["vot", "test", "siamfc", "--registry", str(registry), "--quiet", "--timeout", "300"]
+    args = ["vot", "test", "SiamFC-3s", "--registry", str(registry), "--quiet", "--timeout", "300"]
     if not shipped_model():
         args += ["--checkpoint", checkpoint]
     assert siamfc_main(args) == 0
@@ -382,7 +383,7 @@ def test_vot_test_siamfc(tmp_path, checkpoint):
 @pytest.mark.slow
 def test_vot_test_fails_loudly(tmp_path, capsys):
     registry = write_registry(tmp_path, None)
-    code = siamfc_main(["vot", "test", "siamfc", "--registry", str(registry), "--quiet", "--timeout", "300",
+    code = siamfc_main(["vot", "test", "SiamFC-3s", "--registry", str(registry), "--quiet", "--timeout", "300",
                         "--checkpoint", str(tmp_path / "absent.pth")])
     assert code == 2
     assert "checkpoint not found" in capsys.readouterr().err
@@ -392,7 +393,7 @@ def test_vot_test_fails_loudly(tmp_path, capsys):
 def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
     code, analysis = evaluated
     assert code == 0
-    for tracker in ("siamfc", "siamfc_random"):
+    for tracker in ("SiamFC-3s", "SiamFC-3s-random"):
         for name in SEQUENCES:
             result = baseline_workspace / "results" / tracker / "baseline" / name / f"{name}_001.bin"
             assert result.is_file(), f"no results for {tracker} on {name}"
@@ -403,7 +404,7 @@ def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
     from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     table = read_analysis(str(analysis))
-    for tracker in ("siamfc", "siamfc_random"):
+    for tracker in ("SiamFC-3s", "SiamFC-3s-random"):
         row = table["baseline"][tracker]
         assert 0 < row["accuracy"] <= 1
         assert row["failures_per_sequence"] >= 0 and 0 <= row["robustness_ar_plot"] <= 1
@@ -413,7 +414,7 @@ def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
         assert set(row["per_sequence"]) == set(SEQUENCES)
     assert siamfc_main(["vot", "table", str(analysis)]) == 0
     printed = capsys.readouterr().out
-    assert "siamfc_random" in printed and "EAO" in printed
+    assert "SiamFC-3s-random" in printed and "EAO" in printed
 
 
 @pytest.mark.slow
@@ -425,7 +426,7 @@ def test_weak_setting_is_reinitialised(evaluated, baseline_workspace):
     reinits = {}
     for name in SEQUENCES:
         codes = ws.read_trajectory_codes(
-            str(baseline_workspace / "results" / "siamfc_random" / "baseline" / name / f"{name}_001.bin"))
+            str(baseline_workspace / "results" / "SiamFC-3s-random" / "baseline" / name / f"{name}_001.bin"))
         reinits[name] = ws.reinitialisations(codes)
         for i, c in enumerate(codes):
             if c == ws.FAILURE and i + 5 < len(codes):
@@ -442,15 +443,15 @@ def test_unsupervised_and_realtime_stacks(tmp_path, vot_root, checkpoint):
         experiments.update(yaml.safe_load(ws.STACKS[name])["experiments"])
     (root / "stacks" / "both.yaml").write_text(yaml.safe_dump({"experiments": experiments}, sort_keys=False))
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--stack", "stacks/both.yaml", "--quiet",
-                        "--timeout", "300", "--name", "both", "siamfc_random"]) == 0
+                        "--timeout", "300", "--name", "both", "SiamFC-3s-random"]) == 0
     for experiment in ("unsupervised", "realtime"):
-        assert (root / "results" / "siamfc_random" / experiment / "bag" / "bag_001.bin").is_file()
+        assert (root / "results" / "SiamFC-3s-random" / experiment / "bag" / "bag_001.bin").is_file()
     from siamfc_plugin.toolkits.vot.cli import read_analysis
 
     table = read_analysis(str(root / "analysis" / "both.json"))
-    assert 0 < table["unsupervised"]["siamfc_random"]["average_accuracy"] <= 1
-    assert 0 < table["realtime"]["siamfc_random"]["accuracy"] <= 1
-    times = (root / "results" / "siamfc_random" / "realtime" / "bag" / "bag_001_time.value").read_text().split()
+    assert 0 < table["unsupervised"]["SiamFC-3s-random"]["average_accuracy"] <= 1
+    assert 0 < table["realtime"]["SiamFC-3s-random"]["accuracy"] <= 1
+    times = (root / "results" / "SiamFC-3s-random" / "realtime" / "bag" / "bag_001_time.value").read_text().split()
     assert len(times) == 14
 
 
@@ -465,12 +466,12 @@ def test_multistart_compat(tmp_path, vot_root):
         "experiments:\n  baseline:\n    type: siamfc_plugin.toolkits.vot.compat.MultiStart\n    analyses:\n"
         "      - type: multistart_average_ar\n      - type: multistart_eao_score\n        low: 2\n        high: 6\n")
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--stack", "stacks/ms.yaml", "--quiet",
-                        "--timeout", "300", "--name", "ms", "siamfc_random"]) == 0
+                        "--timeout", "300", "--name", "ms", "SiamFC-3s-random"]) == 0
     for anchor in (0, 4, 7):
-        assert (root / "results" / "siamfc_random" / "baseline" / "bag" / f"bag_{anchor:08d}.bin").is_file()
+        assert (root / "results" / "SiamFC-3s-random" / "baseline" / "bag" / f"bag_{anchor:08d}.bin").is_file()
     from siamfc_plugin.toolkits.vot.cli import read_analysis
 
-    row = read_analysis(str(root / "analysis" / "ms.json"))["baseline"]["siamfc_random"]
+    row = read_analysis(str(root / "analysis" / "ms.json"))["baseline"]["SiamFC-3s-random"]
     assert 0 < row["accuracy"] <= 1 and row["eao"] is not None
     assert 0 <= row["robustness_share_tracked"] <= 1 and "failures_per_sequence" not in row
 
@@ -494,10 +495,10 @@ def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
     """With the shipped model the baseline is a tracker, not noise (skipped where no model is shipped)."""
     root = make_workspace(tmp_path / "ws", vot_root, ["ball1"], 60, trained_checkpoint)
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "400",
-                        "--name", "trained", "siamfc"]) == 0
+                        "--name", "trained", "SiamFC-3s"]) == 0
     from siamfc_plugin.toolkits.vot.cli import read_analysis
 
-    row = read_analysis(str(root / "analysis" / "trained.json"))["baseline"]["siamfc"]
+    row = read_analysis(str(root / "analysis" / "trained.json"))["baseline"]["SiamFC-3s"]
     assert row["accuracy"] > 0.4 and row["failures_per_sequence"] <= 2
 
 

@@ -214,7 +214,7 @@ def make_workspace(root: Path, source: Path, names: list[str], frames: int) -> P
     return root
 
 
-def evaluate(root: Path, stack: str, experiments: str, name: str, trackers: tuple[str, ...] = ("siamfc",)) -> dict:
+def evaluate(root: Path, stack: str, experiments: str, name: str, trackers: tuple[str, ...] = ("SiamFC-3s",)) -> dict:
     assert siamfc_main(["vot", "evaluate", *trackers, "--workspace", str(root), "--stack", stack, "--experiments",
                         experiments, "--quiet", "--timeout", "500", "--name", name]) == 0
     return read_analysis(str(root / "analysis" / f"{name}.json"))
@@ -239,21 +239,21 @@ def test_shortterm_stacks_supervised_and_multistart_on_masks(tmp_path, vot_root)
     `siamfc vot evaluate --stack NAME`; accuracy and failures recomputed from the trajectory files."""
     names = ["bag", "book"]
     root = make_workspace(tmp_path / "ws", vot_root, names, 25)
-    table = evaluate(root, "vot2017", "baseline", "st", ("siamfc", "siamfc_random"))
+    table = evaluate(root, "vot2017", "baseline", "st", ("SiamFC-3s", "SiamFC-3s-random"))
     assert "siamfc_plugin.toolkits.vot.compat.Supervised" in (root / "vot2017_compat.yaml").read_text()
-    for tracker in ("siamfc", "siamfc_random"):
+    for tracker in ("SiamFC-3s", "SiamFC-3s-random"):
         row = table["baseline"][tracker]
         accuracy, failures = supervised_ar(root, tracker, "baseline", names)
         assert row["accuracy"] == pytest.approx(accuracy, abs=0.005)
         assert row["failures_per_sequence"] == pytest.approx(failures, abs=1e-9)
-    assert 0.3 < table["baseline"]["siamfc"]["accuracy"] <= 1
-    assert table["baseline"]["siamfc_random"]["failures_per_sequence"] > 0  # re-initialisations were counted
+    assert 0.3 < table["baseline"]["SiamFC-3s"]["accuracy"] <= 1
+    assert table["baseline"]["SiamFC-3s-random"]["failures_per_sequence"] > 0  # re-initialisations were counted
 
     for name in names:
         masks_from_polygons(root / "sequences" / name)
     table = evaluate(root, "vot2020/shortterm", "vot2020_baseline", "ms")  # `baseline` is vot2017's, renamed
-    row = table["vot2020_baseline"]["siamfc"]
-    accuracy, share = multistart_ar(root, "siamfc", "vot2020_baseline", names)
+    row = table["vot2020_baseline"]["SiamFC-3s"]
+    accuracy, share = multistart_ar(root, "SiamFC-3s", "vot2020_baseline", names)
     assert row["accuracy"] == pytest.approx(accuracy, abs=0.005)
     assert row["robustness_share_tracked"] == pytest.approx(share, abs=1e-6)
     assert 0.3 < row["accuracy"] <= 1 and 0 < share <= 1
@@ -315,12 +315,12 @@ def test_tir_stack_on_single_channel_frames(tmp_path, vot_root):
     names = ["bag_tir8", "bag_tir16"]
     (root / "sequences" / "list.txt").write_text("\n".join(names) + "\n")
     table = evaluate(root, "vot2016/tir", "baseline", "tir")
-    row = table["baseline"]["siamfc"]
-    accuracy, failures = supervised_ar(root, "siamfc", "baseline", names)
+    row = table["baseline"]["SiamFC-3s"]
+    accuracy, failures = supervised_ar(root, "SiamFC-3s", "baseline", names)
     assert row["accuracy"] == pytest.approx(accuracy, abs=0.005)
     assert row["failures_per_sequence"] == pytest.approx(failures, abs=1e-9)
     assert 0.3 < row["accuracy"] <= 1
-    results = root / "results" / "siamfc" / "baseline"
+    results = root / "results" / "SiamFC-3s" / "baseline"
     eight = read_vot_trajectory(str(results / "bag_tir8" / "bag_tir8_001.bin"))
     sixteen = read_vot_trajectory(str(results / "bag_tir16" / "bag_tir16_001.bin"))
     assert [(k, np.round(np.asarray(v, float), 3).tolist()) for k, v in eight] == \
@@ -412,24 +412,24 @@ def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
     visible = exit_sequence(root, vot_root / "bag", "bag_exit", 40)
     assert 5 <= visible.count(False) <= 15
     (root / "sequences" / "list.txt").write_text("bag_exit\n")
-    assert siamfc_main(["vot", "evaluate", "siamfc", "--workspace", str(root), "--stack", "vot2022/longterm",
+    assert siamfc_main(["vot", "evaluate", "SiamFC-3s", "--workspace", str(root), "--stack", "vot2022/longterm",
                         "--quiet", "--timeout", "500", "--name", "lt"]) == 0
     from siamfc_plugin.toolkits.vot.cli import read_analysis
 
-    row = read_analysis(str(root / "analysis" / "lt.json"))["longterm"]["siamfc"]
-    precision, recall, fscore, curve = longterm_prf(root, "siamfc", "longterm", "bag_exit")
+    row = read_analysis(str(root / "analysis" / "lt.json"))["longterm"]["SiamFC-3s"]
+    precision, recall, fscore, curve = longterm_prf(root, "SiamFC-3s", "longterm", "bag_exit")
     assert row["precision"] == pytest.approx(precision, abs=0.005)
     assert row["recall"] == pytest.approx(recall, abs=0.005)
     assert row["fscore"] == pytest.approx(fscore, abs=0.005)
     assert len(row["f_curve"]) == len(curve)
     assert 0.3 < fscore <= 1
-    confidence = read_value_file(str(root / "results" / "siamfc" / "longterm" / "bag_exit" /
+    confidence = read_value_file(str(root / "results" / "SiamFC-3s" / "longterm" / "bag_exit" /
                                      "bag_exit_001_confidence.value"), 40)
     assert np.all((confidence >= 0) & (confidence <= 1))
     absent, present = confidence[~np.array(visible)], confidence[np.array(visible)][1:]
     assert absent.mean() < present.mean() - 0.1  # the peak drops while the target is out
 
-    [folder] = (root / "results" / "siamfc" / "redetection").iterdir()
+    [folder] = (root / "results" / "SiamFC-3s" / "redetection").iterdir()
     trajectory = read_vot_trajectory(str(next(folder.glob("*_001.bin"))))
     assert len(trajectory) == 200 and trajectory[0] == ("special", 1)
 
@@ -438,7 +438,7 @@ def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
 
     outputs = build_report(str(tmp_path / "board"), vot_workspace=str(root))
     board = outputs.data["vot_longterm"]
-    assert list(board["tracker"]) == ["siamfc"]
+    assert list(board["tracker"]) == ["SiamFC-3s"]
     assert board.loc[0, "fscore"] == pytest.approx(fscore, abs=0.005)
     assert board.loc[0, "precision"] == pytest.approx(precision, abs=0.005)
     assert Path(outputs.figures["longterm_longterm"]).is_file()
@@ -497,7 +497,7 @@ def test_multiobject_session_scores_all_objects_in_one_batch(tmp_path, vot_root,
         rows, cols = np.nonzero(truth[obj].truth(frame))
         return [cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1]
 
-    tracker = build_tracker(checkpoint=random_checkpoint, preset_name="siamfc-3s", threads=1).tracker
+    tracker = build_tracker(checkpoint=random_checkpoint, preset="siamfc-3s", threads=1, backend="torch").tracker
     multi = MultiObjectSession(TrackingSession(tracker), shared_factory(tracker))
     together = [multi.initialize(frames[0], [box("book", 0)])]
     for f in range(1, len(frames)):
@@ -506,7 +506,7 @@ def test_multiobject_session_scores_all_objects_in_one_batch(tmp_path, vot_root,
     assert len(multi.pool) == 2 and multi.pool[1].tracker.backend is tracker.backend  # one network
 
     for obj, start, index in (("book", 0, 0), ("bag", 3, 1)):
-        alone = TrackingSession(build_tracker(checkpoint=random_checkpoint, preset_name="siamfc-3s",
+        alone = TrackingSession(build_tracker(checkpoint=random_checkpoint, preset="siamfc-3s", backend="torch",
                                               threads=1).tracker)
         answers = [alone.initialize(frames[start], box(obj, start))] + [alone.frame(p) for p in frames[start + 1:]]
         assert [a.box for a in answers] == [t[index].box for t in together[start:]], obj
@@ -533,18 +533,18 @@ def quality(root: Path, tracker: str, experiment: str, name: str, objects: list[
 
 @pytest.mark.slow
 def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
-    """vots2023 (multiobject) on two objects of real frames, one appearing later, with the `siamfc_mask` entry:
+    """vots2023 (multiobject) on two objects of real frames, one appearing later, with the `SiamFC-3s-mask` entry:
     one trax process follows both, answers masks filled from its boxes; VOTS quality recomputed from the
     trajectory files (text results, VOT_RESULTS_BINARY=0, so that the masks are read here without the toolkit)."""
     monkeypatch.setenv("VOT_RESULTS_BINARY", "0")
     root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 1)
     two_object_sequence(root, vot_root, "bookbag", frames=20, late=5)
     (root / "sequences" / "list.txt").write_text("bookbag\n")
-    assert siamfc_main(["vot", "evaluate", "siamfc_mask", "--workspace", str(root), "--stack", "vots2023",
+    assert siamfc_main(["vot", "evaluate", "SiamFC-3s-mask", "--workspace", str(root), "--stack", "vots2023",
                         "--quiet", "--timeout", "500", "--name", "mo"]) == 0
     [experiment] = [e for e in read_analysis(str(root / "analysis" / "mo.json")) if not e.startswith("_")]
-    row = read_analysis(str(root / "analysis" / "mo.json"))[experiment]["siamfc_mask"]
-    results = root / "results" / "siamfc_mask" / experiment / "bookbag"
+    row = read_analysis(str(root / "analysis" / "mo.json"))[experiment]["SiamFC-3s-mask"]
+    results = root / "results" / "SiamFC-3s-mask" / experiment / "bookbag"
     book = (results / "bookbag_book_001.txt").read_text().splitlines()
     bag = (results / "bookbag_bag_001.txt").read_text().splitlines()
     assert len(book) == len(bag) == 20
@@ -552,7 +552,7 @@ def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
     # the toolkit marks frame 0 "initialisation" for every object, also one that starts later; until bag starts,
     # "unknown" (0); from its first frame on (its initialisation answer included), the answered masks
     assert bag[:5] == ["1"] + ["0"] * 4 and all(line.startswith("m") for line in bag[5:])
-    assert row["average_accuracy"] == pytest.approx(quality(root, "siamfc_mask", experiment, "bookbag",
+    assert row["average_accuracy"] == pytest.approx(quality(root, "SiamFC-3s-mask", experiment, "bookbag",
                                                             ["book", "bag"]), abs=0.005)
     assert 0.3 < row["average_accuracy"] <= 1 and 0 <= row["robustness"] <= 1
 

@@ -1,26 +1,29 @@
-"""The one place that turns a model source (checkpoint file, shipped model, or seeded random weights) and a preset
-into a ready tracker: the CLI, the trax tracker, the got10k adapter's users and the tools all come here."""
+"""The one place that turns a TrackerSpec (backends/spec.py: checkpoint file, shipped model or seeded random weights;
+preset and overrides; backend) into a ready tracker: the CLI, the trax tracker, the got10k workers, the tools and
+the Python API all come here."""
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from ..common.errors import ConfigError
 from ..core.checkpoint import load_model, resolve_checkpoint
-from ..core.config import parse_overrides, preset
-from ..core.geometry import GEOMETRY_FIELDS, Geometry
+from ..core.geometry import Geometry
 from ..core.network import SiamFC
 from ..core.tracker import SiamFCTracker
 from .choice import Choice, choose_backend
+from .spec import DEFAULT_ARCH, TrackerSpec
 from .torch_backend import make_backend
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BuiltTracker:
-    """A tracker and where its model came from."""
+    """A tracker, the spec it was built from (backend resolved: what `auto` took) and where its model came from."""
 
     tracker: SiamFCTracker
     model_source: str  # the checkpoint path, or "random weights (seed N)"
@@ -28,46 +31,55 @@ class BuiltTracker:
     geometry: Geometry  # the checkpoint's: the crops and score maps the model was trained at
     backend: str = "torch"  # the scoring backend's name (what `auto` resolved to)
     backend_choice: Choice | None = None  # why, when it was chosen by `auto`
+    spec: TrackerSpec | None = None  # the spec, its backend resolved
+
+    @property
+    def name(self) -> str:
+        return self.spec.label
 
 
-def build_tracker(checkpoint: str | None = None, preset_name: str = "siamfc-3s", arch: str | None = None,
-                  device: str = "cpu", random_weights: bool = False, overrides: dict[str, Any] | None = None,
-                  backend: str = "torch", threads: int | None = None, seed: int = 0) -> BuiltTracker:
-    """The given or shipped checkpoint (or, for baselines only, seeded random weights) at its own geometry, with the
-    preset's tracking hyper-parameters and `overrides` (which may not touch the geometry). backend 'auto': the
-    fastest faithful one here (backends/choice.py)."""
-    geometry_overrides = sorted(set(overrides or {}) & set(GEOMETRY_FIELDS))
-    if geometry_overrides:
-        verb = "is" if len(geometry_overrides) == 1 else "are"
-        raise ConfigError(f"{', '.join(geometry_overrides)} {verb} part of the model's geometry, fixed by its "
-                          "checkpoint (train at another geometry with --set pairs.<field>=...)")
-    config = preset(preset_name, **(overrides or {}))
-    if random_weights:
-        torch.manual_seed(seed)
-        model = SiamFC(arch or "alexnet-slim")
-        model.initialise()
-        model.eval()
-        source = f"random weights (seed {seed})"
-    else:
-        source = resolve_checkpoint(checkpoint, arch)
-        model, _ = load_model(source, arch)
-    choice = None
+def random_model(arch: str | None = None, seed: int = 0) -> SiamFC:
+    """A seeded, randomly initialised net in eval mode (baselines and plumbing, never accuracy claims)."""
+    torch.manual_seed(seed)
+    model = SiamFC(arch or DEFAULT_ARCH)
+    model.initialise()
+    return model.eval()
+
+
+def build_model(spec: TrackerSpec) -> tuple[SiamFC, str]:
+    """(model in eval mode, where it came from) for the spec's weights: its checkpoint, the shipped model of its
+    architecture, or seeded random weights."""
+    if spec.random_weights:
+        return random_model(spec.arch, spec.seed), f"random weights (seed {spec.seed})"
+    source = resolve_checkpoint(spec.checkpoint, spec.arch)
+    model, _ = load_model(source, spec.arch)
+    return model, source
+
+
+def build_tracker(spec: TrackerSpec | str | None = None, **fields: Any) -> BuiltTracker:
+    """The tracker `spec` describes; or, for the Python API, build_tracker(checkpoint, preset=..., ...) with the
+    fields of a TrackerSpec (the same defaults as the command line: the shipped model, siamfc-3s, backend auto:
+    the fastest faithful one here, backends/choice.py)."""
+    if spec is None or isinstance(spec, str):
+        spec = TrackerSpec(checkpoint=spec, **fields)
+    elif fields:
+        spec = spec.replace(**fields)
+    config = spec.config()
+    model, source = build_model(spec)
+    choice, backend = None, spec.backend
     if backend == "auto":  # the fastest faithful backend for this machine and these weights
-        choice = choose_backend(model, config.scale_num, device or "cpu", threads)
+        choice = choose_backend(model, config.scale_num, spec.device, spec.threads)
         backend = choice.name
-    tracker = SiamFCTracker(make_backend(backend, model, device=device, threads=threads), config, model.geometry)
-    return BuiltTracker(tracker, source, model.arch, model.geometry, backend, choice)
+    tracker = SiamFCTracker(make_backend(backend, model, device=spec.device, threads=spec.threads), config,
+                            model.geometry)
+    return BuiltTracker(tracker, source, model.arch, model.geometry, backend, choice, spec.replace(backend=backend))
 
 
-def build_tracker_from_args(args) -> BuiltTracker:
-    """The BuiltTracker that the command line's tracker options (siamfc_plugin.cli.tracker_options) describe. With
-    --backend auto (the default) it says on stderr which backend it took and why."""
-    built = build_tracker(checkpoint=args.checkpoint, preset_name=args.preset, arch=args.arch, device=args.device,
-                          random_weights=args.random_weights, overrides=parse_overrides(args.overrides),
-                          backend=args.backend or "auto", threads=args.threads or None)
+def announce_backend(built: BuiltTracker, stream=None) -> None:
+    """What `auto` took: one short line on stderr; why (the timings, what was left out) in the log (--verbose)."""
     choice = built.backend_choice
-    if choice is not None:
-        left_out = "; ".join(f"{name}: {why}" for name, why in choice.left_out.items())
-        print(f"siamfc: backend {choice.name}, the {choice.reason}" + (f"; left out: {left_out}" if left_out else "")
-              + "; --backend NAME overrides", file=sys.stderr)
-    return built
+    if choice is None:
+        return
+    left_out = "; ".join(f"{name}: {why}" for name, why in choice.left_out.items())
+    log.info("backend %s, the %s%s", choice.name, choice.reason, f"; left out: {left_out}" if left_out else "")
+    print(f"siamfc: backend {choice.name} (auto; --backend NAME overrides, -v says why)", file=stream or sys.stderr)

@@ -149,7 +149,7 @@ class TorchBackend:
         return (scores[:, 0] * self.score_scale + self.bias).float().cpu().numpy()
 
 
-BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8")
+from .spec import BACKENDS  # noqa: E402 -- the names are defined once, beside the tracker spec
 
 
 def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | None = None, **options):

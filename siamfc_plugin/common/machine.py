@@ -35,3 +35,9 @@ def cpu_model() -> str:
 def cpu_flags() -> list[str]:
     flags = set(_cpuinfo().get("flags", "").split())
     return [f for f in FLAGS if f in flags]
+
+
+def has_fast_bf16() -> bool:
+    """AVX-512 BF16 or AMX BF16 (what makes bf16 pay on a CPU)."""
+    flags = set(_cpuinfo().get("flags", "").split())
+    return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -98,8 +98,17 @@ class SiamFCTracker:
         if self.exemplar_features is None:
             raise TrackerStateError("update() called before init()")
         frame = to_rgb_uint8(image)
+        return self.advance(self.score(self.search_crops(frame)), frame)
+
+    def score(self, crops: np.ndarray) -> np.ndarray:
+        """The score maps of search crops against the current kernel (update's network stage)."""
+        return self.backend.score(self.kernel, crops)
+
+    def advance(self, responses: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        """update's last stage: the step to the new box from the score maps, then the kernel's update where the
+        preset updates it (template_lr, distractor_weight). update = search_crops, score, advance: tools that time
+        the stages or score other backends' maps from one state (bench, fidelity) call these, never a copy."""
         cfg = self.config
-        responses = self.backend.score(self.kernel, self.search_crops(frame))
         look_alike = self._look_alike(responses) if cfg.distractor_weight > 0 else None
         box = self.step(responses, frame.shape)
         changed = False

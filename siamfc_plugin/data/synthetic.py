@@ -42,6 +42,8 @@ class SyntheticConfig:
 
 
 DEMO = SyntheticConfig(sequences=6, frames=80, style="demo")
+# where `siamfc demo` and `siamfc leaderboard` without --root write the benchmark (once; kept while its settings hold)
+DEFAULT_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic")
 
 
 def texture(rng: np.random.Generator, height: int, width: int, cells: int = 8) -> np.ndarray:

@@ -143,7 +143,8 @@ def track_timed(tracker, frames, first_box) -> tuple[np.ndarray, float]:
 
 
 def track_stages(tracker, frames, first_box) -> dict[str, float]:
-    """Mean ms per update of each stage: crops, network (backend.score), post-processing (step)."""
+    """Mean ms per update of each stage: crops, network (the tracker's score), post-processing (advance: the step
+    and, for kernel-updating presets, the kernel's update)."""
     tracker.init(frames[0], first_box)
     crop = net = post = 0.0
     for frame in frames[1:]:
@@ -151,26 +152,26 @@ def track_stages(tracker, frames, first_box) -> dict[str, float]:
         image = to_rgb_uint8(frame)
         crops = tracker.search_crops(image)
         t1 = time.perf_counter()
-        responses = tracker.backend.score(tracker.exemplar_features, crops)
+        responses = tracker.score(crops)
         t2 = time.perf_counter()
-        tracker.step(responses, image.shape)
+        tracker.advance(responses, image)
         t3 = time.perf_counter()
         crop, net, post = crop + t1 - t0, net + t2 - t1, post + t3 - t2
     n = max(1, len(frames) - 1)
     return {"ms_crop": crop / n * 1e3, "ms_network": net / n * 1e3, "ms_post": post / n * 1e3}
 
 
-def build_model(arch: str, checkpoint: str | None) -> tuple[SiamFC, str]:
-    from ..core.checkpoint import load_model, shipped_model_path
+def build_model(arch: str, checkpoint: str | None, random_weights: bool = False, seed: int = 0
+                ) -> tuple[SiamFC, str]:
+    """(model, "random" or its path): the checkpoint, else the shipped model of `arch`, else (or when asked)
+    seeded random weights (speed only)."""
+    from ..backends.build import build_model as build
+    from ..backends.spec import TrackerSpec
+    from ..core.checkpoint import shipped_model_path
 
-    path = checkpoint or shipped_model_path(arch)
-    if path:
-        model, _ = load_model(path, arch if checkpoint is None else None)
-        return model, path
-    torch.manual_seed(0)
-    model = SiamFC(arch)
-    model.initialise()
-    return model.eval(), "random"
+    if not checkpoint and (random_weights or shipped_model_path(arch) is None):
+        return build(TrackerSpec(arch=arch, random_weights=True, seed=seed))[0], "random"
+    return build(TrackerSpec(checkpoint=checkpoint, arch=None if checkpoint else arch))
 
 
 def installed_backends(device: str = "cpu") -> tuple[list[str], dict[str, str]]:
@@ -213,11 +214,16 @@ def measure_fidelity(models: dict, reference: str, config, geometry, sequences) 
 
 def run_bench(root: str | None = None, sequence: str | None = None, backends=None,
               archs=("alexnet-slim",), scales=(3,), runs: int = 5, frames: int | None = None,
-              checkpoint: str | None = None, device: str = "cpu", threads: int | None = None,
-              calibration: str | None = None, dev: list[str] | None = None, log=print) -> dict[str, Any]:
+              spec=None, calibration: str | None = None, dev: list[str] | None = None,
+              log=print) -> dict[str, Any]:
+    """spec (backends/spec.py TrackerSpec): the weights (checkpoint, or random weights and their seed), device and
+    threads; the backends, architectures and presets are bench's own lists."""
     from ..backends.onnx_backend import weights_digest
+    from ..backends.spec import TrackerSpec
     from ..core.tracker import SiamFCTracker
 
+    spec = spec or TrackerSpec()
+    checkpoint, device, threads = spec.checkpoint, spec.device, spec.threads
     set_threads(threads)
     skipped: dict[str, str] = {}
     if not backends:
@@ -235,7 +241,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
         archs = (read_checkpoint(checkpoint)["arch"],)
     results, fidelity_runs = [], []
     for arch in archs:
-        model, weights = build_model(arch, checkpoint)
+        model, weights = build_model(arch, checkpoint, spec.random_weights, spec.seed)
         digest = weights_digest(model)
         built = {}
         for n_scales in scales:
@@ -337,13 +343,15 @@ def _csv(kind):
 
 
 def cmd_bench(args) -> int:
+    from ..backends.spec import TrackerSpec
+
+    spec = TrackerSpec.from_args(args)  # the weights, device and threads; the rest are bench's own lists
     unknown = [b for b in args.backends or () if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
-    # `or`: another subcommand's set_defaults may have reset the shared tracker options to None
     report = run_bench(args.root, args.sequence, tuple(args.backends or ()), tuple(args.archs),
-                       tuple(args.scales), args.runs, args.frames, args.checkpoint, args.device or "cpu",
-                       args.threads or None, args.calibration, args.dev, log=lambda text: print(text, flush=True))
+                       tuple(args.scales), args.runs, args.frames, spec=spec, calibration=args.calibration,
+                       dev=args.dev, log=lambda text: print(text, flush=True))
     if not args.no_save:
         from ..common.atomic import write_text
 
@@ -356,8 +364,9 @@ def cmd_bench(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from ..core.checkpoint import load_model, resolve_checkpoint
+    from ..backends.build import build_model
     from ..backends.onnx_backend import export_onnx
+    from ..backends.spec import TrackerSpec
 
     if args.format == "siamfc-pytorch":
         from .weights_cli import cmd_export_weights
@@ -367,23 +376,24 @@ def cmd_export(args) -> int:
         from ..common.errors import ConfigError
 
         raise ConfigError("--format onnx needs --onnx PATH")
-
-    if args.random_weights:
-        torch.manual_seed(0)
-        model = SiamFC(args.arch or "alexnet-slim")
-        model.initialise()
-        model.eval()
-    else:
-        model, _ = load_model(resolve_checkpoint(args.checkpoint, args.arch), args.arch)
+    model, _ = build_model(TrackerSpec.from_args(args))
     paths = export_onnx(model, args.onnx, int8=args.int8, calibration=args.calibration, head=args.head)
     for path in paths:
         print(path)
     return 0
 
 
+# bench runs its own lists of backends, architectures and presets (--backends, --archs, --scales): of the tracker
+# options it takes those of the weights and of the machine; export takes the weights' only
+BENCH_FIELDS = ("checkpoint", "random_weights", "seed", "device", "threads")
+
+
 def register(subparsers, common) -> None:
-    p = subparsers.add_parser("bench", parents=[common], help="tracking speed per backend, architecture, scales",
+    from ..backends.spec import MODEL_FIELDS, add_options
+
+    p = subparsers.add_parser("bench", help="tracking speed per backend, architecture, scales",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_options(p, BENCH_FIELDS)
     p.add_argument("--root", help="an OTB-layout sequence folder (img/ + groundtruth_rect.txt) or a dataset root "
                                   "(default: a synthetic sequence)")
     p.add_argument("--sequence", help="sequence name under a dataset root (default: the first)")
@@ -401,8 +411,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-save", action="store_true", help="print the JSON only")
     p.set_defaults(func=cmd_bench)
 
-    p = subparsers.add_parser("export", parents=[common],
+    p = subparsers.add_parser("export",
                               help="export the network to ONNX (search + exemplar) or as a siamfc-pytorch state_dict")
+    add_options(p, MODEL_FIELDS)
     p.add_argument("--format", choices=["onnx", "siamfc-pytorch"], default="onnx",
                    help="onnx (default; --onnx PATH) or siamfc-pytorch (--out PATH: a state_dict that "
                         "huanglianghua/siamfc-pytorch's Net(AlexNetV1(), SiamFC(0.001)) loads; the alexnet arch)")

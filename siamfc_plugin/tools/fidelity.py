@@ -48,10 +48,10 @@ def shared_state_steps(reference, candidates: dict, frames, first_box) -> tuple[
         state = reference.center.copy(), reference.target_size.copy()
         for name, tracker in candidates.items():
             tracker.center, tracker.target_size = state[0].copy(), state[1].copy()
-            box = tracker.step(tracker.backend.score(tracker.exemplar_features, crops), frame.shape)
+            box = tracker.advance(tracker.score(crops), frame)
             out[name][0].append(box)
         # the reference's own step last: it moves the state the candidates started from
-        boxes[k] = reference.step(reference.backend.score(reference.exemplar_features, crops), frame.shape)
+        boxes[k] = reference.advance(reference.score(crops), frame)
         for name in candidates:
             out[name][1].append(boxes[k])
     result = {}

@@ -2,8 +2,8 @@
 analysis/ then reads the result files.
 
 - got10k one-pass (OTB style): the peers run in this process (OpenCV, no torch) through
-  siamfc_plugin.toolkits.got10k.experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`,
-  which builds it with siamfc_plugin.core.checkpoint.build_tracker), so that the analysis process never imports torch.
+  siamfc_plugin.toolkits.got10k.experiments.run_experiment; SiamFC runs in a child process (`python -m siamfc_plugin eval`
+  with the options of its TrackerSpec, siamfc_plugin.backends.spec), so that the analysis process never imports torch.
 - VOT baseline (supervised, with re-initialisation): a vot-toolkit workspace written here (sequences as symbolic
   links, trackers.ini, a stack using the vot-toolkit 0.9.0 compat experiment), `vot evaluate` then
   `vot analysis --format json`. Everything VOT goes through the single function `run_vot_baseline`.
@@ -25,78 +25,60 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from siamfc_plugin.backends.spec import TrackerSpec
+
 log = logging.getLogger("analysis")
 
 from siamfc_plugin.common.paths import PACKAGE_PARENT as REPO_ROOT  # child processes import this same package
-DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "siamfc-plugin", "synthetic-leaderboard")
 OTB_EXPERIMENT = "OTB"
 VOT_EXPERIMENT = "baseline"
 
 
 @dataclass
-class TrackerSpec:
-    """One leaderboard entry. kind 'siamfc': `eval_args` are `siamfc eval` tracker options and `trax_env` the
-    trax tracker's environment; kind 'peer': `peer` names a siamfc_plugin.toolkits.peers entry."""
+class Entry:
+    """One leaderboard entry. kind 'siamfc': `spec` (backends/spec.py) gives the `siamfc eval` options and the trax
+    tracker's environment; kind 'peer': `peer` names a siamfc_plugin.toolkits.peers entry."""
 
     name: str
     kind: str
     peer: str | None = None
-    eval_args: list[str] = field(default_factory=list)
-    trax_env: dict[str, str] = field(default_factory=dict)
+    spec: TrackerSpec | None = None
     deterministic: bool = True
     # the row's label where it is not the name: published weights are labelled by their source (core/provenance.py)
     label: str | None = None
 
+    @property
+    def eval_args(self) -> list[str]:
+        """`siamfc eval` options of this very spec (the name fixed, so that got10k and VOT agree)."""
+        return self.spec.to_args() if self.spec else []
 
-def siamfc_spec(checkpoint: str | None = None, preset: str | None = None, arch: str | None = None,
-                overrides: list[str] | None = None, device: str | None = None, threads: int | None = None,
-                backend: str | None = None, random_weights: bool = False, name: str | None = None) -> TrackerSpec:
-    """SiamFC as built by siamfc_plugin.core.checkpoint.build_tracker (same options as `siamfc eval`; None = default)."""
-    # explicit defaults: the child `siamfc eval` then never depends on its parser's defaults
-    preset, device, backend = preset or "siamfc-3s", device or "cpu", backend or "torch"
-    label = None
-    if checkpoint and not random_weights:
-        from siamfc_plugin.core.provenance import peek
+    @property
+    def trax_env(self) -> dict[str, str]:
+        return self.spec.to_env() if self.spec else {"SIAMFC_PEER": self.peer}
 
-        source = peek(checkpoint)  # published weights: named and labelled by their source, never as ours
-        if source:
-            label = f"{source['label']}, preset {preset}"
-            if name is None:
-                name = source["identifier"] + ("" if preset == source["preset"] else f"-{preset}")
-    if name is None:
-        name = f"SiamFC-{preset.split('-')[1]}" + (f"-{arch}" if arch and arch != "alexnet-slim" else "") + \
-            ("-random" if random_weights else "")
-    args = ["--preset", preset, "--name", name]
-    env = {"SIAMFC_PRESET": preset, "SIAMFC_NAME": name}
-    for flag, key, value in (("--device", "SIAMFC_DEVICE", device), ("--backend", "SIAMFC_BACKEND", backend),
-                             ("--arch", "SIAMFC_ARCH", arch),
-                             ("--threads", "SIAMFC_THREADS", str(threads) if threads else None)):
-        if value:
-            args += [flag, value]
-            env[key] = value
-    if checkpoint:
-        checkpoint = os.path.abspath(checkpoint)
-        args += ["--checkpoint", checkpoint]
-        env["SIAMFC_CHECKPOINT"] = checkpoint
-    for item in overrides or []:
-        args += ["--set", item]
-    if overrides:
-        env["SIAMFC_SET"] = ";".join(overrides)
-    if random_weights:
-        args.append("--random-weights")
-        env["SIAMFC_RANDOM_WEIGHTS"] = "1"
-    return TrackerSpec(name=name, kind="siamfc", eval_args=args, trax_env=env, deterministic=True, label=label)
+    def fingerprint(self) -> dict:
+        """What the entry's results depend on (the spec's identity: weights by content, not by path)."""
+        return {"kind": self.kind, "peer": self.peer,
+                "identity": self.spec.identity() if self.spec else None}
 
 
-def peer_spec(peer: str) -> TrackerSpec:
+def siamfc_entry(spec: TrackerSpec) -> Entry:
+    """SiamFC as the spec describes it, under the spec's name (its default name unless it has one); published
+    weights are labelled by their source (core/provenance.py), never as ours."""
+    spec = spec.replace(name=spec.label)
+    source = spec.source()
+    label = f"{source['label']}, preset {spec.preset}" if source else None
+    return Entry(name=spec.name, kind="siamfc", spec=spec, deterministic=True, label=label)
+
+
+def peer_entry(peer: str) -> Entry:
     from siamfc_plugin.toolkits.peers import is_deterministic
 
-    return TrackerSpec(name=peer, kind="peer", peer=peer, trax_env={"SIAMFC_PEER": peer},
-                       deterministic=is_deterministic(peer))
+    return Entry(name=peer, kind="peer", peer=peer, deterministic=is_deterministic(peer))
 
 
 # ---- results of earlier runs ---------------------------------------------------------------------------------------
-def stale_trackers(out: str, specs: list[TrackerSpec], data: dict) -> list[str]:
+def stale_trackers(out: str, specs: list[Entry], data: dict) -> list[str]:
     """Trackers whose results in `out` were made with other data or other settings (recorded in
     <out>/leaderboard-runs.json, updated here): their old results must not be reused."""
     record_path = os.path.join(out, "leaderboard-runs.json")
@@ -107,7 +89,7 @@ def stale_trackers(out: str, specs: list[TrackerSpec], data: dict) -> list[str]:
         record = {}
     stale = []
     for spec in specs:
-        fingerprint = {"data": data, "kind": spec.kind, "peer": spec.peer, "eval_args": spec.eval_args}
+        fingerprint = json.loads(json.dumps({"data": data, **spec.fingerprint()}, default=str))
         if spec.name in record and record[spec.name] != fingerprint:
             stale.append(spec.name)
         record[spec.name] = fingerprint
@@ -130,9 +112,9 @@ def forget_results(out: str, names: list[str]) -> None:
 # ---- data ----------------------------------------------------------------------------------------------------------
 def ensure_synthetic(root: str | None = None) -> str:
     """The embedded synthetic benchmark (siamfc_plugin.data.synthetic, OTB layout), written once under `root`."""
-    from siamfc_plugin.data.synthetic import DEMO, write_benchmark
+    from siamfc_plugin.data.synthetic import DEFAULT_ROOT, DEMO, write_benchmark
 
-    root = root or DEFAULT_SYNTHETIC_ROOT
+    root = root or DEFAULT_ROOT
     write_benchmark(root, DEMO)
     return root
 
@@ -273,7 +255,7 @@ def _count_sequences(root: str) -> int:
     return sum(1 for e in os.listdir(root) if os.path.isdir(os.path.join(root, e)))
 
 
-def run_got10k(specs: list[TrackerSpec], otb_root: str, out_dir: str, overwrite: bool = False) -> dict[str, dict]:
+def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool = False) -> dict[str, dict]:
     """One-pass OTB-style evaluation of every tracker; returns {name: summary} (got10k's headline numbers)."""
     from tqdm import tqdm
 
@@ -323,7 +305,7 @@ def leaderboard_stack(repetitions: int, low: int, high: int) -> str:
     return yaml.safe_dump(stack, sort_keys=False)
 
 
-def trackers_ini(specs: list[TrackerSpec]) -> str:
+def trackers_ini(specs: list[Entry]) -> str:
     """trackers.ini entries: SiamFC through siamfc_plugin.toolkits.vot.trax_tracker, peers through
     siamfc_plugin.toolkits.vot.peers_trax."""
     blocks = []
@@ -337,7 +319,7 @@ def trackers_ini(specs: list[TrackerSpec]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def prepare_vot_workspace(workspace: str, specs: list[TrackerSpec], sequences: list[ViewSequence],
+def prepare_vot_workspace(workspace: str, specs: list[Entry], sequences: list[ViewSequence],
                           repetitions: int = 1) -> dict:
     """Write config.yaml, trackers.ini, stack.yaml and sequences/ (links); returns the stack settings."""
     from analysis.measures import eao_interval
@@ -359,7 +341,7 @@ def prepare_vot_workspace(workspace: str, specs: list[TrackerSpec], sequences: l
     return settings
 
 
-def run_vot_baseline(workspace: str, specs: list[TrackerSpec], sequences: list[ViewSequence],
+def run_vot_baseline(workspace: str, specs: list[Entry], sequences: list[ViewSequence],
                      repetitions: int = 1, overwrite: bool = False) -> str:
     """THE VOT step of the leaderboard: prepare the workspace, `vot evaluate`, check that every tracker has results
     for every sequence, `vot analysis --format json`; returns the analysis JSON path.

@@ -48,6 +48,7 @@ def _shipped_model_exists(arch: str | None) -> bool:
 def cmd_leaderboard(args) -> int:
     from analysis.report import build_report
 
+    from ..backends.spec import TrackerSpec
     from ..toolkits.peers import available_peers, peer_unavailable_reason
     from . import leaderboard as run
 
@@ -65,9 +66,7 @@ def cmd_leaderboard(args) -> int:
         reason = peer_unavailable_reason(peer)
         if reason:
             raise ValueError(reason)
-    specs = [run.siamfc_spec(args.checkpoint, args.preset, args.arch, args.overrides, args.device, args.threads,
-                             args.backend, args.random_weights, args.name)]
-    specs += [run.peer_spec(p) for p in peers]
+    specs = [run.siamfc_entry(TrackerSpec.from_args(args))] + [run.peer_entry(p) for p in peers]
 
     root = args.root or run.ensure_synthetic()
     vot_root = args.vot_root or root

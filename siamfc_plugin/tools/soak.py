@@ -39,9 +39,12 @@ def soak(tracker, frames: int = 10_000, checkpoints=(1_000, 10_000), loop: int =
 
 
 def cmd_soak(args) -> int:
-    from ..backends.build import build_tracker_from_args
+    from ..backends.build import announce_backend, build_tracker
+    from ..backends.spec import TrackerSpec
 
-    report = soak(build_tracker_from_args(args).tracker, args.frames)
+    built = build_tracker(TrackerSpec.from_args(args))
+    announce_backend(built)
+    report = soak(built.tracker, args.frames)
     print(json.dumps(report))
     return 0
 

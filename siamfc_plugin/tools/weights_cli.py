@@ -86,19 +86,16 @@ def cmd_export_weights(args) -> int:
 
     from ..common.atomic import atomic_path
     from ..common.errors import ConfigError
-    from ..core.checkpoint import load_model, resolve_checkpoint
-    from ..core.network import SiamFC
+    from ..backends.build import build_model
+    from ..backends.spec import TrackerSpec
     from ..core.weights import export_siamfc_pytorch
 
     if not args.out:
         raise ConfigError("--format siamfc-pytorch needs --out PATH")
-    if args.random_weights:
-        torch.manual_seed(0)
-        model = SiamFC(args.arch or "alexnet")
-        model.initialise()
-        model.eval()
-    else:
-        model, _ = load_model(resolve_checkpoint(args.checkpoint, args.arch or "alexnet"), args.arch)
+    spec = TrackerSpec.from_args(args)
+    if not spec.checkpoint and not spec.arch:  # siamfc-pytorch's net is the full AlexNet
+        spec = spec.replace(arch="alexnet")
+    model, _ = build_model(spec)
     state = export_siamfc_pytorch(model, drop_score_bias=args.drop_score_bias)
     with atomic_path(args.out) as tmp:
         torch.save(state, tmp)

@@ -55,7 +55,7 @@ def score_models(models: dict[str, str], sequences: list[Sequence], preset: str 
     from ..backends.build import build_tracker
     from ..core.evaluation import run_sequence
 
-    trackers = {label: build_tracker(path, preset_name=preset, threads=threads).tracker
+    trackers = {label: build_tracker(path, preset=preset, threads=threads, backend="torch").tracker
                 for label, path in models.items()}
     scores: dict[str, dict[str, float]] = {label: {} for label in models}
     for seq in tqdm(sequences, desc="select", unit="seq"):

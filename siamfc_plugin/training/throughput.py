@@ -53,11 +53,9 @@ def _synchronize(device: torch.device) -> None:
 
 
 def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            return next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "?")
-    except OSError:
-        return "?"
+    from ..common.machine import cpu_model
+
+    return cpu_model()
 
 
 def fit_to_budget(config: TrainConfig, seconds: float, steps: int = 30) -> tuple[TrainConfig, dict[str, Any]]:

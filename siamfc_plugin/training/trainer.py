@@ -117,12 +117,9 @@ def cpu_has_fast_bf16() -> bool:
     """AVX-512 BF16 or AMX. Measured on a 2-core AMD EPYC (Zen 4, AVX-512 BF16, no AMX), unloaded, batch 8: bf16
     training steps 1.4x (slim net) and 1.7x (final net) faster than fp32 (benchmarks/train_speed.py; the same
     measurement under a load average of 15 had said the opposite for the slim net)."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    from ..common.machine import has_fast_bf16
+
+    return has_fast_bf16()
 
 
 def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:

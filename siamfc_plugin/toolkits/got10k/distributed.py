@@ -19,32 +19,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ...backends.spec import TrackerSpec, claim_folder
 from ...common.errors import ConfigError
 
 RETRIES = 3  # a sequence whose worker is lost is run again, up to this many times
 
 
-@dataclass(frozen=True)
-class TrackerSpec:
-    """What a worker needs to build the same tracker as the driver (paths must be readable on every machine)."""
-    name: str
-    checkpoint: str | None = None
-    preset: str = "siamfc-3s"
-    arch: str | None = None
-    overrides: tuple = ()  # (key, value) pairs: a spec is hashable, so each worker builds its tracker once
-    device: str = "cpu"
-    backend: str = "torch"
-    threads: int | None = None
-    random_weights: bool = False
+def build(spec: TrackerSpec):
+    """The got10k tracker a worker runs: the very spec the driver resolved (paths readable on every machine)."""
+    from ...backends.build import build_tracker
+    from .adapter import Got10kTracker
 
-    def build(self):
-        from ...backends.build import build_tracker
-        from .adapter import Got10kTracker
-
-        built = build_tracker(checkpoint=self.checkpoint, preset_name=self.preset, arch=self.arch,
-                             device=self.device, random_weights=self.random_weights, overrides=dict(self.overrides),
-                             backend=self.backend, threads=self.threads)
-        return Got10kTracker(built.tracker, name=self.name)
+    return Got10kTracker(build_tracker(spec).tracker, name=spec.label)
 
 
 @dataclass(frozen=True)
@@ -81,19 +67,9 @@ def shard_names(names: list[str], k: int, n: int) -> list[str]:
     return list(names[k - 1::n])
 
 
-def record_file(experiment, tracker_name: str, seq_name: str) -> str:
-    """The file whose existence tells got10k that this sequence is finished (its first repetition's record)."""
-    from .experiments import ExperimentGOT10k, ExperimentVOT  # got10k's, patched for numpy 2 on import
-
-    base = os.path.join(experiment.result_dir, tracker_name)
-    if isinstance(experiment, ExperimentVOT):
-        return os.path.join(base, "baseline", seq_name, f"{seq_name}_001.txt")
-    if isinstance(experiment, ExperimentGOT10k):
-        return os.path.join(base, seq_name, f"{seq_name}_001.txt")
-    return os.path.join(base, f"{seq_name}.txt")
-
-
 def unfinished(experiment_spec: ExperimentSpec, tracker_name: str, names: list[str] | None = None) -> list[str]:
+    from .experiments import record_file
+
     experiment = experiment_spec.make()
     names = list(experiment.dataset.seq_names) if names is None else names
     return [n for n in names if not os.path.exists(record_file(experiment, tracker_name, n))]
@@ -111,9 +87,11 @@ def run_sequence(tracker_spec: TrackerSpec, experiment_spec: ExperimentSpec, seq
     try:
         tracker = _TRACKERS.get(tracker_spec)
         if tracker is None:
-            tracker = _TRACKERS[tracker_spec] = tracker_spec.build()
+            tracker = _TRACKERS[tracker_spec] = build(tracker_spec)
         experiment = experiment_spec.make([seq_name], private, os.path.join(private, ".reports"))
         experiment.run(tracker)
+        from .experiments import record_file
+
         publish(private, final, marker=os.path.relpath(record_file(experiment, tracker.name, seq_name), private))
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -135,12 +113,21 @@ def publish(private: str, final: str, marker: str) -> None:
 
 
 # ---- engines ----------------------------------------------------------------------------------------------------------
+def claim(tracker_spec: TrackerSpec, experiment_spec: ExperimentSpec, overwrite: bool = False,
+          record: dict | None = None) -> None:
+    """The results folder of this tracker carries its spec; another spec's results there are an error."""
+    from .experiments import tracker_results_dir
+
+    claim_folder(tracker_results_dir(experiment_spec.make(), tracker_spec.label), tracker_spec, overwrite, record)
+
+
 def run_shard(tracker_spec: TrackerSpec, experiment_spec: ExperimentSpec, k: int, n: int,
-              progress: Callable[[str], None] = print) -> dict[str, Any]:
+              progress: Callable[[str], None] = print, record: dict | None = None) -> dict[str, Any]:
     """This machine's share of the sequences (a Slurm array task), finished ones skipped."""
+    claim(tracker_spec, experiment_spec, record=record)
     names = list(experiment_spec.make().dataset.seq_names)
     mine = shard_names(names, k, n)
-    todo = unfinished(experiment_spec, tracker_spec.name, mine)
+    todo = unfinished(experiment_spec, tracker_spec.label, mine)
     for seq_name in todo:
         run_sequence(tracker_spec, experiment_spec, seq_name)
         progress(f"shard {k}/{n}: {seq_name} done")
@@ -158,12 +145,15 @@ def require_ray():
 
 def run_on_ray(tracker_spec: TrackerSpec, experiment_spec: ExperimentSpec, address: str,
                run_one: Callable = run_sequence, cpus_per_sequence: int = 1,
-               progress: Callable[[str], None] = print) -> dict[str, Any]:
+               progress: Callable[[str], None] = print, overwrite: bool = False,
+               record: dict | None = None) -> dict[str, Any]:
     """Every unfinished sequence as one Ray task on the cluster at `address`; a task whose worker is lost is run
-    again (up to RETRIES times). Waits for all of them; errors of a sequence are raised here."""
+    again (up to RETRIES times). Waits for all of them; errors of a sequence are raised here. overwrite: this
+    tracker's old results are deleted first."""
     ray = require_ray()
+    claim(tracker_spec, experiment_spec, overwrite, record)
     names = list(experiment_spec.make().dataset.seq_names)
-    todo = unfinished(experiment_spec, tracker_spec.name, names)
+    todo = unfinished(experiment_spec, tracker_spec.label, names)
     ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
     try:
         task = ray.remote(num_cpus=cpus_per_sequence, max_retries=RETRIES, retry_exceptions=False)(_call)

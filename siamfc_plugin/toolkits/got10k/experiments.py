@@ -239,12 +239,54 @@ def tracker_results_dir(experiment, tracker_name: str) -> str:
     return os.path.join(experiment.result_dir, tracker_name)
 
 
+def record_file(experiment, tracker_name: str, seq_name: str) -> str:
+    """The file whose existence tells got10k that this sequence is finished (its first repetition's record)."""
+    base = tracker_results_dir(experiment, tracker_name)
+    if isinstance(experiment, ExperimentVOT):
+        return os.path.join(base, "baseline", seq_name, f"{seq_name}_001.txt")
+    if isinstance(experiment, ExperimentGOT10k):
+        return os.path.join(base, seq_name, f"{seq_name}_001.txt")
+    return os.path.join(base, f"{seq_name}.txt")
+
+
+def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch_size: int = 16,
+                           **options) -> list[str]:
+    """experiment.run(tracker) for one-pass experiments (OTB-style folders, UAV123, DTB70, GOT-10k), batched
+    (backends/batched.py run_batched: one network batch per frame step across sequences).
+
+    Sequences whose record file exists are skipped (got10k's resume rule); records are written with the
+    experiment's own _record, so reports are made as usual by experiment.report([tracker_name]). VOT's supervised
+    experiment re-initialises after failures and is not supported. Returns the names of the sequences run.
+    """
+    from ...backends.batched import run_batched
+
+    if isinstance(experiment, ExperimentVOT):
+        raise ValueError("batched evaluation supports one-pass experiments only (not VOT's supervised resets)")
+    dataset = experiment.dataset
+    if hasattr(dataset, "return_meta"):
+        dataset.return_meta = False
+    todo = []
+    for s, seq_name in enumerate(dataset.seq_names):
+        record = record_file(experiment, tracker_name, seq_name)
+        if os.path.exists(record):
+            continue
+        img_files, anno = dataset[s][:2]
+        todo.append((seq_name, list(img_files), np.asarray(anno, dtype=np.float64)[0], record))
+    results = run_batched(tracker_factory, [(n, f, b) for n, f, b, _ in todo], batch_size=batch_size, **options)
+    for (seq_name, _, _, record), result in zip(todo, results):
+        experiment._record(record, result.boxes, result.times)
+    return [t[0] for t in todo]
+
+
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
-                   subset: str = "val", names: list[str] | None = None, batch: int = 0) -> dict[str, Any]:
+                   subset: str = "val", names: list[str] | None = None, batch: int = 0, spec=None,
+                   record: dict | None = None) -> dict[str, Any]:
     """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
     batch > 0 tracks up to that many sequences at once (one network batch per frame step; same boxes).
+    spec (a backends.spec.TrackerSpec, SiamFC's): the results folder records it (tracker-spec.json, with `record`),
+    and results of another spec there are an error unless overwrite (claim_folder), never reported as this one's.
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: {root}")
@@ -252,10 +294,14 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     report_dir = os.path.join(out_dir, "reports")
     experiment = make_experiment(dataset, root, result_dir, report_dir, subset, names)
     mine = tracker_results_dir(experiment, tracker.name)
-    if overwrite and os.path.isdir(mine):
+    if spec is not None:
+        from ...backends.spec import claim_folder
+
+        claim_folder(mine, spec, overwrite, record)
+    elif overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
-        from ...backends.batched import run_experiment_batched, shared_factory
+        from ...backends.batched import shared_factory
 
         run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:

@@ -7,7 +7,6 @@ naming the tracker, experiment and sequence) when something is missing.
 from __future__ import annotations
 
 import configparser
-import copy
 import datetime
 import json
 import os
@@ -77,21 +76,10 @@ def _read_ini(path: str) -> configparser.ConfigParser:
 
 
 def tracker_env_from_args(args) -> dict[str, str]:
-    """SIAMFC_* variables for the shared tracker options that were given on the command line."""
-    env = {}
-    if getattr(args, "checkpoint", None):
-        env["SIAMFC_CHECKPOINT"] = os.path.abspath(args.checkpoint)
-    if getattr(args, "random_weights", False):
-        env["SIAMFC_RANDOM_WEIGHTS"] = "1"
-    for option, variable in (("preset", "SIAMFC_PRESET"), ("arch", "SIAMFC_ARCH"), ("device", "SIAMFC_DEVICE"),
-                             ("backend", "SIAMFC_BACKEND"), ("name", "SIAMFC_NAME")):
-        if getattr(args, option, None):
-            env[variable] = str(getattr(args, option))
-    if getattr(args, "threads", None):
-        env["SIAMFC_THREADS"] = str(args.threads)
-    if getattr(args, "overrides", None):
-        env["SIAMFC_SET"] = ";".join(args.overrides)
-    return env
+    """SIAMFC_* variables for the tracker options given on the command line (they override a registry entry's)."""
+    from ...backends.spec import TrackerSpec
+
+    return TrackerSpec.from_args(args).to_env(fields=TrackerSpec.given(args))
 
 
 def derived_registry(source: str, tracker: str, env: dict[str, str], folder: str) -> str:
@@ -196,7 +184,7 @@ def _warn_eao_range(workspace: str, longest: int) -> None:
 
 def cmd_test(args) -> int:
     registry = os.path.abspath(args.registry) if args.registry else default_registry()
-    tracker = args.tracker or "siamfc"
+    tracker = args.tracker or "SiamFC-3s"
     if registry.endswith(".ini"):  # the toolkit says only "Tracker does not exist" and exits 0
         entries = _read_ini(registry).sections()
         if tracker not in entries:
@@ -562,17 +550,14 @@ def register(subparsers, common) -> None:
                         f"(default {ws.ANCHOR_SPACING}, as VOT2020)")
     p.set_defaults(func=cmd_prepare)
 
-    # a private copy of the tracker options: set_defaults below changes the option objects themselves, and those of
-    # `common` are shared by every subcommand
-    p = sub.add_parser("test", parents=[copy.deepcopy(common)],
+    p = sub.add_parser("test", parents=[common],
                        help="`vot test` of a trackers.ini entry (tracker options given here override its env_*)")
-    p.add_argument("tracker", nargs="?", help="entry of the registry (default siamfc)")
+    p.add_argument("tracker", nargs="?", help="entry of the registry (default SiamFC-3s)")
     p.add_argument("--registry", help="trackers.ini (default: the one beside the package)")
     p.add_argument("--sequence", help="a sequence folder to test on instead of the toolkit's dummy sequence")
     p.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
     p.add_argument("--quiet", action="store_true", help="do not echo the toolkit's output")
-    # None = not given: only options given on the command line override the entry's env_*
-    p.set_defaults(func=cmd_test, preset=None, device=None, threads=None, backend=None)
+    p.set_defaults(func=cmd_test)  # only tracker options given on the command line override the entry's env_*
 
     p = sub.add_parser("evaluate", help="`vot evaluate` + `vot analysis --format json`, failing when any sequence "
                                        "has no results; prints accuracy, failures, EAO")

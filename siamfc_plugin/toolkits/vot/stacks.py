@@ -93,7 +93,7 @@ def describe(name: str, data: dict) -> StackRow:
     multiobject = any((e or {}).get("multiobject") for e in experiments.values())
     longterm = name.endswith("/longterm") or bool(analyses & {"average_tpr", "pr_curve", "f_curve"}) and \
         not multiobject
-    command = f"siamfc vot evaluate siamfc --stack {name}"
+    command = f"siamfc vot evaluate SiamFC-3s --stack {name}"
 
     if "referral" in kinds:
         row.output = "a mask per object, from a text description"
@@ -118,8 +118,8 @@ def describe(name: str, data: dict) -> StackRow:
         row.output = "a region per object per frame" + ("; VOTS ranks masks" if mask else "")
         row.runs = "yes: one SiamFC per object in one trax process (exemplars embedded once, crops scored in one batch)"
         if mask:
-            row.runs += "; the `siamfc_mask` entry answers its boxes filled as masks (`siamfc`: boxes)"
-            row.command = f"siamfc vot evaluate siamfc_mask --stack {name}"
+            row.runs += "; the `SiamFC-3s-mask` entry answers its boxes filled as masks (`SiamFC-3s`: boxes)"
+            row.command = f"siamfc vot evaluate SiamFC-3s-mask --stack {name}"
         else:
             row.command = command
         if "davis" in name:

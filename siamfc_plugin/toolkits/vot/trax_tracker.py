@@ -3,21 +3,23 @@
 A thin edge around the toolkit-free SiamFCTracker. The model is loaded once per process; `initialize` may come again
 at any moment (the toolkit re-initialises after a failure in the same process), `frame` answers one box, `quit` ends.
 
-Parameters come from environment variables (in trackers.ini: `env_SIAMFC_PRESET = siamfc-5s` etc.):
+Parameters come from environment variables (in trackers.ini: `env_SIAMFC_PRESET = siamfc-5s` etc.): the SIAMFC_*
+variables of the tracker spec (siamfc_plugin/backends/spec.py OPTIONS; the same options, defaults and default name
+as the command line's), and one of the trax edge's own:
 
     SIAMFC_CHECKPOINT      model file; a relative path is looked up in the `paths` of trackers.ini (PYTHONPATH),
                            then SIAMFC_ROOT, then this repository, then the working folder. Default: the shipped model.
-    SIAMFC_PRESET          siamfc-3s (default) or siamfc-5s
+    SIAMFC_PRESET          siamfc-3s (default), or any preset `siamfc track --help` lists
     SIAMFC_ARCH            alexnet-slim, alexnet (default: the checkpoint's)
     SIAMFC_SET             tracker config overrides, "key=value;key=value" (e.g. "window_influence=0.5;scale_lr=0.1")
+    SIAMFC_BACKEND         scoring backend (default auto, as on the command line)
     SIAMFC_DEVICE          cpu (default), cuda, cuda:N
     SIAMFC_THREADS         torch CPU threads (default: torch's choice)
-    SIAMFC_BACKEND         scoring backend (default torch)
     SIAMFC_RANDOM_WEIGHTS  1: a seeded random net instead of a checkpoint (a deliberately weak baseline)
     SIAMFC_SEED            seed of the random weights (default 0)
+    SIAMFC_NAME            tracker name announced in the trax handshake (default: the spec's default name)
     SIAMFC_POLYGON         how a polygon becomes the initial box: area (default), aabb, or matconvnet (the authors'
                            get_axis_aligned_BB.m to the digit)
-    SIAMFC_NAME            tracker name announced in the trax handshake
     SIAMFC_REGION          box (default): answer rectangles; mask: accept masks and answer a target given as a mask
                            with its box filled as a mask (stacks that score masks only, VOTS)
 
@@ -31,27 +33,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
+from ...backends.spec import TrackerSpec
 from ...common.errors import ConfigError, SiamFCError
 from ...common.paths import PACKAGE_PARENT
 from .trax_server import MultiObjectSession, TrackingSession
 from .trax_server import serve as serve_session
 
 # ---- settings from the environment ---------------------------------------------------------------------------------
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def parse_set(text: str | None) -> dict[str, Any]:
-    """SIAMFC_SET "a=1;b=2" (';' or newlines between pairs) -> {'a': 1, 'b': 2}."""
-    from ...core.config import parse_overrides
-
-    pairs = [p.strip() for p in (text or "").replace("\n", ";").split(";") if p.strip()]
-    return parse_overrides(pairs)
-
-
 def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
     """An absolute path for a (possibly relative) file named in trackers.ini.
 
@@ -74,59 +65,29 @@ def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
                       "(the paths of the trackers.ini entry, SIAMFC_ROOT, the repository, the working folder)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    checkpoint: str | None = None
-    preset: str = "siamfc-3s"
-    arch: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu"
-    threads: int | None = None
-    backend: str = "torch"
-    random_weights: bool = False
-    seed: int = 0
+    """The tracker spec (SIAMFC_* variables) and the trax edge's own setting (SIAMFC_POLYGON)."""
+    spec: TrackerSpec = TrackerSpec()
     polygon: str = "area"
-    name: str = "SiamFC"
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        get = lambda key: (env.get(key) or "").strip() or None  # noqa: E731 -- empty means unset
-        settings = cls()
-        try:
-            settings.random_weights = _flag(get("SIAMFC_RANDOM_WEIGHTS"))
-            if get("SIAMFC_CHECKPOINT") and not settings.random_weights:
-                settings.checkpoint = resolve_path(get("SIAMFC_CHECKPOINT"), env)
-            settings.preset = get("SIAMFC_PRESET") or settings.preset
-            settings.arch = get("SIAMFC_ARCH")
-            settings.overrides = parse_set(get("SIAMFC_SET"))
-            settings.device = get("SIAMFC_DEVICE") or settings.device
-            threads = get("SIAMFC_THREADS")
-            settings.threads = int(threads) if threads and int(threads) > 0 else None
-            settings.backend = get("SIAMFC_BACKEND") or settings.backend
-            settings.seed = int(get("SIAMFC_SEED") or 0)
-            settings.polygon = (get("SIAMFC_POLYGON") or "area").lower()
-            settings.name = get("SIAMFC_NAME") or settings.name
-        except ValueError as exc:
-            if isinstance(exc, ConfigError):
-                raise
-            raise ConfigError(f"bad SIAMFC_* environment value: {exc}") from None
-        if settings.polygon not in ("area", "aabb", "matconvnet"):
-            raise ConfigError(f"SIAMFC_POLYGON must be 'area', 'aabb' or 'matconvnet', got {settings.polygon!r}")
-        return settings
+        spec = TrackerSpec.from_env(env, resolve_path=lambda path: resolve_path(path, env))
+        polygon = (env.get("SIAMFC_POLYGON") or "").strip().lower() or "area"
+        if polygon not in ("area", "aabb", "matconvnet"):
+            raise ConfigError(f"SIAMFC_POLYGON must be 'area', 'aabb' or 'matconvnet', got {polygon!r}")
+        return cls(spec, polygon)
 
     def build(self):
         """The BuiltTracker these settings describe."""
         from ...backends.build import build_tracker
 
-        return build_tracker(checkpoint=self.checkpoint, preset_name=self.preset, arch=self.arch, device=self.device,
-                             random_weights=self.random_weights, overrides=self.overrides, backend=self.backend,
-                             threads=self.threads, seed=self.seed)
+        return build_tracker(self.spec)
 
     def describe(self) -> str:
-        model = f"random weights (seed {self.seed})" if self.random_weights else (self.checkpoint or "shipped model")
-        extra = f", overrides {self.overrides}" if self.overrides else ""
-        return f"{self.name}: preset {self.preset}, model {model}, device {self.device}{extra}"
+        return self.spec.describe()
 
 
 # ---- the trax process ----------------------------------------------------------------------------------------------
@@ -155,7 +116,7 @@ def serve(env: Mapping[str, str] | None = None) -> int:
     region = (env.get("SIAMFC_REGION") or "box").strip().lower()
     if region not in ("box", "mask") and not settings_error:
         settings_error = ConfigError(f"SIAMFC_REGION must be 'box' or 'mask', got {region!r}")
-    return serve_session(start, settings.name, "SiamFC", "SiamFC (siamfc-plugin)",
+    return serve_session(start, settings.spec.label, "SiamFC", "SiamFC (siamfc-plugin)",
                          start_hint=" (a trackers.ini entry names a model with env_SIAMFC_CHECKPOINT = PATH)",
                          multiobject=True, masks=region == "mask")
 

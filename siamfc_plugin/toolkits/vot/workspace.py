@@ -90,7 +90,7 @@ DEFAULT_STACK = "baseline"
 
 WORKSPACE_CONFIG = """\
 # VOT toolkit workspace of the siamfc plugin. Fill sequences/ with `siamfc vot prepare --from DATASET` or
-# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate siamfc` (see docs/vot.md).
+# `siamfc vot prepare --synthetic`, then `siamfc vot evaluate SiamFC-3s` (see docs/vot.md).
 registry:
   - {registry}
 stack: {stack}
@@ -103,11 +103,11 @@ def stack_path(name: str) -> str:
 
 # ---- trackers.ini --------------------------------------------------------------------------------------------------
 TRACKERS = [
-    ("siamfc", "SiamFC (3 scales)", {"SIAMFC_PRESET": "siamfc-3s"}),
-    ("siamfc_5s", "SiamFC (5 scales)", {"SIAMFC_PRESET": "siamfc-5s"}),
-    ("siamfc_random", "SiamFC random weights (a baseline, not a tracker)",
+    ("SiamFC-3s", "SiamFC (3 scales)", {"SIAMFC_PRESET": "siamfc-3s"}),
+    ("SiamFC-5s", "SiamFC (5 scales)", {"SIAMFC_PRESET": "siamfc-5s"}),
+    ("SiamFC-3s-random", "SiamFC random weights (a baseline, not a tracker)",
      {"SIAMFC_PRESET": "siamfc-3s", "SIAMFC_RANDOM_WEIGHTS": "1"}),
-    ("siamfc_mask", "SiamFC (3 scales), boxes filled as masks (for stacks that score masks, VOTS)",
+    ("SiamFC-3s-mask", "SiamFC (3 scales), boxes filled as masks (for stacks that score masks, VOTS)",
      {"SIAMFC_PRESET": "siamfc-3s", "SIAMFC_REGION": "mask"}),
 ]
 
@@ -160,7 +160,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         lines.append("")
     lines += [
         "# One entry per further shipped model, e.g. once siamfc_plugin/models/siamfc_alexnet.pth exists:",
-        "# [siamfc_alexnet]",
+        "# [SiamFC-3s-alexnet]",
         "# label = SiamFC AlexNet (3 scales)",
         "# protocol = traxpython",
         "# command = siamfc_plugin.toolkits.vot.trax_tracker",

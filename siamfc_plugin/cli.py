@@ -420,7 +420,7 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--preset", default="siamfc-3s", choices=dict(OPTION["preset"].kwargs)["choices"],
                    help="tracking hyper-parameters every model is scored with (default siamfc-3s; backend torch, "
                         "the reference)")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads of the scoring runs (default: torch's choice)")
     p.add_argument("--json", required=True, help="write the per-sequence AUCs and the decision here")
     p.set_defaults(func=cmd_select)
 

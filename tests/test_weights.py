@@ -302,7 +302,11 @@ def test_published_rows_named_by_provenance(tmp_path):
     """Published weights are named and labelled by their source in the leaderboard and trackers.ini, never as ours;
     the lookup reads no tensors (core/provenance.py)."""
     from siamfc_plugin.core.provenance import peek
-    from siamfc_plugin.tools.leaderboard import siamfc_spec, trackers_ini
+    from siamfc_plugin.backends.spec import TrackerSpec
+    from siamfc_plugin.tools.leaderboard import siamfc_entry, trackers_ini
+
+    def siamfc_spec(checkpoint, preset):
+        return siamfc_entry(TrackerSpec(checkpoint=checkpoint, preset=preset))
 
     write_dagnn_mat(tmp_path / "2016-08-17.net.mat", random_matconvnet_params())
     spec = siamfc_spec(str(tmp_path / "2016-08-17.net.mat"), "siamfc-matconvnet-3s")

@@ -7,7 +7,7 @@
 - tables: leaderboards (Markdown, CSV, LaTeX booktabs) and the published reference table (analysis/data)
 - figures: EAO ranking, AR plot, EAO curves, OTB success/precision, per-attribute bars, speed vs accuracy
 - report: the leaderboard folder (index.md, index.html), written to a temporary folder first, then moved
-- cli: `python -m analysis report` (running the trackers is `siamfc leaderboard`, siamfc_plugin/tools/)
+- cli: `python -m analysis report` (running the trackers is `siamfc leaderboard`, siamfc_plugin/commands/)
 
 Nothing in this package imports siamfc_plugin or torch: it reads result files.
 """

@@ -1,6 +1,6 @@
 """`python -m analysis report`: figures, tables and index.md/html from toolkit result files already on disk.
 
-Running the trackers is `siamfc leaderboard` (siamfc_plugin/tools/leaderboard_cli.py), which ends by calling
+Running the trackers is `siamfc leaderboard` (siamfc_plugin/commands/leaderboard_cli.py), which ends by calling
 report.build_report; nothing here imports the plugin, torch or the VOT command line.
 """
 from __future__ import annotations

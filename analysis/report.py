@@ -201,7 +201,7 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
 
 
 def _cpu_name() -> str:
-    """The CPU's model name (speeds name their CPU). siamfc_plugin.tools.bench has the same lookup; analysis
+    """The CPU's model name (speeds name their CPU). siamfc_plugin.commands.bench has the same lookup; analysis
     imports nothing of the plugin, so it keeps its own."""
     try:
         with open("/proc/cpuinfo") as handle:

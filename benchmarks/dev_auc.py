@@ -19,7 +19,7 @@ from tqdm import tqdm
 sys.path.insert(0, os.getcwd())
 
 from siamfc_plugin.backends.build import build_tracker  # noqa: E402
-from siamfc_plugin.core.evaluation import run_sequence  # noqa: E402
+from siamfc_plugin.core.frame_loop import run_sequence  # noqa: E402
 from siamfc_plugin.data.images import read_frame  # noqa: E402
 from siamfc_plugin.data.readers import read_sequences  # noqa: E402
 

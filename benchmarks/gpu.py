@@ -40,7 +40,7 @@ from tqdm import tqdm
 from siamfc_plugin.common.atomic import write_text
 from siamfc_plugin.backends.torch_backend import make_backend
 from siamfc_plugin.backends.batched import run_batched
-from siamfc_plugin.tools.bench import build_model, machine_info, track_stages, track_timed
+from siamfc_plugin.commands.bench import build_model, machine_info, track_stages, track_timed
 from siamfc_plugin.core.config import preset
 from siamfc_plugin.data.synthetic import SyntheticConfig, make_sequence, write_benchmark
 from siamfc_plugin.core.tracker import SiamFCTracker

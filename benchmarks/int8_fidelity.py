@@ -20,7 +20,7 @@ from siamfc_plugin.backends.torch_backend import make_backend
 from siamfc_plugin.core.checkpoint import load_model, resolve_checkpoint
 from siamfc_plugin.core.config import preset
 from siamfc_plugin.data.readers import read_sequences
-from siamfc_plugin.core.evaluation import run_sequence
+from siamfc_plugin.core.frame_loop import run_sequence
 from siamfc_plugin.data.images import read_frame
 from siamfc_plugin.core.metrics import iou
 from siamfc_plugin.backends.onnx_backend import int8_backend

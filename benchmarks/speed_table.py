@@ -1,7 +1,7 @@
 """The speed table of docs/performance.md and the shipped fidelity record, both made from `siamfc bench` JSON files.
 
     python benchmarks/speed_table.py benchmarks/2026-11-30-*.json --readme docs/performance.md \
-        --fidelity-record siamfc_plugin/models/fidelity.json
+        --fidelity-record siamfc_plugin/backends/fidelity_record.json
 
 Prints the markdown table (one row per architecture, scales and backend; the machine named above it); --readme
 replaces the text between the `<!-- speed-table:begin -->` and `<!-- speed-table:end -->` lines with it.

@@ -55,7 +55,7 @@ def cmd_track(args) -> int:
     from .backends.build import announce_backend, build_tracker
     from .backends.spec import TrackerSpec
     from .common.atomic import write_text
-    from .core.evaluation import track_frames
+    from .core.frame_loop import track_frames
     from .data.video import annotate_writer, check_video_path, iterate_frames
 
     from .common.paths import check_writable
@@ -181,7 +181,7 @@ def cmd_demo(args) -> int:
     """The main job (`siamfc leaderboard`) on the embedded synthetic benchmark: SiamFC and the peers through got10k
     and the VOT toolkit, figures and tables in --out."""
     from .data.synthetic import DEFAULT_ROOT, SyntheticConfig, write_benchmark
-    from .tools.leaderboard_cli import cmd_leaderboard
+    from .commands.leaderboard_cli import cmd_leaderboard
 
     from .common.paths import check_writable
 
@@ -319,14 +319,14 @@ def cmd_curate(args) -> int:
 # Subcommands defined next to the code they drive: {command: (module with register(subparsers, common), help)}.
 # The module is imported only to run (or show the help of) one of its commands; the rest are listed from here.
 EXTENSIONS = {
-    "vot": ("siamfc_plugin.toolkits.vot.cli", "VOT toolkit: prepare a workspace, test, evaluate, print results"),
-    "leaderboard": ("siamfc_plugin.tools.leaderboard_cli",
+    "vot": ("siamfc_plugin.commands.vot", "VOT toolkit: prepare a workspace, test, evaluate, print results"),
+    "leaderboard": ("siamfc_plugin.commands.leaderboard_cli",
                     "run SiamFC and peers through got10k and the VOT toolkit; write figures+tables"),
-    "bench": ("siamfc_plugin.tools.bench", "tracking speed per backend, architecture, scales"),
-    "export": ("siamfc_plugin.tools.bench", "export the network to ONNX or as a siamfc-pytorch state_dict"),
-    "import": ("siamfc_plugin.tools.weights_cli",
+    "bench": ("siamfc_plugin.commands.bench", "tracking speed per backend, architecture, scales"),
+    "export": ("siamfc_plugin.commands.bench", "export the network to ONNX or as a siamfc-pytorch state_dict"),
+    "import": ("siamfc_plugin.commands.weights_cli",
                "convert published SiamFC weights (MatConvNet .mat, siamfc-pytorch/got-10k .pth); --check"),
-    "soak": ("siamfc_plugin.tools.soak", "a long synthetic run reporting memory (RSS) over time"),
+    "soak": ("siamfc_plugin.commands.soak", "a long synthetic run reporting memory (RSS) over time"),
 }
 ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)
 
@@ -368,7 +368,7 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
     p.set_defaults(func=cmd_eval)
 
-    from .tools.leaderboard_cli import add_leaderboard_arguments
+    from .commands.leaderboard_cli import add_leaderboard_arguments
 
     p = sub.add_parser("demo", parents=[common], help="the main job (leaderboard) on the embedded synthetic benchmark")
     add_leaderboard_arguments(p, default_out="demo-output")

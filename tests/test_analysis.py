@@ -329,8 +329,8 @@ def test_analysis_imports_nothing_of_the_plugin():
 
 def test_leaderboard_and_peers_start_without_torch():
     """The leaderboard's own process and the peers' trax entry never load the network (SiamFC runs in a child)."""
-    code = ("import sys; import siamfc_plugin.tools.leaderboard, siamfc_plugin.tools.leaderboard_cli, "
-            "siamfc_plugin.toolkits.peers, siamfc_plugin.toolkits.vot.peers_trax; "
+    code = ("import sys; import siamfc_plugin.commands.leaderboard, siamfc_plugin.commands.leaderboard_cli, "
+            "siamfc_plugin.core.peers, siamfc_plugin.toolkits.vot.peers_trax; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -345,7 +345,7 @@ def test_siamfc_cli_registers_leaderboard():
 
 def test_leaderboard_refuses_without_a_model(tmp_path, monkeypatch):
     from siamfc_plugin.cli import main
-    from siamfc_plugin.tools import leaderboard_cli
+    from siamfc_plugin.commands import leaderboard_cli
 
     monkeypatch.setattr(leaderboard_cli, "_shipped_model_exists", lambda arch: False)
     assert main(["leaderboard", "--out", str(tmp_path)]) == 2
@@ -360,7 +360,7 @@ def test_eao_interval_rule():
 # ---- peers ---------------------------------------------------------------------------------------------------------
 def test_peers_follow_the_core_interface(otb_root):
     from siamfc_plugin.data.images import read_frame
-    from siamfc_plugin.toolkits.peers import available_peers, make_peer
+    from siamfc_plugin.core.peers import available_peers, make_peer
 
     frames = sorted((otb_root / "Crossing" / "img").glob("*.jpg"))[:4]
     box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",", max_rows=1)
@@ -380,7 +380,7 @@ def test_peers_follow_the_core_interface(otb_root):
 def test_opencv_failure_keeps_previous_box():
     import cv2
 
-    from siamfc_plugin.toolkits.peers import OpenCVTracker
+    from siamfc_plugin.core.peers import OpenCVTracker
 
     class Fake:
         answers = [(True, (12, 14, 20, 22)), (False, (0, 0, 0, 0)), (None, None)]
@@ -406,7 +406,7 @@ def test_opencv_failure_keeps_previous_box():
 
 
 def test_kcf_csrt_need_contrib():
-    from siamfc_plugin.toolkits.peers import make_peer, opencv_has_contrib, peer_unavailable_reason
+    from siamfc_plugin.core.peers import make_peer, opencv_has_contrib, peer_unavailable_reason
 
     if opencv_has_contrib():
         for name in ("KCF", "CSRT"):
@@ -420,7 +420,7 @@ def test_kcf_csrt_need_contrib():
 
 def test_peers_plug_into_got10k_tracker(otb_root):
     from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
-    from siamfc_plugin.toolkits.peers import make_peer
+    from siamfc_plugin.core.peers import make_peer
 
     frames = [str(p) for p in sorted((otb_root / "Crossing" / "img").glob("*.jpg"))[:5]]
     box = np.loadtxt(otb_root / "Crossing" / "groundtruth_rect.txt", delimiter=",", max_rows=1)
@@ -434,7 +434,7 @@ def test_contrib_peers_track_a_real_sequence(otb_root, name, min_iou):
     from siamfc_plugin.data.readers import read_otb_sequence
     from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
     from siamfc_plugin.core.metrics import iou
-    from siamfc_plugin.toolkits.peers import make_peer, opencv_has_contrib
+    from siamfc_plugin.core.peers import make_peer, opencv_has_contrib
 
     if not opencv_has_contrib():
         pytest.skip("opencv-contrib-python is not the installed cv2 (see docs/leaderboards.md, Peers)")
@@ -534,7 +534,7 @@ def maintainer(tmp_path_factory, otb_root, vot_root, train_root):
     """Real outputs of a maintainer's own runs (about a minute on 2 cores)."""
     from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
     from siamfc_plugin.toolkits.got10k.experiments import run_experiment
-    from siamfc_plugin.toolkits.peers import make_peer
+    from siamfc_plugin.core.peers import make_peer
 
     root = tmp_path_factory.mktemp("maintainer")
     otb = _otb_view(otb_root, root / "data" / "otb")
@@ -819,7 +819,7 @@ def test_report_reads_uav123_dtb70_and_got10k_vot_results(maintainer, tmp_path):
     (anno/ + data_seq/ layout, NaN rows kept), DTB70 (OTB-like) and got10k's own VOT experiment."""
     from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
     from siamfc_plugin.toolkits.got10k.experiments import run_experiment
-    from siamfc_plugin.toolkits.peers import make_peer
+    from siamfc_plugin.core.peers import make_peer
 
     otb = maintainer / "data" / "otb"
     uav = tmp_path / "UAV123"

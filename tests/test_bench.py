@@ -55,7 +55,7 @@ def test_other_weights_are_not_faithful(otb_root, random_checkpoint, trained_che
     from siamfc_plugin.core.tracker import SiamFCTracker
     from siamfc_plugin.data.images import read_frame
     from siamfc_plugin.data.readers import read_otb_sequence
-    from siamfc_plugin.tools.fidelity import measure
+    from siamfc_plugin.backends.fidelity import measure
 
     seq = read_otb_sequence(str(otb_root / "Crossing"))[0]
     frames = [read_frame(f) for f in seq.frames[:15]]
@@ -155,7 +155,7 @@ def test_shipped_fidelity_record_follows_the_criterion_and_auto_trusts_only_meas
     from siamfc_plugin.core.checkpoint import load_model
 
     record = fidelity_record()
-    assert record, "siamfc_plugin/models/fidelity.json is missing or empty"
+    assert record, "siamfc_plugin/backends/fidelity_record.json is missing or empty"
     dev = {"Crossing", "DragonBaby", "FaceOcc1", "Human3", "MotorRolling", "ball1", "book", "bag"}
     for backends in record.values():
         for per_scales in backends.values():
@@ -178,10 +178,10 @@ def test_bench_and_fidelity_take_the_trackers_own_steps_for_kernel_updating_pres
     the reference's boxes there are those of a free run. (They once scored against exemplar_features and stepped
     without the kernel's update: right for the paper's preset only.)"""
     from siamfc_plugin.backends.build import build_tracker
-    from siamfc_plugin.core.evaluation import run_frames
+    from siamfc_plugin.core.frame_loop import run_frames
     from siamfc_plugin.data.synthetic import SyntheticConfig, make_demo_sequence
-    from siamfc_plugin.tools.bench import track_stages
-    from siamfc_plugin.tools.fidelity import shared_state_steps
+    from siamfc_plugin.commands.bench import track_stages
+    from siamfc_plugin.backends.fidelity import shared_state_steps
 
     frames, boxes, _ = make_demo_sequence(np.random.default_rng([0, 1]), SyntheticConfig(frames=12, style="demo"))
     make = lambda: build_tracker(trained_checkpoint, backend="torch", threads=1, overrides=overrides).tracker  # noqa

@@ -173,7 +173,7 @@ def test_every_option_has_help():
 
 
 def test_toolkit_command_echo(capsys):
-    from siamfc_plugin.toolkits.vot.cli import run_toolkit
+    from siamfc_plugin.commands.vot import run_toolkit
 
     code, _ = run_toolkit(["--help"], timeout=120)
     assert code == 0

@@ -89,7 +89,7 @@ def test_command_reference_lists_every_command_and_preset():
     missing = [name for name in commands if f"siamfc {name}" not in text]
     assert not missing, f"docs/command-line.md says it lists every command but lacks {missing}"
     listing = re.compile(r"siamfc-3s[^\n]{0,40}(,| or | and )[^\n]{0,12}siamfc-5s[^\n]*")  # a list of presets
-    for path in DOCS + [REPO / "siamfc_plugin" / "toolkits" / "vot" / "trax_tracker.py"]:
+    for path in DOCS + [REPO / "siamfc_plugin" / "toolkits" / "vot" / "siamfc_trax.py"]:
         for line in (m.group(0) for m in listing.finditer(path.read_text())):
             absent = [p for p in PRESETS if p not in line]
             assert not absent, f"{path.name} lists presets without {absent}: {line}"

@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "siamfc_plugin"
 # lowest first; a module may import its own folder and the folders of lower layers, never a higher one
-LAYERS = [{"common", "models"}, {"data"}, {"core"}, {"backends"}, {"training", "toolkits"}, {"tools"}, {"<root>"}]
+LAYERS = [{"common", "models"}, {"data"}, {"core"}, {"backends"}, {"training", "toolkits"}, {"commands"}, {"<root>"}]
 
 
 def _rank(folder: str) -> int:
@@ -103,7 +103,7 @@ def test_cli_help_imports_nothing_heavy():
             "    except SystemExit:\n"
             "        pass\n"
             "print(json.dumps(sorted(sys.modules)))\n")
-    # `vot` is defined beside its code (toolkits/vot/cli.py), which reads workspaces with numpy
+    # `vot` is defined beside its code (commands/vot.py), which reads workspaces with numpy
     for argv, allowed in ((["--help"], ()), (["eval", "--help"], ()), (["vot", "--help"], ("numpy",))):
         done = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr

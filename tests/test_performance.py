@@ -15,7 +15,7 @@ from siamfc_plugin.core.checkpoint import load_model
 from siamfc_plugin.core.config import TrackerConfig, preset
 from siamfc_plugin.data.readers import read_otb_sequence
 from siamfc_plugin.common.errors import ConfigError
-from siamfc_plugin.core.evaluation import run_sequence
+from siamfc_plugin.core.frame_loop import run_sequence
 from siamfc_plugin.data.images import read_frame
 from siamfc_plugin.core.metrics import iou, success_auc
 from siamfc_plugin.core.network import SiamFC

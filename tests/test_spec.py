@@ -67,9 +67,9 @@ COMPANIONS = {"arch": ["--random-weights"], "seed": ["--random-weights"]}  # wha
 def _sinks(monkeypatch, caught: dict):
     """Where each command hands its tracker over: the spec is captured there and the run stopped."""
     import siamfc_plugin.backends.build as build
-    import siamfc_plugin.tools.bench as bench
-    import siamfc_plugin.tools.leaderboard as leaderboard
-    import siamfc_plugin.toolkits.vot.cli as vot_cli
+    import siamfc_plugin.commands.bench as bench
+    import siamfc_plugin.commands.leaderboard as leaderboard
+    import siamfc_plugin.commands.vot as vot_cli
 
     def spy(key):
         def catch(*args, **kwargs):
@@ -183,7 +183,7 @@ def test_options_a_command_cannot_honour_are_refused(argv, capsys):
 
 def test_trax_environment_is_the_spec(tmp_path):
     """Every SIAMFC_* variable of the spec reaches the trax tracker's spec; the module's doc lists exactly these."""
-    import siamfc_plugin.toolkits.vot.trax_tracker as trax
+    import siamfc_plugin.toolkits.vot.siamfc_trax as trax
 
     checkpoint = tmp_path / "m.pth"
     checkpoint.write_bytes(b"x")
@@ -223,7 +223,7 @@ def test_default_names_say_what_changes_results(random_checkpoint, trained_check
 
 def test_got10k_and_vot_give_the_same_default_name(random_checkpoint):
     """`siamfc eval` names results spec.label; the trax tracker announces the spec of its SIAMFC_* variables."""
-    import siamfc_plugin.toolkits.vot.trax_tracker as trax
+    import siamfc_plugin.toolkits.vot.siamfc_trax as trax
     from siamfc_plugin.cli import build_parser
 
     for spec in (TrackerSpec(preset="siamfc-3s-da"), TrackerSpec(checkpoint=random_checkpoint)):

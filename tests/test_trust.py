@@ -252,7 +252,7 @@ def got10k_out(tmp_path_factory, otb_root):
     """Real got10k OTB-experiment outputs of MIL and the static box on two OTB sequences (20 frames)."""
     from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
     from siamfc_plugin.toolkits.got10k.experiments import run_experiment
-    from siamfc_plugin.toolkits.peers import make_peer
+    from siamfc_plugin.core.peers import make_peer
 
     root = tmp_path_factory.mktemp("g10")
     data = otb_view(otb_root, root / "otb", seqs=("Crossing", "DragonBaby"), frames=20)

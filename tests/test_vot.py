@@ -103,7 +103,7 @@ def test_committed_registry_and_workspace():
         assert entry["protocol"] == "traxpython"
         peer = "env_SIAMFC_PEER" in entry
         assert entry["command"] == ("siamfc_plugin.toolkits.vot.peers_trax" if peer
-                                    else "siamfc_plugin.toolkits.vot.trax_tracker")
+                                    else "siamfc_plugin.toolkits.vot.siamfc_trax")
         assert entry["paths"] == "."  # relative: works from any clone
         assert int(entry["timeout"]) == (60 if peer else 120)
         assert not any(k.startswith("arg_") for k in entry)  # not passed to trax trackers
@@ -229,7 +229,7 @@ def test_prepare_from_otb_and_synthetic_via_cli(tmp_path, otb_root):
 # ---- environment settings ------------------------------------------------------------------------------------------
 def test_settings_from_environment(tmp_path):
     from siamfc_plugin.common.errors import ConfigError
-    from siamfc_plugin.toolkits.vot.trax_tracker import Settings
+    from siamfc_plugin.toolkits.vot.siamfc_trax import Settings
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "m.pth").write_bytes(b"x")
@@ -255,7 +255,7 @@ class TraxProcess:
     `timeout` s so that a hang fails the test instead of blocking it."""
 
     def __init__(self, env: dict[str, str], timeout: float = 90,
-                 module: str = "siamfc_plugin.toolkits.vot.trax_tracker"):
+                 module: str = "siamfc_plugin.toolkits.vot.siamfc_trax"):
         from trax.client import Client
 
         # PYTHONPATH: this checkout, not whichever one is pip-installed (the process runs outside the repo)
@@ -401,7 +401,7 @@ def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
             assert (result.parent / f"{name}_001_confidence.value").is_file()  # status properties are stored
     assert analysis.is_file()
 
-    from siamfc_plugin.toolkits.vot.cli import read_analysis
+    from siamfc_plugin.commands.vot import read_analysis
 
     table = read_analysis(str(analysis))
     for tracker in ("SiamFC-3s", "SiamFC-3s-random"):
@@ -446,7 +446,7 @@ def test_unsupervised_and_realtime_stacks(tmp_path, vot_root, checkpoint):
                         "--timeout", "300", "--name", "both", "SiamFC-3s-random"]) == 0
     for experiment in ("unsupervised", "realtime"):
         assert (root / "results" / "SiamFC-3s-random" / experiment / "bag" / "bag_001.bin").is_file()
-    from siamfc_plugin.toolkits.vot.cli import read_analysis
+    from siamfc_plugin.commands.vot import read_analysis
 
     table = read_analysis(str(root / "analysis" / "both.json"))
     assert 0 < table["unsupervised"]["SiamFC-3s-random"]["average_accuracy"] <= 1
@@ -469,7 +469,7 @@ def test_multistart_compat(tmp_path, vot_root):
                         "--timeout", "300", "--name", "ms", "SiamFC-3s-random"]) == 0
     for anchor in (0, 4, 7):
         assert (root / "results" / "SiamFC-3s-random" / "baseline" / "bag" / f"bag_{anchor:08d}.bin").is_file()
-    from siamfc_plugin.toolkits.vot.cli import read_analysis
+    from siamfc_plugin.commands.vot import read_analysis
 
     row = read_analysis(str(root / "analysis" / "ms.json"))["baseline"]["SiamFC-3s-random"]
     assert 0 < row["accuracy"] <= 1 and row["eao"] is not None
@@ -481,7 +481,7 @@ def test_evaluate_fails_loudly_naming_the_sequence(tmp_path, vot_root, capsys):
     """A tracker that cannot start: `vot evaluate` exits 0, `siamfc vot evaluate` exits 2 and names the sequence."""
     root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 6, None)
     with open(root / "trackers.ini", "a") as handle:
-        handle.write(f"\n[broken]\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.trax_tracker\n"
+        handle.write(f"\n[broken]\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.siamfc_trax\n"
                      f"paths = {REPO}\ntimeout = 120\nenv_SIAMFC_CHECKPOINT = {tmp_path / 'absent.pth'}\n")
     code = siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "300", "broken"])
     assert code == 2
@@ -496,7 +496,7 @@ def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
     root = make_workspace(tmp_path / "ws", vot_root, ["ball1"], 60, trained_checkpoint)
     assert siamfc_main(["vot", "evaluate", "--workspace", str(root), "--quiet", "--timeout", "400",
                         "--name", "trained", "SiamFC-3s"]) == 0
-    from siamfc_plugin.toolkits.vot.cli import read_analysis
+    from siamfc_plugin.commands.vot import read_analysis
 
     row = read_analysis(str(root / "analysis" / "trained.json"))["baseline"]["SiamFC-3s"]
     assert row["accuracy"] > 0.4 and row["failures_per_sequence"] <= 2
@@ -506,7 +506,7 @@ def test_trained_model_accuracy(tmp_path, vot_root, trained_checkpoint):
 def test_stock_vot2020_stack_with_prepared_anchors(tmp_path, vot_root, capsys):
     """The stock VOT2020 stack runs on sequences `prepare` gave anchors; analysing experiments that never ran is an
     error with the hint (the toolkit itself prints "Errors occured during analysis" and exits 0)."""
-    from siamfc_plugin.toolkits.vot.cli import VotError, read_analysis, run_analysis
+    from siamfc_plugin.commands.vot import VotError, read_analysis, run_analysis
 
     root = make_workspace(tmp_path / "ws", vot_root, ["bag"], 12, None)  # prepare writes anchor.value
     assert (root / "sequences" / "bag" / "anchor.value").read_text().split()[0] == "1"

@@ -59,7 +59,7 @@ import yaml  # noqa: E402
 
 from analysis.collect import read_vot_trajectory, read_value_file  # noqa: E402
 from siamfc_plugin.toolkits.vot import workspace as ws  # noqa: E402
-from siamfc_plugin.toolkits.vot.cli import read_analysis  # noqa: E402
+from siamfc_plugin.commands.vot import read_analysis  # noqa: E402
 
 
 def raster(region, width: int, height: int) -> np.ndarray | None:
@@ -445,7 +445,7 @@ def test_longterm_stack_target_leaves_the_frame(tmp_path, vot_root):
     (root / "sequences" / "list.txt").write_text("bag_exit\n")
     assert siamfc_main(["vot", "evaluate", "SiamFC-3s", "--workspace", str(root), "--stack", "vot2022/longterm",
                         "--quiet", "--timeout", "500", "--name", "lt"]) == 0
-    from siamfc_plugin.toolkits.vot.cli import read_analysis
+    from siamfc_plugin.commands.vot import read_analysis
 
     row = read_analysis(str(root / "analysis" / "lt.json"))["longterm"]["SiamFC-3s"]
     precision, recall, fscore, curve = longterm_prf(root, "SiamFC-3s", "longterm", "bag_exit")

@@ -303,7 +303,7 @@ def test_published_rows_named_by_provenance(tmp_path):
     the lookup reads no tensors (core/provenance.py)."""
     from siamfc_plugin.core.provenance import peek
     from siamfc_plugin.backends.spec import TrackerSpec
-    from siamfc_plugin.tools.leaderboard import siamfc_entry, trackers_ini
+    from siamfc_plugin.commands.leaderboard import siamfc_entry, trackers_ini
 
     def siamfc_spec(checkpoint, preset):
         return siamfc_entry(TrackerSpec(checkpoint=checkpoint, preset=preset))

@@ -1,8 +1,8 @@
 """`--backend auto` (the CLI's default): the fastest faithful scoring backend for this machine and these weights.
 
-Faithful (the criterion of `siamfc bench`, tools/fidelity.py): the fp32 backends (torch, onnx) compute the
+Faithful (the criterion of `siamfc bench`, backends/fidelity.py): the fp32 backends (torch, onnx) compute the
 reference's maths and always are; a reduced-precision one (int8, torch-bf16) only where the fidelity record shipped
-with the models (models/fidelity.json, from `siamfc bench --dev ...`) says so for these very weights (their sha1)
+with the models (backends/fidelity_record.json, from `siamfc bench --dev ...`) says so for these very weights (their sha1)
 and this number of scales. Weights without a record get the fp32 backends only.
 
 Fastest: measured once per machine, not guessed from the instruction set (on an AVX512-BF16 AMD EPYC, bf16 is
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 FP32_BACKENDS = ("torch", "onnx")
 REDUCED_BACKENDS = ("int8", "torch-bf16")
 CPU_CANDIDATES = FP32_BACKENDS + REDUCED_BACKENDS
-FIDELITY_RECORD = "fidelity.json"
+FIDELITY_RECORD = "fidelity_record.json"
 SPEED_CACHE = "backend-speed.json"
 
 
@@ -62,7 +62,7 @@ def unavailable(name: str, device: str = "cpu") -> str | None:
 # ---- faithful ---------------------------------------------------------------------------------------------------------
 def fidelity_record() -> dict:
     """The shipped record: {weights_sha1: {backend: {scales: summary}}} (empty when absent)."""
-    path = resources.files("siamfc_plugin") / "models" / FIDELITY_RECORD
+    path = resources.files("siamfc_plugin") / "backends" / FIDELITY_RECORD
     if not path.is_file():
         return {}
     return json.loads(path.read_text()).get("models", {})
@@ -124,7 +124,7 @@ def cache_dir() -> str:
 def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | None = None,
                    record: dict | None = None) -> Choice:
     """The fastest faithful backend for `model` here (see the module docstring); the speeds are cached.
-    record: fidelity verdicts as in models/fidelity.json (default: that file)."""
+    record: fidelity verdicts as in backends/fidelity_record.json (default: that file)."""
     from ..common.atomic import write_text
     from .onnx_backend import weights_digest
     from .torch_backend import make_backend, set_threads

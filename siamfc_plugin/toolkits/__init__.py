@@ -1,1 +1,1 @@
-"""Edges to the evaluation toolkits: got10k, VOT (trax), and the OpenCV peer trackers."""
+"""Edges to the evaluation toolkits: got10k and VOT (trax)."""

@@ -71,7 +71,7 @@ def snapshots(run_dir: str, config: TrainConfig) -> list[tuple[int, str]]:
 def run_curves(run_dirs: list[str], config: TrainConfig, curate_config: str | None, pairs: int = 128,
                auc: bool = True) -> dict:
     from ..backends.build import build_tracker
-    from ..core.evaluation import run_sequence
+    from ..core.frame_loop import run_sequence
 
     sets = sample_sets(config, curate_config)
     curves: dict[str, list[dict]] = {}

@@ -53,7 +53,7 @@ def score_models(models: dict[str, str], sequences: list[Sequence], preset: str 
                  threads: int | None = None) -> dict[str, dict[str, float]]:
     """{model label: {sequence name: one-pass AUC}}; frames decoded once per sequence for all models."""
     from ..backends.build import build_tracker
-    from ..core.evaluation import run_sequence
+    from ..core.frame_loop import run_sequence
 
     trackers = {label: build_tracker(path, preset=preset, threads=threads, backend="torch").tracker
                 for label, path in models.items()}

@@ -26,7 +26,7 @@ from ..core.checkpoint import read_checkpoint, save_checkpoint
 from ..core.config import ConfigError, dataclass_from_dict, preset
 from ..core.geometry import Geometry
 from ..data.readers import read_sequences
-from ..core.evaluation import run_sequence
+from ..core.frame_loop import run_sequence
 from ..core.network import SiamFC, arch_spec
 from ..core.tracker import SiamFCTracker
 from .pairs import PairConfig, PairSampler, RunPairs

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.evaluation import run_frames
+from ...core.frame_loop import run_frames
 
 
 def patch_got10k() -> None:

@@ -2,9 +2,9 @@
 
 The tracking algorithm (siamfc_plugin.core.tracker) knows nothing of trax or the toolkit; everything here is a thin edge:
 
-- trax_tracker: `python -m siamfc_plugin.toolkits.vot.trax_tracker`, the process the toolkit starts (protocol traxpython).
+- siamfc_trax: `python -m siamfc_plugin.toolkits.vot.siamfc_trax`, the process the toolkit starts (protocol traxpython).
 - compat: Supervised / MultiStart / Unsupervised experiment classes that work on vot-toolkit 0.9.0
   (refer to them from a stack as `type: siamfc_plugin.toolkits.vot.compat.Supervised`).
 - workspace: fill a workspace's sequences/ from OTB, VOT or GOT-10k folders or the synthetic generator; read results.
-- cli: the `siamfc vot ...` subcommands.
+- the `siamfc vot ...` subcommands live with the other commands, in siamfc_plugin/commands/vot.py.
 """

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..peers import make_peer
+from ...core.peers import make_peer
 from .trax_server import TrackingSession, serve
 
 

@@ -1,7 +1,7 @@
 """VOT workspaces: fill sequences/ from OTB, VOT or GOT-10k folders (or the synthetic generator), write the stacks and
 trackers.ini the plugin ships, rewrite stock stacks to the compat experiments, read results and analyses back.
 
-Everything here writes plain files; the toolkit itself is driven by siamfc_plugin.toolkits.vot.cli (`python -m vot ...`).
+Everything here writes plain files; the toolkit itself is driven by siamfc_plugin.commands.vot (`python -m vot ...`).
 """
 from __future__ import annotations
 
@@ -145,14 +145,14 @@ def trackers_ini_text(paths: str | None = ".") -> str:
     None leaves it out (the package is then imported from the interpreter's site-packages)."""
     lines = [
         "# VOT toolkit tracker registry of the siamfc plugin (vot-toolkit 0.9.0, vot-trax 4).",
-        "# Parameters reach the trax process as environment variables: see siamfc_plugin/toolkits/vot/trax_tracker.py.",
+        "# Parameters reach the trax process as environment variables: see siamfc_plugin/toolkits/vot/siamfc_trax.py.",
         "# SIAMFC_CHECKPOINT (relative: to this file's folder) selects a model; unset = the model shipped in the",
         "# package (siamfc_plugin/models/). A model of your own: add e.g. env_SIAMFC_CHECKPOINT = runs/x/best.pth.",
         "",
     ]
     for name, label, env in TRACKERS:
         lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
-                  "command = siamfc_plugin.toolkits.vot.trax_tracker"]
+                  "command = siamfc_plugin.toolkits.vot.siamfc_trax"]
         if paths is not None:
             lines.append(f"paths = {paths}")
         lines.append("timeout = 120")
@@ -163,7 +163,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# [SiamFC-3s-alexnet]",
         "# label = SiamFC AlexNet (3 scales)",
         "# protocol = traxpython",
-        "# command = siamfc_plugin.toolkits.vot.trax_tracker",
+        "# command = siamfc_plugin.toolkits.vot.siamfc_trax",
         "# paths = .",
         "# timeout = 120",
         "# env_SIAMFC_PRESET = siamfc-3s",
@@ -176,7 +176,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
     ]
     for name, label, env in PUBLISHED:
         lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
-                  "command = siamfc_plugin.toolkits.vot.trax_tracker"]
+                  "command = siamfc_plugin.toolkits.vot.siamfc_trax"]
         if paths is not None:
             lines.append(f"paths = {paths}")
         lines.append("timeout = 120")

@@ -1,4 +1,4 @@
-"""Running the trackers through the toolkits for the leaderboard (`siamfc leaderboard`, tools/leaderboard_cli.py);
+"""Running the trackers through the toolkits for the leaderboard (`siamfc leaderboard`, commands/leaderboard_cli.py);
 analysis/ then reads the result files.
 
 - got10k one-pass (OTB style): the peers run in this process (OpenCV, no torch) through
@@ -37,7 +37,7 @@ VOT_EXPERIMENT = "baseline"
 @dataclass
 class Entry:
     """One leaderboard entry. kind 'siamfc': `spec` (backends/spec.py) gives the `siamfc eval` options and the trax
-    tracker's environment; kind 'peer': `peer` names a siamfc_plugin.toolkits.peers entry."""
+    tracker's environment; kind 'peer': `peer` names a siamfc_plugin.core.peers entry."""
 
     name: str
     kind: str
@@ -72,7 +72,7 @@ def siamfc_entry(spec: TrackerSpec) -> Entry:
 
 
 def peer_entry(peer: str) -> Entry:
-    from siamfc_plugin.toolkits.peers import is_deterministic
+    from siamfc_plugin.core.peers import is_deterministic
 
     return Entry(name=peer, kind="peer", peer=peer, deterministic=is_deterministic(peer))
 
@@ -274,7 +274,7 @@ def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool 
         else:
             from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
             from siamfc_plugin.toolkits.got10k.experiments import run_experiment
-            from siamfc_plugin.toolkits.peers import make_peer
+            from siamfc_plugin.core.peers import make_peer
 
             tracker = Got10kTracker(make_peer(spec.peer), name=spec.name, is_deterministic=spec.deterministic)
             summary = run_experiment(tracker, "otb", otb_root, out_dir, overwrite=overwrite)
@@ -306,11 +306,11 @@ def leaderboard_stack(repetitions: int, low: int, high: int) -> str:
 
 
 def trackers_ini(specs: list[Entry]) -> str:
-    """trackers.ini entries: SiamFC through siamfc_plugin.toolkits.vot.trax_tracker, peers through
+    """trackers.ini entries: SiamFC through siamfc_plugin.toolkits.vot.siamfc_trax, peers through
     siamfc_plugin.toolkits.vot.peers_trax."""
     blocks = []
     for spec in specs:
-        module = ("siamfc_plugin.toolkits.vot.trax_tracker" if spec.kind == "siamfc"
+        module = ("siamfc_plugin.toolkits.vot.siamfc_trax" if spec.kind == "siamfc"
                   else "siamfc_plugin.toolkits.vot.peers_trax")
         lines = [f"[{spec.name}]", f"label = {spec.label or spec.name}", "protocol = traxpython", f"command = {module}",
                  f"paths = {REPO_ROOT}", f"timeout = {120 if spec.kind == 'siamfc' else 60}"]

@@ -34,7 +34,7 @@ import torch
 from ..backends.torch_backend import BACKENDS, make_backend, set_threads
 from ..common.machine import cpu_flags, cpu_model
 from ..core.config import preset
-from .fidelity import FAITHFUL_AUC, FAITHFUL_IOU
+from ..backends.fidelity import FAITHFUL_AUC, FAITHFUL_IOU
 from ..data.images import to_rgb_uint8
 from ..core.metrics import iou, success_auc
 from ..core.network import KERNELS, STRIDES, SiamFC, arch_spec
@@ -136,7 +136,7 @@ def load_sequence(root: str | None, name: str | None = None, max_frames: int | N
 # ---- running ------------------------------------------------------------------------------------------------------
 def track_timed(tracker, frames, first_box) -> tuple[np.ndarray, float]:
     """Boxes and total tracker seconds (init + every update), the got10k speed measure."""
-    from ..core.evaluation import run_frames
+    from ..core.frame_loop import run_frames
 
     run = run_frames(tracker, frames, first_box)
     return run.boxes, float(run.seconds.sum())
@@ -200,7 +200,7 @@ def measure_fidelity(models: dict, reference: str, config, geometry, sequences) 
     from tqdm import tqdm
 
     from ..core.tracker import SiamFCTracker
-    from .fidelity import measure
+    from ..backends.fidelity import measure
 
     candidates = {name: SiamFCTracker(backend, config, geometry) for name, backend in models.items()
                   if name != reference}

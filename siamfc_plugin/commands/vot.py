@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-from . import workspace as ws
-from .workspace import VotError
+from ..toolkits.vot import workspace as ws
+from ..toolkits.vot.workspace import VotError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -77,7 +77,7 @@ def _read_ini(path: str) -> configparser.ConfigParser:
 
 def tracker_env_from_args(args) -> dict[str, str]:
     """SIAMFC_* variables for the tracker options given on the command line (they override a registry entry's)."""
-    from ...backends.spec import TrackerSpec
+    from ..backends.spec import TrackerSpec
 
     return TrackerSpec.from_args(args).to_env(fields=TrackerSpec.given(args))
 
@@ -94,7 +94,7 @@ def derived_registry(source: str, tracker: str, env: dict[str, str], folder: str
                                          for p in entry["paths"].split(os.pathsep) if p)
     checkpoint_key = next((k for k in entry if k.upper() == "ENV_SIAMFC_CHECKPOINT"), None)
     if checkpoint_key and not os.path.isabs(entry[checkpoint_key]):
-        from .trax_tracker import resolve_path
+        from ..toolkits.vot.siamfc_trax import resolve_path
 
         entry[checkpoint_key] = resolve_path(entry[checkpoint_key], {"PYTHONPATH": entry.get("paths", root)})
     for key in [k for k in entry if k.lower().startswith("env_") and k[4:].upper() in env]:
@@ -511,7 +511,7 @@ def cmd_patch_stack(args) -> int:
 
 
 def _cmd_stacks(args) -> int:
-    from .stacks import cmd_stacks
+    from ..toolkits.vot.stacks import cmd_stacks
 
     return cmd_stacks(args)
 

@@ -3,7 +3,7 @@
     siamfc leaderboard --checkpoint model.pth [--root PATH] [--vot-root PATH] [--out leaderboard/]
 
 runs SiamFC and the peers through got10k (one-pass, OTB style) and through a VOT workspace (baseline with
-re-initialisation) (tools/leaderboard.py), then has analysis/ write <out>/index.md and index.html with the figures
+re-initialisation) (commands/leaderboard.py), then has analysis/ write <out>/index.md and index.html with the figures
 and tables. Without --root the embedded synthetic benchmark is used. Importing this module does not import torch.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def cmd_leaderboard(args) -> int:
     from analysis.report import build_report
 
     from ..backends.spec import TrackerSpec
-    from ..toolkits.peers import available_peers, peer_unavailable_reason
+    from ..core.peers import available_peers, peer_unavailable_reason
     from . import leaderboard as run
 
     logging.getLogger("analysis").setLevel(logging.INFO)

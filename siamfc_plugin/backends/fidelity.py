@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.evaluation import run_sequence
+from ..core.frame_loop import run_sequence
 from ..core.metrics import iou, success_auc
 from ..data.images import to_rgb_uint8
 from ..data.readers import Sequence

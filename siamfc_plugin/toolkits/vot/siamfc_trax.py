@@ -1,4 +1,4 @@
-"""The trax tracker process the VOT toolkit starts: `python -m siamfc_plugin.toolkits.vot.trax_tracker`.
+"""The trax tracker process the VOT toolkit starts: `python -m siamfc_plugin.toolkits.vot.siamfc_trax`.
 
 A thin edge around the toolkit-free SiamFCTracker. The model is loaded once per process; `initialize` may come again
 at any moment (the toolkit re-initialises after a failure in the same process), `frame` answers one box, `quit` ends.
@@ -26,7 +26,7 @@ as the command line's), and one of the trax edge's own:
 Answers to bad input are those of the plugin's one trax server (trax_server.py); a model that cannot be loaded or a
 bad SIAMFC_* value ends the session with the reason, and the process exits with status 1.
 
-`python -m siamfc_plugin.toolkits.vot.trax_tracker --check` loads the model from the same variables, prints the settings and
+`python -m siamfc_plugin.toolkits.vot.siamfc_trax --check` loads the model from the same variables, prints the settings and
 exits without trax: a quick way to see that an entry of trackers.ini is usable.
 """
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--check"]:
         return check()
     if argv:
-        print("usage: python -m siamfc_plugin.toolkits.vot.trax_tracker [--check]  "
+        print("usage: python -m siamfc_plugin.toolkits.vot.siamfc_trax [--check]  "
               "(settings come from SIAMFC_* variables)",
               file=sys.stderr)
         return 2

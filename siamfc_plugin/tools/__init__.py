@@ -1,1 +1,0 @@
-"""Command-line tools built on the layers below: bench and soak."""

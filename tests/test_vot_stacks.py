@@ -528,7 +528,7 @@ def test_multiobject_session_scores_all_objects_in_one_batch(tmp_path, vot_root,
         rows, cols = np.nonzero(truth[obj].truth(frame))
         return [cols.min(), rows.min(), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1]
 
-    tracker = build_tracker(checkpoint=random_checkpoint, preset="siamfc-3s", threads=1, backend="torch").tracker
+    tracker = build_tracker(random_checkpoint, preset="siamfc-3s", threads=1, backend="torch").tracker
     multi = MultiObjectSession(TrackingSession(tracker), shared_factory(tracker))
     together = [multi.initialize(frames[0], [box("book", 0)])]
     for f in range(1, len(frames)):
@@ -537,7 +537,7 @@ def test_multiobject_session_scores_all_objects_in_one_batch(tmp_path, vot_root,
     assert len(multi.pool) == 2 and multi.pool[1].tracker.backend is tracker.backend  # one network
 
     for obj, start, index in (("book", 0, 0), ("bag", 3, 1)):
-        alone = TrackingSession(build_tracker(checkpoint=random_checkpoint, preset="siamfc-3s", backend="torch",
+        alone = TrackingSession(build_tracker(random_checkpoint, preset="siamfc-3s", backend="torch",
                                               threads=1).tracker)
         answers = [alone.initialize(frames[start], box(obj, start))] + [alone.frame(p) for p in frames[start + 1:]]
         assert [a.box for a in answers] == [t[index].box for t in together[start:]], obj

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, os.getcwd())
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
 
 from siamfc_plugin.backends.build import build_tracker  # noqa: E402
 from siamfc_plugin.core.frame_loop import run_sequence  # noqa: E402

@@ -37,6 +37,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
+
 from siamfc_plugin.common.atomic import write_text
 from siamfc_plugin.backends.torch_backend import make_backend
 from siamfc_plugin.backends.batched import run_batched

@@ -30,7 +30,7 @@ import tarfile
 import time
 import traceback
 
-sys.path.insert(0, os.getcwd())  # the repository root: the GPU image has no install of the package
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
 
 from siamfc_plugin.training.throughput import fit_to_budget  # noqa: E402
 from siamfc_plugin.training.trainer import TrainConfig, train  # noqa: E402

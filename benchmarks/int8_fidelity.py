@@ -16,6 +16,11 @@ import json
 
 import numpy as np
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
+
 from siamfc_plugin.backends.torch_backend import make_backend
 from siamfc_plugin.core.checkpoint import load_model, resolve_checkpoint
 from siamfc_plugin.core.config import preset

@@ -20,7 +20,7 @@ import time
 
 import torch
 
-sys.path.insert(0, os.getcwd())
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
 
 from siamfc_plugin.training.throughput import cpu_name, measure_config  # noqa: E402
 from siamfc_plugin.training.trainer import TrainConfig, Trainer  # noqa: E402

@@ -283,3 +283,29 @@ def test_spec_module_imports_no_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     assert done.returncode == 0, done.stderr
+
+
+def test_vot_results_folder_carries_the_registry_entrys_spec(tmp_path, random_checkpoint):
+    """`siamfc vot evaluate` claims results/<entry>/ for the spec its trackers.ini entry describes: the toolkit
+    keeps finished sequences, so an entry edited to another model would otherwise mix two trackers' results."""
+    from siamfc_plugin.commands.vot import claim_results
+
+    def registry(preset: str) -> None:
+        (tmp_path / "trackers.ini").write_text(
+            f"[SiamFC-3s]\nlabel = x\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.siamfc_trax\n"
+            f"paths = .\nenv_SIAMFC_PRESET = {preset}\nenv_SIAMFC_CHECKPOINT = {random_checkpoint}\n\n"
+            "[Static]\nlabel = s\nprotocol = traxpython\ncommand = siamfc_plugin.toolkits.vot.peers_trax\n")
+
+    (tmp_path / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
+    registry("siamfc-3s")
+    claim_results(str(tmp_path), ["SiamFC-3s", "Static"])
+    record = json.loads((tmp_path / "results" / "SiamFC-3s" / SPEC_FILE).read_text())
+    assert record["spec"]["checkpoint"] == random_checkpoint and record["name"] == "SiamFC-3s"
+    assert not (tmp_path / "results" / "Static").exists()  # peers have no spec
+    (tmp_path / "results" / "SiamFC-3s" / "baseline").mkdir()
+    claim_results(str(tmp_path), ["SiamFC-3s"])  # the same entry again: fine
+    registry("siamfc-5s")  # the entry edited
+    with pytest.raises(ConfigError, match="siamfc-3s.*siamfc-5s.*--force"):
+        claim_results(str(tmp_path), ["SiamFC-3s"])
+    claim_results(str(tmp_path), ["SiamFC-3s"], overwrite=True)
+    assert not (tmp_path / "results" / "SiamFC-3s" / "baseline").exists()

@@ -349,7 +349,8 @@ def add_options(parser: argparse.ArgumentParser, fields=None, title: str = "trac
 
 
 # ---- results folders -------------------------------------------------------------------------------------------------
-def claim_folder(folder: str, spec: "TrackerSpec", overwrite: bool = False, extra: Mapping | None = None) -> None:
+def claim_folder(folder: str, spec: "TrackerSpec", overwrite: bool = False, extra: Mapping | None = None,
+                 flag: str = "--overwrite") -> None:
     """Make `folder` (one tracker's results) carry `spec` in <folder>/tracker-spec.json (written atomically).
     A folder holding results of another identity, or results of unknown origin, is an error naming both, unless
     `overwrite`: then its old results are deleted. `extra` (e.g. why `auto` took its backend) is recorded too."""
@@ -372,8 +373,8 @@ def claim_folder(folder: str, spec: "TrackerSpec", overwrite: bool = False, extr
     elif os.path.isdir(folder) and os.listdir(folder):
         conflict = f"holds results without a record of the tracker that made them (no {SPEC_FILE})"
     if conflict and not overwrite:
-        raise ConfigError(f"{folder} {conflict}; this run is {spec.describe()}: pass --overwrite to replace them, "
-                          "or give another --name or --out")
+        raise ConfigError(f"{folder} {conflict}; this run is {spec.describe()}: pass {flag} to replace them, "
+                          "or give the tracker another name or the results another folder")
     if conflict:
         shutil.rmtree(folder)
     record = {"name": spec.label, "describe": spec.describe(), "identity": spec.identity(), "spec": spec.to_dict(),

@@ -110,6 +110,41 @@ def derived_registry(source: str, tracker: str, env: dict[str, str], folder: str
     return path
 
 
+def registry_specs(workspace: str, trackers: list[str]) -> dict:
+    """{tracker: TrackerSpec} for the SiamFC entries (siamfc_trax) among `trackers` in the workspace's registries."""
+    from ..backends.spec import TrackerSpec
+    from ..toolkits.vot.siamfc_trax import resolve_path
+
+    registries = ws.read_config(workspace).get("registry") or []
+    specs = {}
+    for registry in registries if isinstance(registries, list) else [registries]:
+        path = os.path.normpath(os.path.join(workspace, registry))
+        if not os.path.isfile(path):
+            continue
+        parser = _read_ini(path)
+        for tracker in trackers:
+            if tracker in specs or tracker not in parser or not parser[tracker].get("command", "").endswith(
+                    "siamfc_trax"):
+                continue
+            entry = parser[tracker]
+            roots = os.pathsep.join(os.path.normpath(os.path.join(os.path.dirname(path), p))
+                                    for p in entry.get("paths", ".").split(os.pathsep) if p)
+            env = {k[4:].upper(): v for k, v in entry.items() if k.lower().startswith("env_")}
+            spec = TrackerSpec.from_env(env, resolve_path=lambda text: resolve_path(text, {"PYTHONPATH": roots}))
+            specs[tracker] = spec.replace(name=tracker)
+    return specs
+
+
+def claim_results(workspace: str, trackers: list[str], overwrite: bool = False) -> None:
+    """Each SiamFC entry's results folder (results/<entry>/) carries the spec its registry entry describes
+    (tracker-spec.json); an entry now describing another tracker than the one whose results are there is an error
+    naming both (--force replaces them): the toolkit would otherwise keep the old sequences and run only the rest."""
+    from ..backends.spec import claim_folder
+
+    for tracker, spec in registry_specs(workspace, trackers).items():
+        claim_folder(os.path.join(workspace, "results", tracker), spec, overwrite, flag="--force")
+
+
 def default_registry() -> str:
     if os.path.isfile(ws.REPO_TRACKERS_INI):
         return ws.REPO_TRACKERS_INI
@@ -272,6 +307,7 @@ def cmd_evaluate(args) -> int:
         if unknown:
             raise VotError(f"--experiments {','.join(unknown)}: the stack of {workspace} has no such experiment "
                            f"(it has {', '.join(known)})")
+    claim_results(workspace, args.trackers, overwrite=args.force)
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
     code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout)

@@ -36,7 +36,7 @@ def main() -> int:
               "vot": read_sequences(os.path.join(args.shared, "eval", "vot"))}
     frames = {seq.name: [read_frame(f) for f in seq.frames] for seq in groups["otb"] + groups["vot"]}
     for path in args.checkpoints:
-        tracker = build_tracker(path, preset=args.preset, threads=args.threads or None).tracker
+        tracker = build_tracker(path, preset=args.preset, threads=args.threads or None, backend="torch").tracker
         row = {"checkpoint": path, "preset": args.preset, "auc": {}}
         for group, sequences in groups.items():
             for seq in tqdm(sequences, desc=os.path.basename(path), leave=False):

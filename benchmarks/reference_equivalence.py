@@ -153,7 +153,7 @@ def run_sequence(seq, frames, weights: str, configs: dict, threads: int) -> dict
     out = {"frames": len(frames), "reference_auc": round(success_auc(ref_boxes, gt), 4),
            "reference_seconds": round(ref_time, 1), "configs": {}}
     for label, (preset_name, overrides) in configs.items():
-        built = build_tracker(checkpoint=weights, preset_name=preset_name, overrides=overrides, backend="torch",
+        built = build_tracker(checkpoint=weights, preset=preset_name, overrides=overrides, backend="torch",
                               threads=threads)
         tracker = built.tracker
         tracker.init(frames[0], init_box)

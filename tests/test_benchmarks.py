@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((REPO / "benchmarks").glob("*.py"))
-SAME_WAY = "sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))"
+ROOT = "os.path.dirname(os.path.dirname(os.path.abspath(__file__)))"  # the checkout holding benchmarks/
 
 
 def test_every_script_imports_the_package_the_same_way():
@@ -19,7 +19,9 @@ def test_every_script_imports_the_package_the_same_way():
     for script in SCRIPTS:
         text = script.read_text()
         if "siamfc_plugin" in text or "from analysis" in text:
-            assert SAME_WAY in text, f"{script.name} imports the package another way"
+            same_way = f"sys.path.insert(0, {ROOT})" in text or (f"REPO = {ROOT}" in text and
+                                                                 "sys.path.insert(0, REPO)" in text)
+            assert same_way, f"{script.name} imports the package another way"
 
 
 @pytest.mark.slow  # about 20 s a script on a loaded 2-core machine (torch imports)

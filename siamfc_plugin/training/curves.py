@@ -83,7 +83,7 @@ def run_curves(run_dirs: list[str], config: TrainConfig, curate_config: str | No
             for name, tracks in sets.items():
                 row[f"loss {name}"] = round(pair_loss(model, tracks, config, pairs), 5)
             if auc and "validation video" in sets:
-                tracker = build_tracker(path).tracker
+                tracker = build_tracker(path, backend="torch").tracker  # the reference: AUCs comparable anywhere
                 scores = [run_sequence(tracker, seq).auc for seq in sets["validation video"]]
                 row["validation auc"] = round(float(np.mean(scores)), 4)
             rows.append(row)

@@ -510,3 +510,15 @@ def test_empty_vot_trajectory_is_a_problem_naming_the_file(vot_ws, tmp_path):
     problems = summary(tmp_path / "board")["problems"]
     assert any(str(empty) in p["why"] and "empty" in p["why"] for p in problems), problems
     assert {row["tracker"] for row in summary(tmp_path / "board")["vot"]} == {"MIL", "Static"}
+
+
+@pytest.mark.slow
+def test_eao_na_gives_the_real_reason(vot_ws, tmp_path):
+    done = report(tmp_path / "board", "--vot-workspace", str(vot_ws))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "board" / "index.md").read_text()
+    # 30-frame sequences, VOT2015's interval [108, 371]: undefined because of the interval, not the tracker
+    assert "beyond the longest sequence (30 frames)" in page
+    assert "no run of the tracker lasted into the EAO interval" not in page
+    done = run("siamfc_plugin", "vot", "table", "--workspace", str(vot_ws), str(vot_ws / "analysis" / "both.json"))
+    assert "EAO of MIL n/a: the interval [108, 371] starts beyond the longest sequence (30 frames)" in done.stdout

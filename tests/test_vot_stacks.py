@@ -311,8 +311,8 @@ def test_otb_stack_on_prepared_otb_sequences(tmp_path, otb_root):
     names = ["Crossing", "DragonBaby"]
     root = make_workspace(tmp_path / "ws", otb_root, names, 25)
     table = evaluate(root, "otb100", "otb100_baseline", "otb")  # renamed: the plugin's stacks have a `baseline`
-    accuracy = unsupervised_accuracy(root, "siamfc", "otb100_baseline", names)
-    assert table["otb100_baseline"]["siamfc"]["average_accuracy"] == pytest.approx(accuracy, abs=1e-4)
+    accuracy = unsupervised_accuracy(root, "SiamFC-3s", "otb100_baseline", names)
+    assert table["otb100_baseline"]["SiamFC-3s"]["average_accuracy"] == pytest.approx(accuracy, abs=1e-4)
     assert 0.3 < accuracy <= 1
 
 
@@ -589,11 +589,11 @@ def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
 
     # realtime VOTS (vots2025/realtime): the stock realtime wrapper refuses objects that appear later; the compat
     # one hands their frame over
-    table = evaluate(root, "vots2025/realtime", "vots2025_realtime", "rt", ("siamfc_mask",))
-    realtime = table["vots2025_realtime"]["siamfc_mask"]
-    assert realtime["average_accuracy"] == pytest.approx(quality(root, "siamfc_mask", "vots2025_realtime", "bookbag",
-                                                                 ["book", "bag"]), abs=1e-4)
-    rt_bag = (root / "results" / "siamfc_mask" / "vots2025_realtime" / "bookbag" / "bookbag_bag_001.txt")
+    table = evaluate(root, "vots2025/realtime", "vots2025_realtime", "rt", ("SiamFC-3s-mask",))
+    realtime = table["vots2025_realtime"]["SiamFC-3s-mask"]
+    recomputed = quality(root, "SiamFC-3s-mask", "vots2025_realtime", "bookbag", ["book", "bag"])
+    assert realtime["average_accuracy"] == pytest.approx(recomputed, abs=1e-4)
+    rt_bag = (root / "results" / "SiamFC-3s-mask" / "vots2025_realtime" / "bookbag" / "bookbag_bag_001.txt")
     assert rt_bag.read_text().splitlines()[5].startswith("m")
 
     from analysis.report import build_report

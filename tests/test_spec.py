@@ -309,3 +309,24 @@ def test_vot_results_folder_carries_the_registry_entrys_spec(tmp_path, random_ch
         claim_results(str(tmp_path), ["SiamFC-3s"])
     claim_results(str(tmp_path), ["SiamFC-3s"], overwrite=True)
     assert not (tmp_path / "results" / "SiamFC-3s" / "baseline").exists()
+
+
+def test_python_api_takes_the_spec_or_its_fields(random_checkpoint):
+    """build_tracker(spec), build_tracker(path, ...) and build_tracker(checkpoint=path, ...) are one tracker."""
+    from siamfc_plugin.backends.build import build_tracker
+
+    spec = TrackerSpec(checkpoint=random_checkpoint, preset="siamfc-5s", backend="torch", threads=1)
+    built = [build_tracker(spec), build_tracker(random_checkpoint, preset="siamfc-5s", backend="torch", threads=1),
+             build_tracker(checkpoint=random_checkpoint, preset="siamfc-5s", backend="torch", threads=1)]
+    assert {b.spec for b in built} == {spec.replace(name=spec.label)}
+    assert build_tracker(random_weights=True, backend="torch").spec.label == "SiamFC-3s-random"
+
+
+def test_the_name_is_fixed_before_auto_resolves(random_checkpoint):
+    """`auto` may take int8 where it is faithful for the weights; the results keep the name of the spec asked for."""
+    from siamfc_plugin.backends.build import build_tracker
+
+    asked = TrackerSpec(checkpoint=random_checkpoint, threads=1)
+    built = build_tracker(asked)
+    assert built.spec.label == asked.label and built.spec.backend == built.backend != "auto"
+    assert built.spec.replace(name=None, backend="int8").label == asked.label + "-int8"  # unfrozen, it would change

@@ -60,7 +60,9 @@ def build_tracker(spec: TrackerSpec | str | None = None, **fields: Any) -> Built
     """The tracker `spec` describes; or, for the Python API, build_tracker(checkpoint, preset=..., ...) with the
     fields of a TrackerSpec (the same defaults as the command line: the shipped model, siamfc-3s, backend auto:
     the fastest faithful one here, backends/choice.py)."""
-    if spec is None or isinstance(spec, str):
+    if spec is None:
+        spec = TrackerSpec(**fields)
+    elif isinstance(spec, str):
         spec = TrackerSpec(checkpoint=spec, **fields)
     elif fields:
         spec = spec.replace(**fields)
@@ -72,7 +74,9 @@ def build_tracker(spec: TrackerSpec | str | None = None, **fields: Any) -> Built
         backend = choice.name
     tracker = SiamFCTracker(make_backend(backend, model, device=spec.device, threads=spec.threads), config,
                             model.geometry)
-    return BuiltTracker(tracker, source, model.arch, model.geometry, backend, choice, spec.replace(backend=backend))
+    # the name is fixed before the backend is resolved: what `auto` took on this machine never renames results
+    resolved = spec.replace(backend=backend, name=spec.label)
+    return BuiltTracker(tracker, source, model.arch, model.geometry, backend, choice, resolved)
 
 
 def announce_backend(built: BuiltTracker, stream=None) -> None:

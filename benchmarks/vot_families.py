@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import test_vot_stacks as t  # noqa: E402
 
 from siamfc_plugin.cli import main as siamfc  # noqa: E402
-from siamfc_plugin.toolkits.vot.cli import read_analysis  # noqa: E402
+from siamfc_plugin.commands.vot import read_analysis  # noqa: E402
 
 
 def build(root: Path, vot: Path) -> None:

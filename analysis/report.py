@@ -378,7 +378,8 @@ def _vot_sections(workspace: str, state: dict):
         if not os.path.isdir(os.path.join(results_root, tracker)):
             continue
         for exp in sorted(os.listdir(os.path.join(results_root, tracker))):
-            ran.setdefault(exp, []).append(tracker)
+            if os.path.isdir(os.path.join(results_root, tracker, exp)):  # not files such as tracker-spec.json
+                ran.setdefault(exp, []).append(tracker)
     # an experiment whose stack names no analysis (VOT-LT's redetection) has nothing to report: say so once
     unanalysed = _unanalysed_experiments(workspace, ran)
     for exp in unanalysed:

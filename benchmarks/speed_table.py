@@ -1,12 +1,10 @@
-"""The speed table of docs/performance.md and the shipped fidelity record, both made from `siamfc bench` JSON files.
+"""The speed table of docs/performance.md, made from `siamfc bench` JSON files.
 
-    python benchmarks/speed_table.py benchmarks/2026-11-30-*.json --readme docs/performance.md \
-        --fidelity-record siamfc_plugin/backends/fidelity_record.json
+    python benchmarks/speed_table.py benchmarks/2026-11-30-*.json --readme docs/performance.md
 
 Prints the markdown table (one row per architecture, scales and backend; the machine named above it); --readme
-replaces the text between the `<!-- speed-table:begin -->` and `<!-- speed-table:end -->` lines with it.
---fidelity-record writes the verdicts of the rows measured on the dev sequences (`siamfc bench --dev ...`) into the
-record that `--backend auto` reads (backends/choice.py): per weights sha1, backend and number of scales.
+replaces the text between the `<!-- speed-table:begin -->` and `<!-- speed-table:end -->` lines with it. The fidelity
+record that `--backend auto` reads is written by `siamfc bench --calibrate --record` (issue 22), not from these.
 """
 from __future__ import annotations
 
@@ -63,31 +61,10 @@ def table(reports: list[tuple[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-def fidelity_record(reports: list[tuple[str, dict]], previous: dict) -> dict:
-    models = dict(previous.get("models", {}))
-    for path, report in reports:
-        if report.get("fidelity_sequences") != "dev":
-            continue  # the criterion is defined on the dev sequences only
-        for r in report["results"]:
-            fid = r.get("fidelity")
-            if not isinstance(fid, dict):
-                continue
-            models.setdefault(r["weights_sha1"], {}).setdefault(r["backend"], {})[str(r["scales"])] = {
-                "faithful": fid["faithful"], "mean_iou": fid["mean_iou"], "p1_iou": fid["p1_iou"],
-                "mean_shift_px": fid["mean_shift_px"], "mean_auc_delta": fid["mean_auc_delta"],
-                "worst_auc_delta": fid["worst_auc_delta"], "worst_sequence": fid["worst_sequence"],
-                "auc_delta": fid["auc_delta"], "arch": r["arch"], "bench": os.path.basename(path),
-                "cpu": report["machine"]["cpu"]}
-    return {"note": "written by benchmarks/speed_table.py from `siamfc bench --dev` JSON; read by "
-                    "siamfc_plugin/backends/choice.py (--backend auto)",
-            "criterion": {"mean_iou_min": 0.99, "abs_auc_delta_max": 0.01}, "models": models}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("bench", nargs="+", help="siamfc bench JSON files")
     parser.add_argument("--readme", help="replace the table between the markers in this file")
-    parser.add_argument("--fidelity-record", help="write the dev-set verdicts to this JSON file")
     args = parser.parse_args()
     reports = [(path, json.load(open(path))) for path in args.bench]
     text = table(reports)
@@ -99,9 +76,6 @@ def main() -> int:
             return 2
         head, rest = readme.split(BEGIN, 1)
         write_text(args.readme, head + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
-    if args.fidelity_record:
-        previous = json.load(open(args.fidelity_record)) if os.path.isfile(args.fidelity_record) else {}
-        write_text(args.fidelity_record, json.dumps(fidelity_record(reports, previous), indent=1) + "\n")
     return 0
 
 

@@ -50,7 +50,8 @@ def test_quick_run_measures_every_section_on_the_cpu(tmp_path):
     report = json.loads(out.read_text())
     assert report["device"] == "cpu" and report["failed"] == []
     combos = {(r["arch"], r["scales"], r["backend"]) for r in report["tracker"]}
-    assert combos == {(a, s, b) for a in ("alexnet-slim", "alexnet") for s in (3, 5) for b in ("torch", "torch-fp32")}
+    assert combos == {(a, s, b) for a in ("alexnet-slim", "alexnet") for s in (3, 5)
+                      for b in ("torch", "torch-fp32", "device")}
     for row in report["tracker"]:
         assert all(v > 0 for v in row["fps_per_sequence"].values())
         assert row["ms_network"] > 0 and row["ms_crop"] > 0

@@ -60,25 +60,54 @@ def unavailable(name: str, device: str = "cpu") -> str | None:
 
 
 # ---- faithful ---------------------------------------------------------------------------------------------------------
+def _record_file() -> dict:
+    path = resources.files("siamfc_plugin") / "backends" / FIDELITY_RECORD
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def fidelity_record() -> dict:
     """The shipped record: {weights_sha1: {backend: {scales: summary}}} (empty when absent)."""
-    path = resources.files("siamfc_plugin") / "backends" / FIDELITY_RECORD
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text()).get("models", {})
+    return _record_file().get("models", {})
 
 
-def faithful(name: str, weights_sha1: str, scales: int, record: dict | None = None) -> tuple[bool, str]:
-    """(is backend `name` faithful for these weights at this number of scales, why)."""
-    if name in FP32_BACKENDS or name == "torch-fp32":
-        return True, "fp32"
+def recorded_calibration(weights_sha1: str, scales: int) -> dict | None:
+    """The eager fp32 reference's own spread on the dev sequences for these weights (`siamfc bench --calibrate`)."""
+    return _record_file().get("calibrations", {}).get(weights_sha1, {}).get(str(scales))
+
+
+# the instruction-set extensions that decide the arithmetic of the reduced-precision kernels (onnxruntime's u8s8
+# GEMMs: AMX, VNNI or int16 pairs on plain AVX2; oneDNN's bf16: AMX, AVX512-BF16 or emulation): a verdict measured
+# on one kind of CPU holds on that kind
+KIND_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
+
+
+def cpu_kind(flags=None) -> str:
+    from ..common.machine import cpu_flags
+
+    present = set(cpu_flags() if flags is None else flags)
+    return "+".join(f for f in KIND_FLAGS if f in present) or "baseline"
+
+
+def faithful(name: str, weights_sha1: str, scales: int, record: dict | None = None,
+             kind: str | None = None) -> tuple[bool, str]:
+    """(is backend `name` faithful for these weights at this number of scales on this kind of CPU, why). An fp32
+    backend is, unless the record measured otherwise; a reduced-precision one only where the record says so, measured
+    on a CPU of this kind (cpu_kind(); entries without a kind hold everywhere)."""
     entry = (record if record is not None else fidelity_record()).get(weights_sha1, {}).get(name, {}).get(str(scales))
+    if name in FP32_BACKENDS or name == "torch-fp32":
+        if entry and not entry["faithful"]:
+            return False, f"not faithful for these weights: {'; '.join(entry.get('why_not') or ['measured'])}"
+        return True, "fp32"
     if not entry:
         return False, "its fidelity was not measured for these weights"
+    here = kind or cpu_kind()
+    if entry.get("cpu_kind") and entry["cpu_kind"] != here:
+        return False, f"its fidelity was measured on another kind of CPU ({entry['cpu_kind']}; this one: {here})"
     if entry["faithful"]:
-        return True, f"faithful (mean IoU {entry['mean_iou']:.3f}, worst AUC change {entry['worst_auc_delta']:+.3f})"
-    return False, (f"not faithful for these weights: mean IoU {entry['mean_iou']:.3f}, AUC change "
-                   f"{entry['worst_auc_delta']:+.3f} on {entry['worst_sequence']}")
+        return True, (f"faithful (mean IoU {entry['mean_iou']:.3f}, worst AUC change {entry['worst_auc_delta']:+.3f}, "
+                      f"mean {entry.get('mean_auc_delta', 0):+.4f})")
+    why = entry.get("why_not") or [f"AUC change {entry['worst_auc_delta']:+.3f} on {entry['worst_sequence']}"]
+    return False, f"not faithful for these weights: mean IoU {entry['mean_iou']:.3f}, {'; '.join(why)}"
 
 
 # ---- fastest ----------------------------------------------------------------------------------------------------------

@@ -12,8 +12,15 @@ the JSON says which: "weights": "random" or the path).
 With no --backends it benches every backend installed here and says which it skipped and why (onnx and int8 need
 onnxruntime). Fidelity to the reference, for trained weights (fidelity.py): (a) per-frame shared-state steps (mean
 and 1st-percentile box IoU, centre shift in px) and (b) the one-pass AUC change per sequence, on the --dev
-sequences (the criterion: OTB-5 and VOT-3), else on the bench sequence alone. "faithful": (a) mean IoU >= 0.99 and
-(b) |AUC change| <= 0.01 on every sequence.
+sequences (the criterion: OTB-5 and VOT-3), else on the bench sequence alone. "faithful" (fidelity.judge): (a) mean
+IoU >= 0.99, (b) every sequence's AUC change within the eager fp32 reference's own spread there (the calibration in
+the fidelity record for these weights; without one, +-0.002) and (c) the mean AUC change within +-0.005.
+
+--calibrate measures that spread instead of timing: the reference's one-pass AUC on every --dev sequence under the
+other thread count (1 <-> 2) and +-1 grey level of noise on the frames (one run per --seeds; --jpeg re-encodes them
+too), and every backend's fidelity judged against it; --record writes both into the fidelity record that
+`--backend auto` reads (siamfc_plugin/backends/fidelity_record.json). It resumes from <out>.partial when interrupted;
+--sequence A,B shares the sequences between processes (merge their .partial files, then run once without it).
 """
 from __future__ import annotations
 
@@ -34,7 +41,7 @@ import torch
 from ..backends.torch_backend import BACKENDS, make_backend, set_threads
 from ..common.machine import cpu_flags, cpu_model
 from ..core.config import preset
-from ..backends.fidelity import FAITHFUL_AUC, FAITHFUL_IOU
+from ..backends.fidelity import CRITERION
 from ..data.images import to_rgb_uint8
 from ..core.metrics import iou, success_auc
 from ..core.network import KERNELS, STRIDES, SiamFC, arch_spec
@@ -195,8 +202,9 @@ def dev_sequences(roots: list[str]):
             yield seq.name, [read_frame(f) for f in seq.frames], seq.boxes
 
 
-def measure_fidelity(models: dict, reference: str, config, geometry, sequences) -> dict:
-    """fidelity.measure for every benched backend but the reference, with progress on stderr."""
+def measure_fidelity(models: dict, reference: str, config, geometry, sequences, spread: dict | None = None) -> dict:
+    """fidelity.measure for every benched backend but the reference, with progress on stderr; spread: the
+    reference's own spread per sequence (the calibration in the fidelity record), for the verdict."""
     from tqdm import tqdm
 
     from ..core.tracker import SiamFCTracker
@@ -207,7 +215,7 @@ def measure_fidelity(models: dict, reference: str, config, geometry, sequences) 
     bar = tqdm(desc="fidelity", unit="seq", file=sys.stderr, leave=False)
     try:
         return measure(SiamFCTracker(models[reference], config, geometry), candidates, sequences,
-                       progress=lambda name: bar.update(1))
+                       progress=lambda name: bar.update(1), spread=spread)
     finally:
         bar.close()
 
@@ -233,8 +241,9 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
     name, images, gt, decode_ms = load_sequence(root, sequence, frames)
     info = machine_info(device)
     samples = [sgemm_gflops()]
-    log(f"sequence {name}: {len(images)} frames {images[0].shape[1]}x{images[0].shape[0]}; "
-        f"sgemm {samples[0]:.1f} GFLOP/s; load average {info.get('load_average_1_5_15')}")
+    log(f"{info['cpu']} ({', '.join(info['cpu_flags'])}), {torch.get_num_threads()} threads; sequence {name}: "
+        f"{len(images)} frames {images[0].shape[1]}x{images[0].shape[0]}; sgemm {samples[0]:.1f} GFLOP/s; "
+        f"load average {info.get('load_average_1_5_15')}")
     if checkpoint:  # a checkpoint fixes the architecture
         from ..core.checkpoint import read_checkpoint
 
@@ -279,6 +288,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
                     "fps_runs": [round(v, 2) for v in fps_runs], "ms_per_frame": round(1e3 / fps, 2),
                     "decode_ms": None if decode_ms is None else round(decode_ms, 2),
                     **{k: round(v, 2) for k, v in stages.items()},
+                    "crop_post_share": round((stages["ms_crop"] + stages["ms_post"]) / sum(stages.values()), 3),
                     "gflop_per_frame": round(gflop, 3), "gflops_achieved": round(gflop * fps, 1),
                     "network_gflops": round(gflop / stages["ms_network"] * 1e3, 1),
                     "sgemm_gflops_nearby": round(nearby, 1),
@@ -292,7 +302,8 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
                 }
                 rows.append(result)
                 log(f"{arch:13s} {n_scales}s {backend_name:11s} {fps:6.1f} fps  crop {stages['ms_crop']:5.1f} "
-                    f"net {stages['ms_network']:6.1f} post {stages['ms_post']:4.1f} ms  "
+                    f"net {stages['ms_network']:6.1f} post {stages['ms_post']:4.1f} ms "
+                    f"(crop+post {100 * result['crop_post_share']:.0f} %)  "
                     f"{result['gflops_achieved']:5.1f} GFLOP/s = {result['sgemm_ratio']:.2f} x sgemm "
                     f"({nearby:.0f})  IoU vs ref {result['iou_vs_reference']:.4f}")
             if weights == "random":  # flat score maps: agreement with the reference says nothing; speed only
@@ -300,7 +311,9 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
                     row["fidelity"] = None
             else:
                 sequences = dev_sequences(dev) if dev else [(name, images, gt)]
-                fid = measure_fidelity({b: built[b][0] for b in order}, reference, config, model.geometry, sequences)
+                spread = recorded_spread(digest, n_scales) if dev else None
+                fid = measure_fidelity({b: built[b][0] for b in order}, reference, config, model.geometry, sequences,
+                                       spread)
                 fidelity_runs.append({"arch": arch, "scales": n_scales, **fid})
                 for row in rows:
                     row["fidelity"] = fid["backends"].get(row["backend"], "reference")
@@ -314,14 +327,173 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
         "runs": runs, "threads": threads or torch.get_num_threads(), "device": device, "reference": REFERENCE,
         "sgemm_gflops": round(max(samples), 1), "sgemm_samples": [round(v, 1) for v in samples],
         "skipped_backends": skipped, "fidelity_sequences": "dev" if dev else "bench sequence",
-        "dev_roots": list(dev or []), "faithful_criterion": {"mean_iou_min": FAITHFUL_IOU,
-                                                             "abs_auc_delta_max": FAITHFUL_AUC},
+        "dev_roots": list(dev or []), "faithful_criterion": CRITERION,
         "note": ("fps: median over runs of frames / tracker seconds (init + updates, decoding excluded); "
                  "sgemm_ratio: gflop_per_frame * fps / sgemm measured just before that configuration; "
                  "fidelity: per-frame shared-state steps (IoU, centre shift px) and free-run AUC change per "
                  "sequence against the reference"),
         "results": results, "fidelity": fidelity_runs,
     }
+
+
+def recorded_spread(digest: str, scales: int) -> dict | None:
+    """{sequence: the reference's spread} of the calibration in the fidelity record for these weights, or None."""
+    from ..backends.choice import recorded_calibration
+
+    calibration = recorded_calibration(digest, scales)
+    return {name: row["spread"] for name, row in calibration["sequences"].items()} if calibration else None
+
+
+def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | None = None):
+    """dev_sequences, shortest first (an interrupted calibration has the most sequences done), decoded one at a time;
+    names: only these; skip: not these (not decoded); frames: the first N of each."""
+    from ..data.images import read_frame
+    from ..data.readers import read_sequences
+
+    found = []
+    for root in roots:
+        if not os.path.isdir(root):
+            raise FileNotFoundError(f"dev dataset root not found: {root}")
+        found += read_sequences(root)
+    if names:
+        unknown = set(names) - {seq.name for seq in found}
+        if unknown:
+            raise FileNotFoundError(f"no sequence {', '.join(sorted(unknown))} under {', '.join(roots)}")
+    for seq in sorted(found, key=len):
+        if (names and seq.name not in names) or seq.name in skip:
+            continue
+        n = len(seq) if frames is None else min(len(seq), frames)
+        yield seq.name, [read_frame(f) for f in seq.frames[:n]], seq.boxes[:n]
+
+
+def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: str | None = None,
+                    arch: str = "alexnet-slim", threads: int | None = None, seeds=(1, 2), jpeg: int | None = None,
+                    calibration: str | None = None, state: str | None = None, frames: int | None = None,
+                    names=None, engine: str = "torch", log=print) -> dict[str, Any]:
+    """The eager fp32 reference's own spread on every dev sequence and every backend's fidelity judged against it
+    (fidelity.calibrate). state: a JSON file that keeps the finished sequences (a rerun resumes from it). frames: the
+    first N frames of each sequence only (a quick check, not a calibration to record). names: these sequences only
+    (several processes can share the work: their state files merge). engine: the reference's fp32 engine, the eager
+    'torch' (the definition) or 'onnx' (the same maths, several times faster on a loaded CPU; its boxes equal the
+    eager reference's on the dev set: that is what its own record entry says)."""
+    from ..backends.choice import cpu_kind
+    from ..backends.onnx_backend import weights_digest
+    from ..common.atomic import write_text
+    from ..core.tracker import SiamFCTracker
+    from ..backends.fidelity import calibrate
+
+    threads = threads or torch.get_num_threads()
+    set_threads(threads)
+    if not backends:
+        backends, skipped = installed_backends("cpu")
+        for name, why in skipped.items():
+            log(f"skipped backend {name}: {why}")
+    model, weights = build_model(arch, checkpoint)
+    if weights == "random":
+        raise ValueError("a calibration needs trained weights (--checkpoint, or an architecture with a shipped model)")
+    digest = weights_digest(model)
+    config = preset(SCALE_PRESETS.get(scales, "siamfc-3s"), scale_num=scales)
+    if engine not in ("torch", "onnx"):
+        raise ValueError(f"the reference engine is torch or onnx (fp32), not {engine!r}")
+    reference = SiamFCTracker(make_backend(engine, model, threads=threads), config, model.geometry)
+    other = None
+    if engine == "onnx":  # onnxruntime's threads are fixed per session: a second one at the other count
+        other = SiamFCTracker(make_backend("onnx", model, threads=1 if threads != 1 else 2), config, model.geometry)
+    candidates = {}
+    for name in backends:
+        if name in ("torch", "torch-fp32", engine):
+            continue  # the reference itself
+        options = {"calibration": calibration} if name == "int8" and calibration else {}
+        candidates[name] = SiamFCTracker(make_backend(name, model, threads=threads, **options), config,
+                                         model.geometry)
+        set_threads(threads)
+    key = {"weights_sha1": digest, "scales": scales, "threads": threads, "seeds": list(seeds), "jpeg": jpeg,
+           "frames": frames, "dev": [os.path.abspath(r) for r in dev], "engine": engine}
+    done = {}
+    if state and os.path.isfile(state):
+        with open(state) as handle:
+            saved = json.load(handle)
+        if saved.get("key") == key:
+            done = saved["per_sequence"]
+            log(f"resuming from {state}: {', '.join(done)} done")
+    info = machine_info("cpu")
+    log(f"calibration of {weights} (sha1 {digest[:8]}), {scales} scales, {threads} threads, backends "
+        f"{', '.join(candidates)}; load average {info.get('load_average_1_5_15')}")
+
+    def save(per_sequence):
+        if state:
+            write_text(state, json.dumps({"key": key, "per_sequence": per_sequence}) + "\n")
+
+    def progress(name):
+        log(f"  {name} done ({time.strftime('%H:%M:%S')}, load average {os.getloadavg()[0]:.1f})")
+
+    finished = [n for n, row in done.items() if set(row["backends"]) >= set(candidates)]
+    sequences = sorted_dev_sequences(dev, names, finished, frames)
+    result = calibrate(reference, candidates, sequences, threads, seeds, jpeg, done=done, save=save,
+                       progress=progress, other_threads=other)
+    if names:
+        result["sequences"] = {n: r for n, r in result["sequences"].items() if n in names}
+    info_end = [round(v, 2) for v in os.getloadavg()]
+    return {"machine": info, "load_average_end": info_end, "cpu_kind": cpu_kind(),
+            "date": datetime.datetime.now().isoformat(timespec="seconds"), "weights": weights,
+            "weights_sha1": digest, "arch": model.arch, "scales": scales, "threads": threads, "seeds": list(seeds),
+            "jpeg": jpeg, "frames_per_sequence": frames or "all", "dev_roots": list(dev), "criterion": CRITERION,
+            "reference_engine": engine,
+            "int8_calibration": calibration or "synthetic", **result}
+
+
+def log_calibration(log, report: dict) -> None:
+    engine = "eager torch" if report.get("reference_engine", "torch") == "torch" else report["reference_engine"]
+    log(f"reference spread ({engine} fp32, {report['threads']} threads; AUC change under "
+        f"{', '.join(report['perturbations'])}):")
+    for name, row in report["sequences"].items():
+        changes = "  ".join(f"{v:+.4f}" for v in row["changes"].values())
+        log(f"  {name:13s} {row['frames']:4d} frames  AUC {row['reference_auc']:.4f}  {changes}  spread "
+            f"{row['spread']:.4f}")
+    log(f"  mean AUC {report['mean_reference_auc']:.4f}; mean change "
+        + ", ".join(f"{k} {v:+.4f}" for k, v in report["mean_change"].items()))
+    for name, fid in report["backends"].items():
+        log(f"{name:11s} IoU mean {fid['mean_iou']:.4f} p1 {fid['p1_iou']:.4f}; AUC {fid['mean_auc']:.4f}, change "
+            f"mean {fid['mean_auc_delta']:+.4f} worst {fid['worst_auc_delta']:+.4f} ({fid['worst_sequence']}) -> "
+            + ("faithful" if fid["faithful"] else "NOT faithful: " + "; ".join(fid["why_not"])))
+
+
+def cmd_calibrate(args) -> int:
+    from ..backends.choice import cpu_kind
+    from ..common.atomic import write_text
+    from ..common.errors import ConfigError
+    from ..backends.fidelity import record_update
+
+    if not args.dev:
+        raise ConfigError("--calibrate needs --dev ROOT,ROOT (the dev sequences, e.g. "
+                          "../shared/data/eval/otb,../shared/data/eval/vot)")
+    if len(args.scales) != 1:
+        raise ConfigError("--calibrate takes one --scales value")
+    path = args.out or os.path.join("benchmarks", f"{datetime.date.today().isoformat()}-"
+                                                  f"{machine_slug(machine_info())}-calibration.json")
+    names = [n.strip() for n in (args.sequence or "").split(",") if n.strip()]
+    if args.record and (args.frames or names):
+        raise ConfigError("--record takes every dev sequence whole: drop --frames and --sequence")
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    report = run_calibration(args.dev, tuple(args.backends or ()), args.scales[0], args.checkpoint,
+                             (args.archs or ["alexnet-slim"])[0], args.threads or None, tuple(args.seeds),
+                             args.jpeg, args.calibration, state=None if args.no_save else path + ".partial",
+                             frames=args.frames, names=names, engine=args.reference_engine, log=say)
+    log_calibration(say, report)
+    if not args.no_save:
+        write_text(path, json.dumps(report, indent=1) + "\n")
+        if os.path.exists(path + ".partial") and not names:  # a share of the sequences: kept, to merge
+            os.remove(path + ".partial")
+        say(f"wrote {path}")
+    if args.record:
+        previous = json.load(open(args.record)) if os.path.isfile(args.record) else {}
+        about = {"arch": report["arch"], "cpu": report["machine"]["cpu"], "cpu_kind": cpu_kind(),
+                 "threads": report["threads"], "source": os.path.basename(path)}
+        write_text(args.record, json.dumps(record_update(previous, report, report["weights_sha1"],
+                                                         report["scales"], about), indent=1) + "\n")
+        say(f"wrote {args.record}")
+    print(json.dumps(report))
+    return 0
 
 
 def log_fidelity(log, row: dict) -> None:
@@ -343,6 +515,8 @@ def _csv(kind):
 
 
 def cmd_bench(args) -> int:
+    if args.calibrate:
+        return cmd_calibrate(args)
     from ..backends.spec import TrackerSpec
 
     spec = TrackerSpec.from_args(args)  # the weights, device and threads; the rest are bench's own lists
@@ -407,6 +581,19 @@ def register(subparsers, common) -> None:
     p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")
     p.add_argument("--dev", type=_csv(str), metavar="ROOT,ROOT",
                    help="dataset roots whose sequences the fidelity criterion runs on (default: the bench sequence)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="calibrate the faithfulness rule instead of timing: the eager fp32 reference's own AUC spread "
+                        "on every --dev sequence (the other thread count, +-1 grey level of noise per --seeds) and "
+                        "every backend's fidelity judged against it; resumes from <out>.partial")
+    p.add_argument("--seeds", type=_csv(int), default=[1, 2], help="--calibrate: noise seeds (default 1,2)")
+    p.add_argument("--reference-engine", choices=["torch", "onnx"], default="torch",
+                   help="--calibrate: the fp32 engine the reference runs on (default torch, eager; onnx: the same "
+                        "maths, faster)")
+    p.add_argument("--jpeg", type=int, metavar="QUALITY",
+                   help="--calibrate: re-encode the noisy frames as JPEG at this quality too")
+    p.add_argument("--record", metavar="FIDELITY_JSON",
+                   help="--calibrate: write the verdicts into this fidelity record (the shipped one: "
+                        "siamfc_plugin/backends/fidelity_record.json)")
     p.add_argument("--out", help="JSON file (default benchmarks/<date>-<machine>.json)")
     p.add_argument("--no-save", action="store_true", help="print the JSON only")
     p.set_defaults(func=cmd_bench)

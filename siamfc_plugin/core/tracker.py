@@ -213,7 +213,12 @@ class SiamFCTracker:
         np.multiply(response, 1 - cfg.window_influence, out=response)
         response += self._weighted_window(cfg.window_influence)
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
+        return self.move(best, row, col, frame_shape)
 
+    def move(self, best: int, row: int, col: int, frame_shape: tuple[int, ...]) -> np.ndarray:
+        """step()'s last part: move to peak (row, col) of the upsampled map of scale `best`, damp the scale change;
+        returns x,y,w,h (the device tracker, backends/device.py, finds the peak on the GPU and calls this)."""
+        cfg, up = self.config, self.upsampled_size
         geo = self.geometry
         x_side = self.current_search_side()
         if cfg.peak_to_frame == "matconvnet":  # tracker_step.m: round(s_x), whatever the chosen scale

@@ -197,3 +197,20 @@ def test_learning_curves_use_fixed_pairs_and_plot(tmp_path):
     curves = {str(run): [{"pairs_seen": 300, "loss train video": a}, {"pairs_seen": 600, "loss train video": a / 2}]}
     written = plot_curves(curves, str(tmp_path / "fig"))
     assert all(os.path.getsize(p) > 0 for p in written)
+
+
+def test_shipped_model_recipe_sits_beside_it_and_parses(monkeypatch):
+    """pysot's pattern: the released model's curation and training configs beside its weights, both valid."""
+    from siamfc_plugin.models import shipped_model_path
+    from siamfc_plugin.training.curate import read_curation
+    from siamfc_plugin.training.trainer import TrainConfig
+
+    stem = os.path.splitext(shipped_model_path())[0]
+    monkeypatch.setenv("SIAMFC_SHARED_DATA", "/shared")
+    monkeypatch.setenv("SIAMFC_SOURCES", "/sources")
+    sources, crop, split = read_curation(stem + ".curate.toml")
+    assert (crop.margin, crop.quality) == (16, 75) and not split.every  # the set the GPU run carried
+    assert [s.name for s in sources][:2] == ["got10k", "vid"] and "davis" not in [s.name for s in sources]
+    config = TrainConfig.from_file(stem + ".train.toml")
+    assert (config.epochs * config.pairs_per_epoch, config.seed, config.arch) == (20_000, 12, "alexnet-slim")
+    assert {s["root"] for s in config.sources} == {".cache/curated-shipped"}

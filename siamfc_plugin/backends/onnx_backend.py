@@ -436,6 +436,9 @@ def session_options(threads: int | None = None):
     so.inter_op_num_threads = 1
     if threads:
         so.intra_op_num_threads = int(threads)
+    # no spin-waiting between calls: a spinning worker takes the core the tracker's crops and post-processing run on
+    # next (2 cores, slim int8, Crossing, load ~7.6: crop 10.3 -> 5.5 ms, network 53 -> 47 ms, 15.3 -> 18.5 fps)
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.log_severity_level = 3
     return so
 

@@ -284,7 +284,7 @@ def record_update(previous: dict, calibration: dict, digest: str, scales: int, a
                                if s != str(scales)},
                             str(scales): {k: calibration[k] for k in ("perturbations", "sequences",
                                                                        "mean_reference_auc", "mean_change")}
-                            | {k: about[k] for k in ("cpu", "cpu_kind", "threads", "source") if k in about}}
+                            | {k: about[k] for k in ("cpu", "cpu_kind", "threads", "source", "reference_engine") if k in about}}
     return {"note": "written by `siamfc bench --calibrate --record` (backends/fidelity.py); read by "
                     "siamfc_plugin/backends/choice.py (--backend auto)",
             "criterion": CRITERION, "calibrations": calibrations, "models": models}

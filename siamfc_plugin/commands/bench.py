@@ -488,7 +488,8 @@ def cmd_calibrate(args) -> int:
     if args.record:
         previous = json.load(open(args.record)) if os.path.isfile(args.record) else {}
         about = {"arch": report["arch"], "cpu": report["machine"]["cpu"], "cpu_kind": cpu_kind(),
-                 "threads": report["threads"], "source": os.path.basename(path)}
+                 "threads": report["threads"], "source": os.path.basename(path),
+                 "reference_engine": report["reference_engine"]}
         write_text(args.record, json.dumps(record_update(previous, report, report["weights_sha1"],
                                                          report["scales"], about), indent=1) + "\n")
         say(f"wrote {args.record}")

@@ -13,12 +13,14 @@ vots2023). About 5 minutes on 2 busy cores.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout, installed or not
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests"))  # the test module that builds the all-families workspace
 
 import test_vot_stacks as t  # noqa: E402
 

@@ -471,11 +471,13 @@ def test_ctrl_c_during_eval_is_one_line_and_exit_130(otb_root, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root",
                                 str(view), "--out", str(tmp_path / "ev"), "--threads", "1"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
+                               # unbuffered: a piped stdout is block-buffered, and the line below would only
+                               # arrive when eval has finished (then the signal comes too late: exit 0)
+                               env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"})
     for line in process.stdout:  # got10k prints "--Sequence 1/2: ..." as tracking starts
         if "Sequence 1/2" in line:
             break
-    time.sleep(1.0)
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, (process.returncode, err[-3000:])

@@ -12,15 +12,21 @@ from ..common.errors import FrameReadError
 from .images import read_frame
 
 
+def _folder_frames(source: str) -> list[str]:
+    """The frames of an image folder, or of an OTB sequence folder (frames in img/), sorted by name."""
+    files = list_images(source)
+    if not files and os.path.isdir(os.path.join(source, "img")):
+        files = list_images(os.path.join(source, "img"))
+    if not files:
+        raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source} (nor in {source}/img)")
+    return files
+
+
 def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
     """(index, RGB frame) from an image folder (sorted names), an OTB sequence folder (frames in img/) or any video
     file OpenCV can open."""
     if os.path.isdir(source):
-        files = list_images(source)
-        if not files and os.path.isdir(os.path.join(source, "img")):
-            files = list_images(os.path.join(source, "img"))
-        if not files:
-            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source} (nor in {source}/img)")
+        files = _folder_frames(source)
         for index, path in enumerate(files):
             yield index, read_frame(path)
         return
@@ -48,11 +54,7 @@ def check_frame_source(source: str) -> None:
     text (FFmpeg decodes a text file as a few frames of noise, and boxes of frames of another size would stay in
     the first frame's coordinates)."""
     if os.path.isdir(source):
-        files = list_images(source)
-        if not files and os.path.isdir(os.path.join(source, "img")):
-            files = list_images(os.path.join(source, "img"))
-        if not files:
-            raise FrameReadError(f"no images (.jpg/.png/.bmp) in folder {source} (nor in {source}/img)")
+        files = _folder_frames(source)
         from PIL import Image
 
         first = None

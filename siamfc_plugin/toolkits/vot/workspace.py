@@ -140,6 +140,14 @@ PEERS = (
 )
 
 
+def _siamfc_entry(name: str, label: str, env: dict, paths: str | None) -> list[str]:
+    """One trackers.ini entry of the SiamFC trax tracker."""
+    lines = [f"[{name}]", f"label = {label}", "protocol = traxpython", "command = siamfc_plugin.toolkits.vot.siamfc_trax"]
+    if paths is not None:
+        lines.append(f"paths = {paths}")
+    return lines + ["timeout = 120"] + [f"env_{k} = {v}" for k, v in env.items()] + [""]
+
+
 def trackers_ini_text(paths: str | None = ".") -> str:
     """The plugin's trackers.ini. `paths` (relative to the ini) is where the package lives when it is not installed;
     None leaves it out (the package is then imported from the interpreter's site-packages)."""
@@ -151,13 +159,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "",
     ]
     for name, label, env in TRACKERS:
-        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
-                  "command = siamfc_plugin.toolkits.vot.siamfc_trax"]
-        if paths is not None:
-            lines.append(f"paths = {paths}")
-        lines.append("timeout = 120")
-        lines += [f"env_{k} = {v}" for k, v in env.items()]
-        lines.append("")
+        lines += _siamfc_entry(name, label, env, paths)
     lines += [
         "# One entry per further shipped model, e.g. once siamfc_plugin/models/siamfc_alexnet.pth exists:",
         "# [SiamFC-3s-alexnet]",
@@ -175,13 +177,7 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "",
     ]
     for name, label, env in PUBLISHED:
-        lines += [f"[{name}]", f"label = {label}", "protocol = traxpython",
-                  "command = siamfc_plugin.toolkits.vot.siamfc_trax"]
-        if paths is not None:
-            lines.append(f"paths = {paths}")
-        lines.append("timeout = 120")
-        lines += [f"env_{k} = {v}" for k, v in env.items()]
-        lines.append("")
+        lines += _siamfc_entry(name, label, env, paths)
     lines += [
         "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",
         "# `python -m siamfc_plugin.toolkits.vot.peers_trax`, the peer chosen by SIAMFC_PEER. They start in well under a second",

@@ -407,7 +407,7 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--quality", type=int, help="JPEG quality (default 90)")
     p.set_defaults(func=cmd_curate)
 
-    p = sub.add_parser("select", help="the model-selection rule: seeds x sequences, paired differences (issue 21)")
+    p = sub.add_parser("select", help="the model-selection rule: seeds x sequences, paired differences")
     p.add_argument("--baseline", action="append", default=[], metavar="LABEL=CHECKPOINT", required=True,
                    help="an existing model to beat (repeatable; the better of them is the bar)")
     p.add_argument("--candidate", action="append", default=[], metavar="CONFIG=CHECKPOINT",

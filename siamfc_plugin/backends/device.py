@@ -1,4 +1,4 @@
-"""The tracker with its per-frame work on the torch device (issue 22): on a GPU the host no longer limits it.
+"""The tracker with its per-frame work on the torch device: on a GPU the host no longer limits it.
 
 SiamFCTracker crops with cv2.warpAffine, upsamples and finds the peak in numpy: per frame the host makes S crops,
 uploads them, waits for the score maps and post-processes them, so on an H200 both nets ran at the same ~320 fps.

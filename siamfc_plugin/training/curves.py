@@ -1,4 +1,4 @@
-"""Learning curves of training runs (issue 21): against pairs seen, the loss on fixed samples of training video
+"""Learning curves of training runs: against pairs seen, the loss on fixed samples of training video
 pairs, training still pairs and validation-video pairs, and the one-pass AUC on the validation videos. They say
 whether a longer run over-fits the training objects (training loss falls while validation loss and AUC turn), and
 whether it is the video or the still pairs that stop teaching.

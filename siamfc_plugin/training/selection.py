@@ -1,4 +1,4 @@
-"""The model-selection rule (issue 21): rank models on many whole sequences, several seeds per configuration, by
+"""The model-selection rule: rank models on many whole sequences, several seeds per configuration, by
 paired differences, never by the best of many checkpoints on a small set.
 
 Sequences: the eight development sequences (OTB and VOT folders of ../shared/data/eval) plus the validation videos

@@ -1,6 +1,6 @@
-"""Readers for the video layouts of the issue-21 training set: DAVIS (masks), MOT (multi-object gt.txt), LaSOT
-(absence flags) and plain "frames + box file" sequences (UAVDT-SOT, a custom annotated video). Each returns Tracks
-(frame paths, x,y,w,h boxes, visibility) that `siamfc curate` crops like any other video.
+"""Readers for the video layouts of the video training set (configs/curate_public.toml): DAVIS (masks), MOT
+(multi-object gt.txt), LaSOT (absence flags) and plain "frames + box file" sequences (UAVDT-SOT, a custom annotated
+video). Each returns Tracks (frame paths, x,y,w,h boxes, visibility) that `siamfc curate` crops like any other video.
 
 Frames are matched to annotations by the frame *number* in the file name, never by position in a sorted listing:
 a missing frame file leaves a gap (that frame is dropped), it never shifts the boxes of the frames after it.

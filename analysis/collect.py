@@ -396,6 +396,7 @@ class VotAnalysis:
     # the stack that produced it (`siamfc vot evaluate` writes <name>.stack.txt beside the JSON): stack, title,
     # source (the stock stack's name); empty when unknown
     stack: dict = field(default_factory=dict)
+    sequence_lengths: dict = field(default_factory=dict)  # sequence -> frames, as the analysis JSON gives them
 
     @property
     def stack_title(self) -> str:
@@ -657,7 +658,9 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
                if not np.isfinite(summary.loc[summary["tracker"] == t, headline]).any()]
     return VotAnalysis(path, name, summary, curves, low, high, sensitivity, exp.get("parameters") or {},
                        pd.DataFrame(per_sequence, columns=PER_SEQUENCE_COLUMNS), kind, missing, sequence_names,
-                       pr_curves=pr_curves, stack=read_stack_note(path))
+                       pr_curves=pr_curves, stack=read_stack_note(path),
+                       sequence_lengths={seq: int(info.get("length", 0)) for seq, info in
+                                         (doc.get("sequences") or {}).items() if isinstance(info, dict)})
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def numbers(root: Path) -> None:
               f"F {row['fscore']:.6f} | recomputed {precision:.6f} {recall:.6f} {fscore:.6f}")
     for tracker in ("SiamFC-3s-mask", "SiamFC-3s"):
         row = analysis("mo")["vots2023_baseline"][tracker]
-        print(f"vots2023 {tracker}: toolkit quality {row['average_accuracy']:.6f} accuracy {row['accuracy']:.6f} "
+        print(f"vots2023 {tracker}: toolkit quality {row['quality']:.6f} accuracy {row['accuracy']:.6f} "
               f"robustness {row['robustness']:.6f} NRE {row['nre']} DRE {row['dre']} AD {row['ad']}")
 
 

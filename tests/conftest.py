@@ -2,6 +2,7 @@
 where it is absent (a user's clone)."""
 from __future__ import annotations
 
+import configparser
 import os
 from pathlib import Path
 
@@ -27,6 +28,23 @@ def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"real data not available: {path} is absent (set SIAMFC_SHARED_DATA to ../shared/data)")
+    return path
+
+
+def write_registry(folder: Path, checkpoint: str | None = None) -> Path:
+    """The committed trackers.ini with `paths` made absolute, one torch thread per tracker process (2 cores, busy)
+    and, when given, a checkpoint for the trained-model entries (the entries are otherwise unchanged)."""
+    source = configparser.ConfigParser()
+    source.optionxform = str
+    source.read(REPO / "trackers.ini")
+    for name in source.sections():
+        source[name]["paths"] = str(REPO)
+        source[name]["env_SIAMFC_THREADS"] = "1"
+        if checkpoint and source[name].get("env_SIAMFC_RANDOM_WEIGHTS") != "1":
+            source[name]["env_SIAMFC_CHECKPOINT"] = checkpoint
+    path = folder / "trackers.ini"
+    with open(path, "w") as handle:
+        source.write(handle)
     return path
 
 

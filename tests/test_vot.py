@@ -22,6 +22,7 @@ import yaml
 
 from siamfc_plugin.cli import main as siamfc_main
 from siamfc_plugin.toolkits.vot import workspace as ws
+from tests.conftest import write_registry
 
 REPO = Path(__file__).resolve().parents[1]
 SEQUENCES = ["ball1", "book", "bag"]
@@ -34,22 +35,6 @@ def shipped_model() -> str | None:
 
     return shipped_model_path("alexnet-slim")
 
-
-def write_registry(folder: Path, checkpoint: str | None) -> Path:
-    """The committed trackers.ini with `paths` made absolute, one torch thread per tracker process (2 cores, busy)
-    and, when given, a checkpoint for the trained-model entries (the entries are otherwise unchanged)."""
-    source = configparser.ConfigParser()
-    source.optionxform = str
-    source.read(REPO / "trackers.ini")
-    for name in source.sections():
-        source[name]["paths"] = str(REPO)
-        source[name]["env_SIAMFC_THREADS"] = "1"
-        if checkpoint and source[name].get("env_SIAMFC_RANDOM_WEIGHTS") != "1":
-            source[name]["env_SIAMFC_CHECKPOINT"] = checkpoint
-    path = folder / "trackers.ini"
-    with open(path, "w") as handle:
-        source.write(handle)
-    return path
 
 
 def baseline_test_stack(repetitions: int = 1, low: int = 5, high: int = FRAMES - 1) -> str:
@@ -418,6 +403,34 @@ def test_evaluate_baseline_and_analysis(evaluated, baseline_workspace, capsys):
 
 
 @pytest.mark.slow
+def test_vot_table_reads_through_the_leaderboards_reader(evaluated, tmp_path, capsys):
+    """`siamfc vot table` and the leaderboard read an analysis JSON with one reader: the same numbers, and a
+    malformed cell is an error naming the file (the table's former reader skipped it and printed the rest)."""
+    import json
+
+    from analysis.collect import read_vot_analysis
+
+    _, analysis = evaluated
+    capsys.readouterr()
+    assert siamfc_main(["vot", "table", "--json", str(analysis)]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    board = read_vot_analysis(str(analysis), "baseline").summary.set_index("tracker")
+    for tracker in ("SiamFC-3s", "SiamFC-3s-random"):
+        for column in ("accuracy", "eao", "failures_per_sequence", "robustness_ar_plot"):
+            assert printed["baseline"][tracker][column] == pytest.approx(board.loc[tracker, column], abs=0)
+
+    doc = json.loads(analysis.read_text())
+    block = doc["results"]["baseline"]
+    eao = [a["type"] for a in block["parameters"]["analyses"]].index("vot.analysis.supervised.EAOScore")
+    block["results"][eao] = block["results"][eao][:1]  # one tracker's cell lost
+    bad = tmp_path / "truncated.json"
+    bad.write_text(json.dumps(doc))
+    assert siamfc_main(["vot", "table", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "truncated.json" in err and "expected 2 entries" in err
+
+
+@pytest.mark.slow
 def test_weak_setting_is_reinitialised(evaluated, baseline_workspace):
     """The random-weights entry fails and the toolkit re-initialises it in the same process: a failure code 2 in
     the results is followed by an initialisation code 1 (skip_initialize 5 frames later)."""
@@ -449,7 +462,7 @@ def test_unsupervised_and_realtime_stacks(tmp_path, vot_root, checkpoint):
     from siamfc_plugin.commands.vot import read_analysis
 
     table = read_analysis(str(root / "analysis" / "both.json"))
-    assert 0 < table["unsupervised"]["SiamFC-3s-random"]["average_accuracy"] <= 1
+    assert 0 < table["unsupervised"]["SiamFC-3s-random"]["accuracy"] <= 1
     assert 0 < table["realtime"]["SiamFC-3s-random"]["accuracy"] <= 1
     times = (root / "results" / "SiamFC-3s-random" / "realtime" / "bag" / "bag_001_time.value").read_text().split()
     assert len(times) == 14

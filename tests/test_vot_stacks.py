@@ -48,7 +48,6 @@ def test_stacks_write_refuses_a_file_without_markers(tmp_path, capsys):
 
 
 # ---- an independent recomputation from the files (no toolkit code) ------------------------------------------------
-import configparser  # noqa: E402
 import math  # noqa: E402
 import re  # noqa: E402
 
@@ -60,6 +59,7 @@ import yaml  # noqa: E402
 from analysis.collect import read_vot_trajectory, read_value_file  # noqa: E402
 from siamfc_plugin.toolkits.vot import workspace as ws  # noqa: E402
 from siamfc_plugin.commands.vot import read_analysis  # noqa: E402
+from tests.conftest import write_registry  # noqa: E402
 
 
 def raster(region, width: int, height: int) -> np.ndarray | None:
@@ -221,19 +221,6 @@ def multistart_ar(root: Path, tracker: str, experiment: str, names: list[str], t
     return overlap_sum / progress_sum, robust_sum / weight
 
 
-def write_registry(folder: Path) -> Path:
-    """The committed trackers.ini, `paths` absolute, one torch thread per tracker process (2 busy cores)."""
-    source = configparser.ConfigParser()
-    source.optionxform = str
-    source.read(REPO / "trackers.ini")
-    for name in source.sections():
-        source[name]["paths"] = str(REPO)
-        source[name]["env_SIAMFC_THREADS"] = "1"
-    path = folder / "trackers.ini"
-    with open(path, "w") as handle:
-        source.write(handle)
-    return path
-
 
 def make_workspace(root: Path, source: Path, names: list[str], frames: int) -> Path:
     assert siamfc_main(["vot", "prepare", "--from", str(source), "--names", ",".join(names), "--frames", str(frames),
@@ -312,7 +299,7 @@ def test_otb_stack_on_prepared_otb_sequences(tmp_path, otb_root):
     root = make_workspace(tmp_path / "ws", otb_root, names, 25)
     table = evaluate(root, "otb100", "otb100_baseline", "otb")  # renamed: the plugin's stacks have a `baseline`
     accuracy = unsupervised_accuracy(root, "SiamFC-3s", "otb100_baseline", names)
-    assert table["otb100_baseline"]["SiamFC-3s"]["average_accuracy"] == pytest.approx(accuracy, abs=1e-4)
+    assert table["otb100_baseline"]["SiamFC-3s"]["accuracy"] == pytest.approx(accuracy, abs=1e-4)
     assert 0.3 < accuracy <= 1
 
 
@@ -583,16 +570,16 @@ def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
     # the toolkit marks frame 0 "initialisation" for every object, also one that starts later; until bag starts,
     # "unknown" (0); from its first frame on (its initialisation answer included), the answered masks
     assert bag[:5] == ["1"] + ["0"] * 4 and all(line.startswith("m") for line in bag[5:])
-    assert row["average_accuracy"] == pytest.approx(quality(root, "SiamFC-3s-mask", experiment, "bookbag",
+    assert row["quality"] == pytest.approx(quality(root, "SiamFC-3s-mask", experiment, "bookbag",
                                                             ["book", "bag"]), abs=1e-4)
-    assert 0.3 < row["average_accuracy"] <= 1 and 0 <= row["robustness"] <= 1
+    assert 0.3 < row["quality"] <= 1 and 0 <= row["robustness"] <= 1
 
     # realtime VOTS (vots2025/realtime): the stock realtime wrapper refuses objects that appear later; the compat
     # one hands their frame over
     table = evaluate(root, "vots2025/realtime", "vots2025_realtime", "rt", ("SiamFC-3s-mask",))
     realtime = table["vots2025_realtime"]["SiamFC-3s-mask"]
     recomputed = quality(root, "SiamFC-3s-mask", "vots2025_realtime", "bookbag", ["book", "bag"])
-    assert realtime["average_accuracy"] == pytest.approx(recomputed, abs=1e-4)
+    assert realtime["quality"] == pytest.approx(recomputed, abs=1e-4)
     rt_bag = (root / "results" / "SiamFC-3s-mask" / "vots2025_realtime" / "bookbag" / "bookbag_bag_001.txt")
     assert rt_bag.read_text().splitlines()[5].startswith("m")
 
@@ -600,7 +587,7 @@ def test_multiobject_stack_vots2023(tmp_path, vot_root, monkeypatch):
 
     outputs = build_report(str(tmp_path / "board"), vot_workspace=str(root))
     board = outputs.data[f"vot_{experiment}"]
-    assert board.loc[0, "quality"] == pytest.approx(row["average_accuracy"], abs=1e-9)
+    assert board.loc[0, "quality"] == pytest.approx(row["quality"], abs=1e-9)
     assert board.loc[0, "robustness"] == pytest.approx(row["robustness"], abs=1e-9)
     assert Path(outputs.figures[f"vots_{experiment}"]).is_file()
     assert "VOTS robustness" in Path(outputs.index_md).read_text()

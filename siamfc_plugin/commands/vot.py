@@ -365,106 +365,63 @@ def run_analysis(workspace: str, trackers: list[str], name: str | None = None, e
 
 
 # ---- reading the analysis ------------------------------------------------------------------------------------------
-ANALYSIS_KEYS = {
-    "vot.analysis.supervised.AverageAccuracyRobustness": "average_ar",
-    "vot.analysis.supervised.AccuracyRobustness": "ar",
-    "vot.analysis.failures.CumulativeFailureCount": "failures",
-    "vot.analysis.supervised.EAOScore": "eao",
-    "vot.analysis.supervised.EAOCurve": "eao_curve",
-    "vot.analysis.accuracy.AverageAccuracy": "average_accuracy",
-    "vot.analysis.accuracy.SuccessPlot": "success_plot",
-    "vot.analysis.accuracy.AverageSuccessPlot": "average_success_plot",
-    "vot.analysis.multistart.AverageAccuracyRobustness": "multistart_ar",
-    "vot.analysis.multistart.EAOScore": "eao",
-    "vot.analysis.longterm.PrecisionRecall": "longterm_prf",
-    "vot.analysis.longterm.PrecisionRecallCurve": "pr_curve",
-    "vot.analysis.longterm.FScoreCurve": "f_curve",
-    "vot.analysis.longterm.AccuracyRobustness": "longterm_ar",
-    "vot.analysis.longterm.AverageQualityAuxiliary": "auxiliary",
-}
+def _finite(value):
+    """A JSON-ready number: None where the toolkit gave NaN or nothing."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
 
 
 def read_analysis(path: str) -> dict:
-    """{experiment: {tracker: {accuracy, eao, eao_curve, ...}}} from the JSON `vot analysis --format json` writes
-    (numbers None where the toolkit gave NaN).
+    """{experiment: {tracker: {...}}} from the JSON `vot analysis --format json` writes, read by the leaderboard's
+    reader (analysis.collect.read_vot_analyses): the same validation and the same vocabulary as analysis/ and the
+    leaderboard; numbers are None where the toolkit gave NaN. A malformed file is a VotError naming it.
 
-    One vocabulary (the same as analysis/, the leaderboard): supervised stacks give failures_per_sequence (the
-    toolkit's average AR "robustness" of that stack), robustness_ar_plot (exp(-S F / L), the AR plot's x) and, with
-    a cumulative_failures analysis, failures_total; multistart stacks give robustness_share_tracked (VOT2020's
-    robustness: the share of frames tracked before a failure). No key is called plain "robustness"."""
-    with open(path) as handle:
-        data = json.load(handle)
-    trackers = list(data.get("trackers", {}))
-    sequences = list(data.get("sequences", {}))
-    longest = max((int(v.get("length", 0)) for v in (data.get("sequences") or {}).values()
-                   if isinstance(v, dict)), default=0)
-    table = {"_trackers": trackers, "_sequences": sequences, "_path": path, "_longest": longest}
-    for experiment, block in (data.get("results") or {}).items():
-        analyses = block.get("parameters", {}).get("analyses", [])
-        rows = {t: {} for t in trackers}
-        interval = None
-        for analysis, result in zip(analyses, block.get("results", [])):
-            key = ANALYSIS_KEYS.get(analysis.get("type"))
-            if key is None:
-                continue
-            if key == "eao" and analysis.get("low") is not None and analysis.get("high") is not None:
-                interval = (int(analysis["low"]), int(analysis["high"]))
-            # the toolkit writes each result Grid flattened row-major: (trackers x sequences) for per-sequence
-            # analyses, one cell per tracker for aggregates; a cell is the tuple of the analysis' measures
-            result = list(result or [])
-            per_sequence = len(result) == len(trackers) * len(sequences) and key in ("ar", "success_plot")
-            for t, tracker in enumerate(trackers):
-                row = rows[tracker]
-                if per_sequence:
-                    cells = result[t * len(sequences):(t + 1) * len(sequences)]
-                    if key == "ar":
-                        row["per_sequence"] = {
-                            seq: {"accuracy": ws._number(v[0]), "failures": ws._number(v[1]), "frames": v[3]}
-                            for seq, v in zip(sequences, cells) if v is not None}
-                    else:
-                        row[key] = dict(zip(sequences, cells))
-                    continue
-                if t >= len(result) or result[t] is None:
-                    continue
-                cell = result[t]
-                if key == "average_ar":
-                    row["accuracy"] = ws._number(cell[0])
-                    row["failures_per_sequence"] = ws._number(cell[1])
-                    row["robustness_ar_plot"] = ws._number(cell[2][0])
-                elif key == "multistart_ar":
-                    row["accuracy"] = ws._number(cell[0])
-                    row["robustness_share_tracked"] = ws._number(cell[1])
-                elif key == "failures":
-                    row["failures_total"] = ws._number(cell[0])
-                elif key == "eao":
-                    row["eao"] = ws._number(cell[0])
-                elif key == "eao_curve":
-                    row["eao_curve"] = [ws._number(v) for v in cell[0]]
-                elif key == "average_accuracy":
-                    row["average_accuracy"] = ws._number(cell[0])
-                elif key == "average_success_plot":
-                    row[key] = cell[0]
-                elif key == "longterm_prf":  # VOT-LT: at the confidence threshold with the best F-score
-                    row["precision"], row["recall"], row["fscore"] = (ws._number(v) for v in cell[:3])
-                elif key == "pr_curve":  # (recall, precision) per confidence threshold, as the toolkit stores it
-                    row["pr_curve"] = [[ws._number(v) for v in point] for point in cell[0]]
-                elif key == "f_curve":
-                    row["f_curve"] = [ws._number(v) for v in cell[0]]
-                elif key == "longterm_ar":  # VOTS: accuracy, robustness
-                    row["accuracy"], row["robustness"] = ws._number(cell[0]), ws._number(cell[1])
-                elif key == "auxiliary":  # VOTS: non-reported error, drift-rate error, absence-detection quality
-                    row["nre"], row["dre"], row["ad"] = (ws._number(v) for v in cell[:3])
-        if interval is not None:  # the interval the toolkit's mean actually covers (see analysis.collect)
-            multistart = "multistart" in str(block.get("parameters", {}).get("type", "")) or any(
-                "multistart" in str(a.get("type", "")) for a in analyses)
-            for row in rows.values():
-                top = longest - 1
-                if not multistart and row.get("eao_curve"):
-                    top = min(top, len(row["eao_curve"]) - 1)
-                used = min(interval[1], top)
-                row["eao_interval_stack"] = list(interval)
-                row["eao_interval"] = [interval[0], used] if used >= interval[0] else None
-        table[experiment] = rows
+    A row holds the summary columns its experiment's analyses produce (supervised: accuracy, failures_per_sequence
+    = the toolkit's average AR "robustness", robustness_ar_plot = exp(-S F / L), eao, cumulative_failures;
+    multistart: accuracy, robustness_share_tracked = VOT2020's robustness, eao; unsupervised: accuracy, the average
+    overlap; VOT-LT: precision, recall, fscore; VOTS: quality, accuracy, robustness, nre, dre, ad), its curves
+    (eao_curve; VOT-LT: f_curve and pr_curve; success_plot), per_sequence (supervised: accuracy, failures, frames)
+    and, with an EAO, the interval the stack names and the one the toolkit's mean covers here."""
+    from analysis.collect import eao_intervals, read_vot_analyses
+
+    try:
+        analyses = read_vot_analyses(path)
+    except ValueError as exc:
+        raise VotError(str(exc)) from exc
+    first = analyses[0]
+    longest = max(first.sequence_lengths.values(), default=0)
+    table = {"_trackers": list(first.summary["tracker"]), "_sequences": list(first.sequences), "_path": path,
+             "_longest": longest, "_kinds": {a.experiment: a.kind for a in analyses}}
+    for analysis in analyses:
+        summary = analysis.summary
+        produced = [c for c in summary.columns if c != "tracker" and summary[c].notna().any()]
+        if analysis.eao_low is not None and "eao" not in produced:
+            produced.append("eao")  # the stack has an EAO; the toolkit gave no number (n/a, explained in the table)
+        intervals = eao_intervals(analysis, longest)
+        rows = {}
+        for record in summary.to_dict("records"):
+            tracker = record["tracker"]
+            row = {column: _finite(record[column]) for column in produced}
+            if tracker in analysis.curves:
+                row["f_curve" if analysis.kind == "longterm" else "eao_curve"] = [
+                    _finite(v) for v in analysis.curves[tracker]]
+            if tracker in analysis.pr_curves:
+                row["pr_curve" if analysis.kind == "longterm" else "success_plot"] = [
+                    [_finite(v) for v in point[:2]] for point in analysis.pr_curves[tracker]]
+            per_sequence = analysis.per_sequence[analysis.per_sequence["tracker"] == tracker]
+            if len(per_sequence):
+                row["per_sequence"] = {r["sequence"]: {"accuracy": _finite(r["accuracy"]),
+                                                       "failures": _finite(r["failures"]), "frames": r["length"]}
+                                       for r in per_sequence.to_dict("records")}
+            if analysis.eao_low is not None and analysis.eao_high is not None:
+                row["eao_interval_stack"] = [int(analysis.eao_low), int(analysis.eao_high)]
+                used = intervals.get(tracker)
+                row["eao_interval"] = list(used) if used else None
+            rows[tracker] = row
+        table[analysis.experiment] = rows
     return table
 
 
@@ -473,16 +430,18 @@ def format_table(table: dict) -> str:
         return "n/a" if value is None else format(value, spec)
 
     out = []
+    kinds = table.get("_kinds", {})
     for experiment, rows in table.items():
         if experiment.startswith("_"):
             continue
+        kind = kinds.get(experiment, "supervised")
         out.append(f"experiment {experiment}")
-        if any("robustness_share_tracked" in r for r in rows.values()):  # multistart (VOT2020 style)
+        if kind == "multistart":  # VOT2020 style
             out.append(f"  {'tracker':<24} {'accuracy':>9} {'VOT2020 robustness (share tracked)':>35} {'EAO':>7}")
             for tracker, r in rows.items():
                 out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>9} "
                            f"{fmt(r.get('robustness_share_tracked')):>35} {fmt(r.get('eao')):>7}")
-        elif any(("accuracy" in r or "eao" in r) and "robustness" not in r for r in rows.values()):  # supervised
+        elif kind == "supervised":
             out.append(f"  {'tracker':<24} {'accuracy':>9} {'failures/seq':>12} {'AR-plot robustness':>19} "
                        f"{'EAO':>7}")
             for tracker, r in rows.items():
@@ -490,19 +449,23 @@ def format_table(table: dict) -> str:
                            f" {fmt(r.get('robustness_ar_plot')):>19} {fmt(r.get('eao')):>7}")
             out.append("  (failures/seq: failures per sequence, mean over runs; AR-plot robustness: "
                        "exp(-30 x failures / frames))")
-        if any("fscore" in r for r in rows.values()):  # long-term (VOT-LT)
+        elif kind == "longterm":  # VOT-LT
             out.append(f"  {'tracker':<24} {'precision':>9} {'recall':>7} {'F-score':>8}")
             for tracker, r in rows.items():
                 out.append(f"  {tracker:<24} {fmt(r.get('precision')):>9} {fmt(r.get('recall')):>7} "
                            f"{fmt(r.get('fscore')):>8}")
             out.append("  (at the confidence threshold with the best F-score)")
-        if any("robustness" in r for r in rows.values()):  # VOTS
+        elif kind == "vots":
             out.append(f"  {'tracker':<24} {'quality':>8} {'accuracy':>9} {'robustness':>11} {'NRE':>6} {'DRE':>6} "
                        f"{'AD':>6}")
             for tracker, r in rows.items():
-                out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>8} {fmt(r.get('accuracy')):>9} "
+                out.append(f"  {tracker:<24} {fmt(r.get('quality')):>8} {fmt(r.get('accuracy')):>9} "
                            f"{fmt(r.get('robustness')):>11} {fmt(r.get('nre')):>6} {fmt(r.get('dre')):>6} "
                            f"{fmt(r.get('ad')):>6}")
+        elif any("accuracy" in r for r in rows.values()):  # unsupervised (one pass)
+            out.append(f"  {'tracker':<24} {'average overlap':>16}")
+            for tracker, r in rows.items():
+                out.append(f"  {tracker:<24} {fmt(r.get('accuracy')):>16}")
         longest = table.get("_longest", 0)
         for tracker, r in rows.items():
             stack, used = r.get("eao_interval_stack"), r.get("eao_interval")
@@ -518,10 +481,6 @@ def format_table(table: dict) -> str:
                 out.append(f"  (EAO of {tracker} averaged over [{used[0]}, {used[1]}], not the stack's "
                            f"[{stack[0]}, {stack[1]}]: the sequences are shorter; not comparable with EAOs over "
                            f"[{stack[0]}, {stack[1]}])")
-        if any("average_accuracy" in r and "robustness" not in r for r in rows.values()):
-            out.append(f"  {'tracker':<24} {'average overlap':>16}")
-            for tracker, r in rows.items():
-                out.append(f"  {tracker:<24} {fmt(r.get('average_accuracy')):>16}")
     return "\n".join(out)
 
 

@@ -6,7 +6,6 @@ Everything here writes plain files; the toolkit itself is driven by siamfc_plugi
 from __future__ import annotations
 
 import glob
-import math
 import os
 import re
 import shutil
@@ -706,10 +705,3 @@ def latest_analysis(workspace: str) -> str:
                                 "`siamfc vot evaluate` (or `vot analysis --format json`) first")
     return max(files, key=os.path.getmtime)
 
-
-def _number(value):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None

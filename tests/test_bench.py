@@ -87,7 +87,7 @@ def test_auto_picks_a_faithful_backend_and_caches_the_speeds(trained_checkpoint,
     assert re.search("not measured|no bf16 support", choice.left_out["torch-bf16"]), choice.left_out
     cache = tmp_path / SPEED_CACHE
     speeds = json.loads(cache.read_text())
-    assert len(speeds) == 1 and set(next(iter(speeds.values()))) == {"torch", "onnx"}
+    assert len(speeds) == 1 and set(next(iter(speeds.values()))) == {"torch", "onnx", "load_average"}
     assert choice.ms[choice.name] == min(choice.ms.values()) and "fastest faithful" in choice.reason
     stamp = cache.stat().st_mtime_ns
     assert choose_backend(model, 3, record=unfaithful).name == choice.name
@@ -96,6 +96,42 @@ def test_auto_picks_a_faithful_backend_and_caches_the_speeds(trained_checkpoint,
                                         "worst_sequence": "bag"}}}}
     with_int8 = choose_backend(model, 3, record=faithful)
     assert "int8" in with_int8.ms and "int8" not in with_int8.left_out  # int8 measured too, now it is faithful
+
+
+def test_overload_rule():
+    from siamfc_plugin.backends.choice import measured_under_overload
+
+    assert measured_under_overload({"torch": 9.0, "load_average": 6.0}, load=0.8, cores=2)
+    assert not measured_under_overload({"torch": 9.0, "load_average": 6.0}, load=1.5, cores=2)  # still busy
+    assert not measured_under_overload({"torch": 9.0, "load_average": 1.9}, load=0.1, cores=2)  # taken quiet
+    assert not measured_under_overload({"torch": 9.0}, load=0.1, cores=2)  # older caches: kept
+
+
+def test_speeds_measured_under_overload_are_measured_again_on_a_quiet_machine(trained_checkpoint, tmp_path,
+                                                                               monkeypatch):
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.choice import SPEED_CACHE, choose_backend, speed_key
+    from siamfc_plugin.core.checkpoint import load_model
+
+    cores = os.cpu_count() or 1
+    if os.getloadavg()[0] > cores / 2:
+        pytest.skip(f"the machine is busy (load average {os.getloadavg()[0]:.1f} on {cores} cores): the rule under "
+                    "test measures again only once the load is at most half the cores")
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
+    model = load_model(trained_checkpoint)[0]
+    record = {}  # fp32 backends only
+    key = speed_key(model.arch, model.geometry, 3, None)
+    cache = tmp_path / SPEED_CACHE
+    # a quiet measurement is trusted as it is (the cached times decide, even absurd ones) ...
+    cache.write_text(json.dumps({key: {"torch": 1000.0, "onnx": 0.001, "load_average": 0.3}}))
+    assert choose_backend(model, 3, record=record).name == "onnx"
+    assert json.loads(cache.read_text())[key]["onnx"] == 0.001
+    # ... one taken while the load exceeded the cores is measured again
+    cache.write_text(json.dumps({key: {"torch": 1000.0, "onnx": 0.001, "load_average": cores + 5.0}}))
+    choice = choose_backend(model, 3, record=record)
+    again = json.loads(cache.read_text())[key]
+    assert again["onnx"] > 0.1 and again["torch"] < 1000.0 and again["load_average"] <= cores
+    assert choice.ms == {"torch": again["torch"], "onnx": again["onnx"]}
 
 
 def test_cli_says_which_backend_auto_picked_and_why(trained_checkpoint, otb_root, tmp_path, monkeypatch, capsys,

@@ -7,9 +7,10 @@ and this number of scales. Weights without a record get the fp32 backends only.
 
 Fastest: measured once per machine, not guessed from the instruction set (on an AVX512-BF16 AMD EPYC, bf16 is
 slower than fp32; on an Intel CPU with AMX it is 2.5x faster): every faithful candidate that is installed scores
-random search crops (a warm-up, then the best of several calls) and the times are cached in
-<cache>/backend-speed.json under a key made of everything that changes them: CPU model and flags, thread count,
-torch and onnxruntime versions, architecture and number of scales. `--backend NAME` overrides; on CUDA it is torch.
+random search crops (a warm-up, then the best of several calls, the candidates taking turns so that background load
+reaches them alike) and the times are cached in <cache>/backend-speed.json under a key made of everything that
+changes them: CPU model and flags, thread count, torch and onnxruntime versions, architecture and number of scales.
+Times taken while the load average exceeded the number of cores are measured again once it falls to half of them. `--backend NAME` overrides; on CUDA it is torch.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ REDUCED_BACKENDS = ("int8", "torch-bf16")
 CPU_CANDIDATES = FP32_BACKENDS + REDUCED_BACKENDS
 FIDELITY_RECORD = "fidelity_record.json"
 SPEED_CACHE = "backend-speed.json"
+LOAD_KEY = "load_average"  # beside the speeds in the cache: the 1-minute load average while they were measured
 
 
 @dataclass
@@ -127,21 +129,32 @@ def speed_key(arch: str, geometry, scales: int, threads: int | None) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def network_ms(backend, scales: int, geometry, repeats: int = 7) -> float:
-    """ms of one frame's network call (`scales` search crops), the best of `repeats`: the machine is often shared,
-    and the best time is the one that background load disturbs least."""
+def network_ms(backends: dict, scales: int, geometry, repeats: int = 7) -> dict[str, float]:
+    """{name: ms of one frame's network call (`scales` search crops)} for every backend in `backends`, the best of
+    `repeats`, taken in turns (one call of each backend per round): the machine is often shared, and load that comes
+    or goes during the measurement then reaches every candidate alike, and the best time is the one it disturbs
+    least."""
     rng = np.random.default_rng(0)
     z, x = geometry.exemplar_size, geometry.instance_size
     exemplar = rng.integers(0, 256, (1, z, z, 3), dtype=np.uint8)
     crops = rng.integers(0, 256, (scales, x, x, 3), dtype=np.uint8)
-    features = backend.embed_exemplar(exemplar)
-    backend.score(features, crops)  # warm-up: first-call allocations, oneDNN primitive creation
-    times = []
+    features = {}
+    for name, backend in backends.items():
+        features[name] = backend.embed_exemplar(exemplar)
+        backend.score(features[name], crops)  # warm-up: first-call allocations, oneDNN primitive creation
+    times: dict[str, list[float]] = {name: [] for name in backends}
     for _ in range(repeats):
-        start = time.perf_counter()
-        backend.score(features, crops)
-        times.append((time.perf_counter() - start) * 1e3)
-    return min(times)
+        for name, backend in backends.items():
+            start = time.perf_counter()
+            backend.score(features[name], crops)
+            times[name].append((time.perf_counter() - start) * 1e3)
+    return {name: min(values) for name, values in times.items()}
+
+
+def measured_under_overload(speeds: dict, load: float, cores: int) -> bool:
+    """Whether cached speeds must be measured again: they were taken while other processes wanted more than every
+    core (their load average above the core count) and the machine is quiet now (at most half its cores busy)."""
+    return speeds.get(LOAD_KEY, 0.0) > cores and load <= cores / 2
 
 
 def cache_dir() -> str:
@@ -182,11 +195,13 @@ def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | N
     except (OSError, ValueError):
         cache = {}
     measured = dict(cache.get(key, {}))
-    todo = [n for n in candidates if n not in measured]
-    if todo:
-        log.warning("measuring the speed of %s on this machine once (cached in %s)", ", ".join(todo), path)
-        for name in todo:
-            measured[name] = round(network_ms(make_backend(name, model, threads=threads), scales, model.geometry), 2)
+    load = os.getloadavg()[0]
+    stale = measured_under_overload(measured, load, os.cpu_count() or 1)
+    if stale or any(n not in measured for n in candidates):
+        log.warning("measuring the speed of %s on this machine (cached in %s)", ", ".join(candidates), path)
+        times = network_ms({n: make_backend(n, model, threads=threads) for n in candidates}, scales, model.geometry)
+        measured = {**({} if stale else measured), **{n: round(v, 2) for n, v in times.items()},
+                    LOAD_KEY: round(max(load, os.getloadavg()[0]), 2)}
         cache[key] = measured
         try:
             write_text(path, json.dumps(cache, indent=1) + "\n")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from siamfc_plugin.cli import main
-from siamfc_plugin.backends.fidelity import (MEAN_AUC_MAX, SPREAD_FLOOR, judge, perturb_frames, record_update,
-                                          spread_of, summarise_calibration)
+from siamfc_plugin.backends.fidelity import (MEAN_AUC_MAX, SPREAD_FLOOR, judge, perturb_frames, perturbation_names,
+                                          record_update, spread_of, summarise_calibration)
 
 SPREAD = {"book": 0.015, "DragonBaby": 0.009, "Human3": 0.0}
 
@@ -60,6 +60,13 @@ def test_noise_is_plus_minus_one_grey_level_seeded_and_clipped():
     assert not np.array_equal(one[0], perturb_frames(frames, 2, "seq")[0])
     jpeg = perturb_frames(frames, 1, "seq", jpeg=90)[0]
     assert jpeg.shape == (20, 30, 3) and not np.array_equal(jpeg, one[0])
+
+
+def test_jpeg_adds_a_run_per_seed_beside_the_plain_noise():
+    assert perturbation_names(2, (1, 2)) == ["threads-1", "noise1-seed1", "noise1-seed2"]
+    assert perturbation_names(1, (1, 2, 3), jpeg=90) == [
+        "threads-2", "noise1-seed1", "noise1-seed2", "noise1-seed3",
+        "noise1-seed1-jpeg90", "noise1-seed2-jpeg90", "noise1-seed3-jpeg90"]
 
 
 def per_sequence_rows():

@@ -147,9 +147,11 @@ def perturb_frames(frames, seed: int, name: str, level: int = NOISE_LEVEL, jpeg:
 
 
 def perturbation_names(threads: int, seeds=(1, 2), jpeg: int | None = None) -> list[str]:
-    """The reference's perturbations: the other thread count (1 <-> 2), then one noise run per seed."""
+    """The reference's perturbations: the other thread count (1 <-> 2), one noise run per seed, then (jpeg=QUALITY)
+    one run per seed of the same noisy frames re-encoded as JPEG."""
     other = 1 if threads != 1 else 2
-    return [f"threads-{other}"] + [f"noise{NOISE_LEVEL}-seed{s}" + (f"-jpeg{jpeg}" if jpeg else "") for s in seeds]
+    return ([f"threads-{other}"] + [f"noise{NOISE_LEVEL}-seed{s}" for s in seeds]
+            + [f"noise{NOISE_LEVEL}-seed{s}-jpeg{jpeg}" for s in seeds if jpeg])
 
 
 def reference_spread(reference, name: str, frames, gt, reference_auc: float, threads: int, seeds=(1, 2),
@@ -170,8 +172,9 @@ def reference_spread(reference, name: str, frames, gt, reference_auc: float, thr
             torch.set_num_threads(before)
     else:
         changes[names[0]] = free_run_auc(other_threads, name, frames, gt) - reference_auc
-    for seed, label in zip(seeds, names[1:]):
-        changes[label] = free_run_auc(reference, name, perturb_frames(frames, seed, name, jpeg=jpeg), gt) \
+    runs = [(seed, None) for seed in seeds] + [(seed, jpeg) for seed in seeds if jpeg]
+    for (seed, quality), label in zip(runs, names[1:]):
+        changes[label] = free_run_auc(reference, name, perturb_frames(frames, seed, name, jpeg=quality), gt) \
             - reference_auc
     return {k: round(float(v), 4) for k, v in changes.items()}
 

@@ -17,9 +17,9 @@ IoU >= 0.99, (b) every sequence's AUC change within the eager fp32 reference's o
 the fidelity record for these weights; without one, +-0.002) and (c) the mean AUC change within +-0.005.
 
 --calibrate measures that spread instead of timing: the reference's one-pass AUC on every --dev sequence under the
-other thread count (1 <-> 2) and +-1 grey level of noise on the frames (one run per --seeds; --jpeg re-encodes them
-too), and every backend's fidelity judged against it; --record writes both into the fidelity record that
-`--backend auto` reads (siamfc_plugin/backends/fidelity_record.json). It resumes from <out>.partial when interrupted;
+other thread count (1 <-> 2) and +-1 grey level of noise on the frames (one run per --seeds; --jpeg Q adds one run
+per seed of those frames re-encoded as JPEG), and every backend's fidelity judged against it; --record writes both
+into the fidelity record that `--backend auto` reads (siamfc_plugin/backends/fidelity_record.json). It resumes from <out>.partial when interrupted;
 --sequence A,B shares the sequences between processes (merge their .partial files, then run once without it).
 """
 from __future__ import annotations
@@ -591,7 +591,7 @@ def register(subparsers, common) -> None:
                    help="--calibrate: the fp32 engine the reference runs on (default torch, eager; onnx: the same "
                         "maths, faster)")
     p.add_argument("--jpeg", type=int, metavar="QUALITY",
-                   help="--calibrate: re-encode the noisy frames as JPEG at this quality too")
+                   help="--calibrate: one more run per seed, the noisy frames re-encoded as JPEG at this quality")
     p.add_argument("--record", metavar="FIDELITY_JSON",
                    help="--calibrate: write the verdicts into this fidelity record (the shipped one: "
                         "siamfc_plugin/backends/fidelity_record.json)")

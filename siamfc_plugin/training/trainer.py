@@ -165,6 +165,10 @@ class Trainer:
                 raise ConfigError(f"init_checkpoint {config.init_checkpoint} is {init['arch']!r}, not {config.arch!r}")
             self.model.load_state_dict(init["state_dict"])
         self.model.to(self.device)
+        # channels-last on the CPU: oneDNN's convolutions (forward and backward) run about 1.25x faster on NHWC
+        # (AMD EPYC, AVX512-BF16: slim and final net, fp32 and bf16); the weights and checkpoints are the same numbers
+        self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        self.model.to(memory_format=self.memory_format)
         self.net = self.model
         if self.world > 1:
             self.net = torch.nn.parallel.DistributedDataParallel(self.model)
@@ -339,8 +343,8 @@ class Trainer:
         """One SGD step; returns the loss as a tensor on the device (reading it would wait for the GPU each step:
         the caller reads losses every log_every steps)."""
         dev = self.device
-        exemplar = exemplar.to(dev, non_blocking=True).float()
-        search = search.to(dev, non_blocking=True).float()
+        exemplar = exemplar.to(dev, non_blocking=True).float().contiguous(memory_format=self.memory_format)
+        search = search.to(dev, non_blocking=True).float().contiguous(memory_format=self.memory_format)
         labels, weights = labels.to(dev, non_blocking=True), weights.to(dev, non_blocking=True)
         with torch.autocast(dev.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
             scores = self.net(exemplar, search)

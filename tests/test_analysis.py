@@ -799,6 +799,7 @@ def test_synthetic_benchmark_tags_every_attribute(tmp_path):
     assert (tmp_path / names[0] / "img" / "0010.jpg").read_bytes() != before
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_demo_ranks_static_mil_siamfc(trained_checkpoint, tmp_path):
     """The demo's benchmark separates the trackers (shipped model): static < MIL < SiamFC with clear gaps, every
     long phase shows progress."""

@@ -18,6 +18,7 @@ def bench_json(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_bench_without_onnxruntime_benches_what_is_installed_and_says_what_it_skipped(monkeypatch, capsys):
     for module in ("onnxruntime", "onnx"):
         monkeypatch.setitem(sys.modules, module, None)  # 'import onnxruntime' now fails, as on a bare install
@@ -29,6 +30,7 @@ def test_bench_without_onnxruntime_benches_what_is_installed_and_says_what_it_sk
     assert "torch" in benched and not benched & {"onnx", "int8"}
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_bench_prints_both_fidelity_figures_per_backend(otb_root, tmp_path, monkeypatch, capsys):
     pytest.importorskip("onnxruntime")
     monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
@@ -69,6 +71,7 @@ def test_other_weights_are_not_faithful(otb_root, random_checkpoint, trained_che
     assert result["backends"]["other"]["mean_iou"] < 0.99 and not result["backends"]["other"]["faithful"]
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_auto_picks_a_faithful_backend_and_caches_the_speeds(trained_checkpoint, tmp_path, monkeypatch):
     pytest.importorskip("onnxruntime")
     from siamfc_plugin.backends.choice import SPEED_CACHE, choose_backend

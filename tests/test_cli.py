@@ -14,6 +14,7 @@ def siamfc(*args, timeout=900):
     return result
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_track_image_folder_and_video(random_checkpoint, synthetic_root, tmp_path):
     folder = synthetic_root / "Synthetic01" / "img"
     gt = np.loadtxt(synthetic_root / "Synthetic01" / "groundtruth_rect.txt", delimiter=",")
@@ -139,7 +140,11 @@ def test_track_an_otb_sequence_folder(random_checkpoint, synthetic_root):
 def test_output_into_a_closed_pipe(tmp_path):
     """`siamfc vot table --json | head -c 0`: the reader leaving early is no error."""
     analysis = tmp_path / "analysis.json"
-    analysis.write_text(json.dumps({"trackers": {"a": {}}, "experiments": {}, "results": {}}))
+    analysis.write_text(json.dumps({  # the smallest analysis the toolkit writes: one tracker, one number
+        "trackers": {"a": {}}, "sequences": {"s": {"length": 10}},
+        "results": {"unsupervised": {"type": "vot.experiment.UnsupervisedExperiment",
+                                     "parameters": {"analyses": [{"type": "vot.analysis.accuracy.AverageAccuracy"}]},
+                                     "results": [[[0.5]]]}}}))
     command = f"{sys.executable} -m siamfc_plugin vot table {analysis} --json | head -c 0"
     done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

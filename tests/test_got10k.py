@@ -55,6 +55,7 @@ def test_vot_experiment_patched_for_numpy2(tracker, vot_root, tmp_path):
     assert os.path.isfile(os.path.join(summary["report_dir"], "performance.json"))
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_got10k_val_layout(tracker, train_root, tmp_path):
     """GOT-10k's own experiment on a val split assembled (by links) from the real GOT-10k-layout data."""
     source = train_root / "got10k" / "train"

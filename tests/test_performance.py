@@ -96,6 +96,7 @@ def test_int8_score_maps_close_to_reference(backends, crossing):
     assert np.corrcoef(out.ravel(), ref.ravel())[0, 1] > 0.99
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_trained_model_boxes_match_reference(trained_checkpoint, crossing, tmp_path):
     """With trained weights the free runs agree: fp32 backends IoU >= 0.99; int8 within 0.01 AUC, the AUC part of
     the faithfulness criterion (docs/performance.md; a free run's boxes are not compared: where the reference

@@ -260,6 +260,7 @@ def bad_files(tmp_path) -> dict:
     return files
 
 
+@pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_bad_weight_files_one_line_exit_2_nothing_written(tmp_path):
     for name, (path, message) in bad_files(tmp_path).items():
         out = tmp_path / f"{name}-out.pth"

@@ -7,7 +7,7 @@ and this number of scales. Weights without a record get the fp32 backends only.
 
 Fastest: measured once per machine, not guessed from the instruction set (on an AVX512-BF16 AMD EPYC, bf16 is
 slower than fp32; on an Intel CPU with AMX it is 2.5x faster): every faithful candidate that is installed scores
-random search crops (a warm-up, then the best of several calls, the candidates taking turns so that background load
+random search crops (the best of several calls, the candidates taking turns in blocks so that background load
 reaches them alike) and the times are cached in <cache>/backend-speed.json under a key made of everything that
 changes them: CPU model and flags, thread count, torch and onnxruntime versions, architecture and number of scales.
 Times taken while the load average exceeded the number of cores are measured again once it falls to half of them. `--backend NAME` overrides; on CUDA it is torch.
@@ -129,25 +129,26 @@ def speed_key(arch: str, geometry, scales: int, threads: int | None) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def network_ms(backends: dict, scales: int, geometry, repeats: int = 7) -> dict[str, float]:
-    """{name: ms of one frame's network call (`scales` search crops)} for every backend in `backends`, the best of
-    `repeats`, taken in turns (one call of each backend per round): the machine is often shared, and load that comes
-    or goes during the measurement then reaches every candidate alike, and the best time is the one it disturbs
-    least."""
+def network_ms(backends: dict, scales: int, geometry, rounds: int = 3, calls: int = 3) -> dict[str, float]:
+    """{name: ms of one frame's network call (`scales` search crops)} for every backend in `backends`: the best of
+    `rounds` x `calls` timed calls. The candidates take turns, a block of calls each per round, so that background
+    load that comes or goes during the measurement reaches them alike (the machine is often shared; the best time is
+    the one load disturbs least). Each block starts with an untimed call: torch's OpenMP threads keep spinning for a
+    while after a call and slow the next engine's first call (onnx by 25 % on a 2-core EPYC when the calls
+    alternate one by one)."""
     rng = np.random.default_rng(0)
     z, x = geometry.exemplar_size, geometry.instance_size
     exemplar = rng.integers(0, 256, (1, z, z, 3), dtype=np.uint8)
     crops = rng.integers(0, 256, (scales, x, x, 3), dtype=np.uint8)
-    features = {}
-    for name, backend in backends.items():
-        features[name] = backend.embed_exemplar(exemplar)
-        backend.score(features[name], crops)  # warm-up: first-call allocations, oneDNN primitive creation
+    features = {name: backend.embed_exemplar(exemplar) for name, backend in backends.items()}
     times: dict[str, list[float]] = {name: [] for name in backends}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, backend in backends.items():
-            start = time.perf_counter()
-            backend.score(features[name], crops)
-            times[name].append((time.perf_counter() - start) * 1e3)
+            backend.score(features[name], crops)  # untimed: warm-up, and the previous engine's threads settle
+            for _ in range(calls):
+                start = time.perf_counter()
+                backend.score(features[name], crops)
+                times[name].append((time.perf_counter() - start) * 1e3)
     return {name: min(values) for name, values in times.items()}
 
 

@@ -28,7 +28,11 @@ def test_tracker_is_deterministic(tracker, otb_root):
 
 
 def test_otb_folder_experiment_on_real_sequences(tracker, otb_root, tmp_path):
+    import matplotlib.pyplot as plt
+
+    open_figures = set(plt.get_fignums())
     summary = run_experiment(tracker, "otb", str(otb_root), str(tmp_path), names=["Crossing", "DragonBaby"])
+    assert set(plt.get_fignums()) == open_figures  # got10k's report leaves its two plots open: closed at the edge
     report = tmp_path / "reports" / "OTB" / "SiamFC-test"
     performance = json.loads((report / "performance.json").read_text())["SiamFC-test"]
     assert set(performance["seq_wise"]) == {"Crossing", "DragonBaby"}

@@ -306,8 +306,22 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
         run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:
         experiment.run(tracker)
-    performance = experiment.report([tracker.name])
+    performance = report(experiment, [tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
+
+
+def report(experiment, tracker_names: list[str]) -> dict:
+    """experiment.report(tracker_names), closing the figures it leaves open: got10k 0.1.3 draws its success and
+    precision plots with pyplot and never closes them (two figures per report; matplotlib warns past 20, and a long
+    process keeps them all in memory)."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    try:
+        return experiment.report(tracker_names)
+    finally:
+        for number in set(plt.get_fignums()) - before:
+            plt.close(number)
 
 
 def summarise(dataset: str, experiment, tracker_name: str, performance: dict) -> dict[str, Any]:

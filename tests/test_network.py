@@ -84,3 +84,35 @@ def test_fold_batchnorm_is_exact(arch):
 def test_unknown_architecture():
     with pytest.raises(ConfigError, match="unknown architecture"):
         SiamFC("resnet")
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_bf16_training_forward_normalises_in_fp32_and_keeps_the_numbers(arch):
+    """Under bf16 autocast BatchNorm computes its batch statistics in fp32 and hands back bf16: the network's output
+    is exactly the one of BatchNorm handing back fp32 (the next convolution rounds to bf16 anyway, and ReLU and
+    max-pooling commute with that rounding); the running statistics are fp32 ones."""
+    from siamfc_plugin.core.network import BatchNorm2dFP32
+
+    torch.manual_seed(0)
+    z, x = (torch.rand(2, 3, 127, 127) * 255).round(), (torch.rand(2, 3, 255, 255) * 255).round()
+    model = SiamFC(arch)
+    model.initialise()
+    model.train()
+    reference = SiamFC(arch)
+    reference.load_state_dict(model.state_dict())
+    reference.train()
+
+    def fp32_out(self, t):  # BatchNorm handing back fp32: ReLU, pooling and the next cast see fp32
+        with torch.autocast("cpu", enabled=False):
+            return torch.nn.BatchNorm2d.forward(self, t.float())
+
+    for module in reference.modules():
+        if isinstance(module, BatchNorm2dFP32):
+            module.forward = fp32_out.__get__(module)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(z, x)
+        expected = reference(z, x)
+        assert BatchNorm2dFP32(4)(torch.randn(2, 4, 5, 5, dtype=torch.bfloat16)).dtype == torch.bfloat16
+    assert torch.equal(out.float(), expected.float())
+    for (name, a), b in zip(model.state_dict().items(), reference.state_dict().values()):
+        assert a.dtype == b.dtype and torch.equal(a, b), name  # fp32 running statistics, the same numbers

@@ -179,3 +179,18 @@ def test_random_bytes_checkpoint_gives_no_unsafe_advice(tmp_path):
     with pytest.raises(CheckpointError) as info:
         read_checkpoint(path)
     assert "weights_only" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_checkpoint_tensors_are_contiguous_whatever_the_models_memory_format(tmp_path):
+    """The trainer keeps the CPU model channels-last; the checkpoint it writes holds plain contiguous tensors."""
+    import torch
+
+    from siamfc_plugin.core.checkpoint import read_checkpoint, save_checkpoint
+    from siamfc_plugin.core.network import SiamFC
+
+    model = SiamFC("alexnet-slim").to(memory_format=torch.channels_last)
+    assert not model.state_dict()["embedding.0.weight"].is_contiguous()
+    save_checkpoint(tmp_path / "m.pth", model)
+    saved = read_checkpoint(str(tmp_path / "m.pth"))["state_dict"]
+    assert all(t.is_contiguous() for t in saved.values())
+    assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items())

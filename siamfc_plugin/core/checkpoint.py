@@ -30,7 +30,8 @@ def save_checkpoint(path: str | os.PathLike, model: SiamFC, tracker_config: Trac
         "format_version": FORMAT_VERSION,
         "arch": model.arch,
         "geometry": model.geometry.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        # contiguous: the trainer keeps the CPU model channels-last; a checkpoint's tensors do not depend on that
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "tracker_config": (tracker_config or TrackerConfig()).to_dict(),
         "training": dict(training or {}),
     }

@@ -20,6 +20,8 @@ from siamfc_plugin.training.pairs import PairConfig, PairSampler, make_labels
 from siamfc_plugin.training.sources import SourceSpec, coco_tracks, got10k_tracks, load_source, vid_tracks
 from siamfc_plugin.training.trainer import TrainConfig, Trainer, lr_at
 
+REPO = Path(__file__).resolve().parents[1]
+
 # small crops keep the CPU runs short: 127 -> 6x6 exemplar, 175 -> 12x12 search, 7x7 score map
 SMALL = {"pairs.instance_size": 175, "pairs.response_size": 7}
 
@@ -347,3 +349,38 @@ def test_without_validation_no_best_checkpoint_only_last_and_snapshots(train_roo
     assert not (run / "best.pth").exists()
     assert (run / "last.pth").is_file() and (run / "epoch-001.pth").is_file() and (run / "epoch-002.pth").is_file()
     assert read_checkpoint(run / "epoch-002.pth")["training"]["epochs_done"] == 2
+
+
+def test_loader_workers_start_after_opencv_ran_threaded_in_the_parent(train_root, tmp_path):
+    """Loader workers used to hang for ever: each called cv2.setNumThreads(1) at start, which joins the threads of
+    OpenCV's pool, and a worker forked from a parent whose pool was running has those threads only on paper. The
+    parent here runs OpenCV on several threads first (as validation or a previous run in the same process does)."""
+    script = f"""
+import cv2, numpy as np, sys
+sys.path.insert(0, {str(REPO)!r})
+cv2.setNumThreads(4)
+for _ in range(5):
+    cv2.resize(np.zeros((2000, 2000, 3), np.uint8), (1000, 1000))  # OpenCV's thread pool is up
+from tests.test_training import _config
+from siamfc_plugin.training.trainer import Trainer
+from pathlib import Path
+trainer = Trainer(_config(Path({str(tmp_path)!r}), Path({str(train_root)!r}), workers=1))
+batch = next(iter(trainer.loader(trainer.build_sampler())))
+print("batch", tuple(batch[0].shape))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "batch (4, 3," in done.stdout
+
+
+def test_train_command_with_loader_workers(train_root, tmp_path):
+    """`python -m siamfc_plugin train` with a loader worker trains once (a spawned worker re-imports the main
+    module of a script; multiprocessing leaves a package's __main__ alone)."""
+    config = tmp_path / "w1.toml"
+    config.write_text(f'epochs = 1\npairs_per_epoch = 16\nbatch_size = 4\nthreads = 1\nworkers = 1\nseed = 1\n'
+                      f'out_dir = "{tmp_path / "run"}"\nval_root = ""\n[[sources]]\nkind = "got10k"\n'
+                      f'root = "{train_root / "got10k"}"\nmax_tracks = 4\n')
+    done = subprocess.run(_train_cmd(config), capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "run" / "last.pth").is_file()
+    assert done.stdout.count('"pairs_seen": 16') == 1  # one run, not one per worker

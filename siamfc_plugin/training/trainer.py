@@ -224,7 +224,11 @@ class Trainer:
         return DataLoader(RunPairs(sampler, per_epoch, first_epoch, self.config.epochs),
                           batch_size=self.config.batch_size, shuffle=False, num_workers=workers,
                           prefetch_factor=4 if workers else None, pin_memory=self.device.type == "cuda",
-                          worker_init_fn=_single_threaded if workers else None)
+                          worker_init_fn=_single_threaded if workers else None,
+                          # spawned, not forked: a worker forked while OpenCV's (or OpenMP's) thread pool runs in
+                          # this process inherits the pool without its threads and hangs in the first call that
+                          # joins them (cv2.setNumThreads below did, for ever)
+                          multiprocessing_context="spawn" if workers else None)
 
     # ---- state -------------------------------------------------------------------------------------------------
     def save_state(self) -> None:

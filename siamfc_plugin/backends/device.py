@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from ..core.network import cross_correlate
-from ..core.tracker import SiamFCTracker
+from ..core.tracker import SiamFCTracker, peak_confidence
 from ..data.images import to_rgb_uint8
 
 
@@ -43,7 +43,6 @@ class DeviceTracker(SiamFCTracker):
         self.device = backend.device
         cfg, geo = self.config, self.geometry
         self.on_device = cfg.template_lr == 0 and cfg.distractor_weight == 0 and cfg.crop_mode != "rounded"
-        up = self.upsampled_size
         self._window_t = torch.from_numpy(self.window).to(self.device)
         factors = torch.tensor(self.scale_factors, dtype=torch.float64)
         self._penalty = torch.where(factors == 1.0, 1.0, cfg.scale_penalty).to(torch.float32).to(self.device)
@@ -51,7 +50,11 @@ class DeviceTracker(SiamFCTracker):
         n = geo.instance_size
         self._unit = torch.arange(n, dtype=torch.float64) + 0.5 - n / 2.0  # output pixel centres around the crop centre
         self._frame_host = None
-        self._up_size = up
+        self._fill = None  # the sequence's fill colour on the device, (1, 3, 1, 1): set by init()
+
+    def init(self, image, box) -> None:
+        super().init(image, box)
+        self._fill = torch.tensor(self.fill[:3], dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
 
     # ---- the device stages ---------------------------------------------------------------------------------------
     def _upload(self, frame: np.ndarray) -> torch.Tensor:
@@ -62,8 +65,7 @@ class DeviceTracker(SiamFCTracker):
                 self._frame_host = torch.empty(source.shape, dtype=torch.uint8).pin_memory()
             self._frame_host.copy_(source)
             source = self._frame_host.to(self.device, non_blocking=True)
-        image = source.permute(2, 0, 1).unsqueeze(0).float()
-        return image - torch.tensor(self.fill[:3], dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
+        return source.permute(2, 0, 1).unsqueeze(0).float() - self._fill
 
     def device_crops(self, frame: np.ndarray) -> torch.Tensor:
         """The S search crops, (S, 3, s, s) float32 holding whole grey levels, made on the device in one
@@ -84,8 +86,7 @@ class DeviceTracker(SiamFCTracker):
         grid = grid.to(torch.float32).to(self.device, non_blocking=True)
         crops = F.grid_sample(image.expand(len(self._factors), -1, -1, -1), grid, mode="bilinear",
                               padding_mode="zeros", align_corners=False)
-        fill = torch.tensor(self.fill[:3], dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
-        crops = (crops + fill).round_().clamp_(0, 255)
+        crops = (crops + self._fill).round_().clamp_(0, 255)
         if getattr(self.backend, "channels_last", False):
             crops = crops.contiguous(memory_format=torch.channels_last)
         return crops
@@ -98,7 +99,7 @@ class DeviceTracker(SiamFCTracker):
 
     def device_peak(self, responses: torch.Tensor) -> torch.Tensor:
         """[best scale, flat index of the windowed peak, raw peak of that scale, all peaks finite] on the device."""
-        cfg, up = self.config, self._up_size
+        cfg, up = self.config, self.upsampled_size
         maps = F.interpolate(responses.unsqueeze(1), size=(up, up), mode="bicubic", align_corners=False)[:, 0]
         peaks = maps.flatten(1).amax(dim=1)
         if cfg.penalty_mode == "multiply":
@@ -135,8 +136,8 @@ class DeviceTracker(SiamFCTracker):
             box = self.box
         else:
             best, index = int(best), int(index)
-            self.confidence = float(1.0 / (1.0 + np.exp(-float(np.clip(peak, -50, 50)))))
-            box = self.move(best, index // self._up_size, index % self._up_size, frame.shape)
+            self.confidence = peak_confidence(peak)
+            box = self.move(best, index // self.upsampled_size, index % self.upsampled_size, frame.shape)
         if timings is not None:
             t3 = time.perf_counter()
             for key, seconds in (("crop", t1 - t0), ("network", t2 - t1), ("post", t3 - t2)):

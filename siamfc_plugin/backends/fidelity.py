@@ -70,6 +70,14 @@ def free_run_auc(tracker, name: str, frames, gt) -> float:
     return run_sequence(tracker, Sequence(name, list(frames), np.asarray(gt)), frames=frames).auc
 
 
+def sequence_fidelity(reference, candidates: dict, name: str, frames, gt) -> tuple[float, dict[str, SequenceFidelity]]:
+    """Both measures on one sequence: (the reference's one-pass AUC, {candidate: its SequenceFidelity})."""
+    ref_boxes, steps = shared_state_steps(reference, candidates, frames, gt[0])
+    return float(success_auc(ref_boxes, gt)), {
+        cand: SequenceFidelity(list(ious), list(shifts), float(free_run_auc(tracker, name, frames, gt)))
+        for (cand, tracker), (ious, shifts) in zip(candidates.items(), (steps[c] for c in candidates))}
+
+
 def measure(reference, candidates: dict, sequences, progress=None, spread: dict | None = None) -> dict:
     """Both fidelity measures of every candidate tracker against the reference tracker over `sequences`
     ((name, frames, ground truth) triples, read one at a time: an iterator keeps one sequence in memory).
@@ -77,12 +85,9 @@ def measure(reference, candidates: dict, sequences, progress=None, spread: dict 
     Returns {"sequences": [...], "reference_auc": {...}, "backends": {name: summary}}."""
     reference_auc, per = {}, {name: {} for name in candidates}
     for seq_name, frames, gt in sequences:
-        ref_boxes, steps = shared_state_steps(reference, candidates, frames, gt[0])
-        reference_auc[seq_name] = success_auc(ref_boxes, gt)
-        for name, tracker in candidates.items():
-            ious, shifts = steps[name]
-            per[name][seq_name] = SequenceFidelity(list(ious), list(shifts),
-                                                   free_run_auc(tracker, seq_name, frames, gt))
+        reference_auc[seq_name], rows = sequence_fidelity(reference, candidates, seq_name, frames, gt)
+        for name, row in rows.items():
+            per[name][seq_name] = row
         if progress:
             progress(seq_name)
     return {"sequences": list(reference_auc), "reference_auc": {k: round(v, 4) for k, v in reference_auc.items()},
@@ -223,15 +228,11 @@ def calibrate(reference, candidates: dict, sequences, threads: int, seeds=(1, 2)
     for seq_name, frames, gt in sequences:
         if seq_name in per_sequence and set(per_sequence[seq_name]["backends"]) >= set(candidates):
             continue  # (the caller may skip decoding these: see `done`)
-        ref_boxes, steps = shared_state_steps(reference, candidates, frames, gt[0])
-        reference_auc = float(success_auc(ref_boxes, gt))
+        reference_auc, rows = sequence_fidelity(reference, candidates, seq_name, frames, gt)
         changes = reference_spread(reference, seq_name, frames, gt, reference_auc, threads, seeds, jpeg, other_threads)
-        backends = {}
-        for name, tracker in candidates.items():
-            ious, shifts = steps[name]
-            backends[name] = {"ious": [round(float(v), 5) for v in ious],
-                              "shifts": [round(float(v), 4) for v in shifts],
-                              "auc": float(free_run_auc(tracker, seq_name, frames, gt))}
+        backends = {name: {"ious": [round(float(v), 5) for v in row.ious],
+                           "shifts": [round(float(v), 4) for v in row.shifts], "auc": row.auc}
+                    for name, row in rows.items()}
         per_sequence[seq_name] = {"frames": len(frames), "reference_auc": reference_auc,
                                   "changes": changes, "spread": spread_of(changes), "backends": backends}
         if save:

@@ -49,6 +49,11 @@ def validate_box(box, frame_shape: tuple[int, ...]) -> tuple[float, float, float
     return x, y, w, h
 
 
+def peak_confidence(peak: float) -> float:
+    """The tracker's confidence from the raw score peak of the chosen scale: its logistic, in (0, 1)."""
+    return float(1.0 / (1.0 + math.exp(-float(np.clip(peak, -50, 50)))))
+
+
 class SiamFCTracker:
     """One target at a time; init() may be called again at any moment (re-initialisation).
 
@@ -203,7 +208,7 @@ class SiamFCTracker:
         else:
             penalised = np.where(peaks > 0, peaks * penalty, peaks / penalty)
         best = int(np.argmax(penalised))
-        self.confidence = float(1.0 / (1.0 + math.exp(-float(np.clip(peaks[best], -50, 50)))))
+        self.confidence = peak_confidence(peaks[best])
 
         # In place, in a preallocated buffer; the same float32 operations in the same order as
         # (1 - wi) * (r - min) / (sum + 1e-16) + wi * window, so the same bits.

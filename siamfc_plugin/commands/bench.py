@@ -192,14 +192,7 @@ def installed_backends(device: str = "cpu") -> tuple[list[str], dict[str, str]]:
 
 def dev_sequences(roots: list[str]):
     """(name, decoded frames, ground truth) of every sequence under the dataset roots, one at a time."""
-    from ..data.images import read_frame
-    from ..data.readers import read_sequences
-
-    for root in roots:
-        if not os.path.isdir(root):
-            raise FileNotFoundError(f"dev dataset root not found: {root}")
-        for seq in read_sequences(root):
-            yield seq.name, [read_frame(f) for f in seq.frames], seq.boxes
+    return sorted_dev_sequences(roots, order=None)
 
 
 def measure_fidelity(models: dict, reference: str, config, geometry, sequences, spread: dict | None = None) -> dict:
@@ -344,8 +337,9 @@ def recorded_spread(digest: str, scales: int) -> dict | None:
     return {name: row["spread"] for name, row in calibration["sequences"].items()} if calibration else None
 
 
-def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | None = None):
-    """dev_sequences, shortest first (an interrupted calibration has the most sequences done), decoded one at a time;
+def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | None = None, order=len):
+    """(name, decoded frames, ground truth) of the sequences under the dataset roots, decoded one at a time,
+    shortest first (an interrupted calibration has the most sequences done; order=None: as the roots list them);
     names: only these; skip: not these (not decoded); frames: the first N of each."""
     from ..data.images import read_frame
     from ..data.readers import read_sequences
@@ -359,7 +353,7 @@ def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | No
         unknown = set(names) - {seq.name for seq in found}
         if unknown:
             raise FileNotFoundError(f"no sequence {', '.join(sorted(unknown))} under {', '.join(roots)}")
-    for seq in sorted(found, key=len):
+    for seq in (found if order is None else sorted(found, key=order)):
         if (names and seq.name not in names) or seq.name in skip:
             continue
         n = len(seq) if frames is None else min(len(seq), frames)

@@ -145,3 +145,20 @@ def test_calibrate_runs_for_real_on_a_few_frames(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "resuming from" in captured.err and "ball1 done (" not in captured.err  # no progress line: not run
     assert json.loads(captured.out.strip().splitlines()[-1])["sequences"] == report["sequences"]
+
+
+def test_calibration_and_bench_outputs_are_checked_before_the_work(synthetic_root, tmp_path, capsys):
+    """A record or an output that cannot be written (here: under a file, not a folder) is refused in one line before
+    the calibration runs (it takes tens of minutes on the dev set), not with a traceback after it."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = tmp_path / "cal.json"
+    args = ["bench", "--calibrate", "--dev", str(synthetic_root), "--backends", "torch,onnx", "--threads", "1"]
+    assert main(args + ["--out", str(out), "--record", str(blocker / "record.json")]) == 2
+    assert "--record" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "cal.json.partial").exists()  # nothing ran
+    assert main(args + ["--out", str(blocker / "cal.json")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["bench", "--root", str(synthetic_root / "Synthetic01"), "--backends", "torch", "--frames", "3",
+                 "--out", str(blocker / "bench.json")]) == 2
+    assert "--out" in capsys.readouterr().err

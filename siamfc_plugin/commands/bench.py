@@ -40,6 +40,7 @@ import torch
 
 from ..backends.torch_backend import BACKENDS, make_backend, set_threads
 from ..common.machine import cpu_flags, cpu_model
+from ..common.paths import check_writable
 from ..core.config import preset
 from ..backends.fidelity import CRITERION
 from ..data.images import to_rgb_uint8
@@ -468,6 +469,10 @@ def cmd_calibrate(args) -> int:
     names = [n.strip() for n in (args.sequence or "").split(",") if n.strip()]
     if args.record and (args.frames or names):
         raise ConfigError("--record takes every dev sequence whole: drop --frames and --sequence")
+    if not args.no_save:  # a calibration runs for tens of minutes: its outputs are checked first
+        check_writable(path, "--out", create=True)
+    if args.record:
+        check_writable(args.record, "--record", create=True)
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     report = run_calibration(args.dev, tuple(args.backends or ()), args.scales[0], args.checkpoint,
                              (args.archs or ["alexnet-slim"])[0], args.threads or None, tuple(args.seeds),
@@ -518,6 +523,8 @@ def cmd_bench(args) -> int:
     unknown = [b for b in args.backends or () if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
+    if not args.no_save:  # refused before minutes of timing, not after them
+        check_writable(args.out or os.path.join("benchmarks", "bench.json"), "--out", create=True)
     report = run_bench(args.root, args.sequence, tuple(args.backends or ()), tuple(args.archs),
                        tuple(args.scales), args.runs, args.frames, spec=spec, calibration=args.calibration,
                        dev=args.dev, log=lambda text: print(text, flush=True))

@@ -33,6 +33,7 @@ from benchmarks.reference_equivalence import ours_exported, prepare_reference  #
 from siamfc_plugin.backends.build import build_tracker  # noqa: E402
 from siamfc_plugin.commands.bench import load_sequence, machine_info, track_timed  # noqa: E402
 from siamfc_plugin.common.atomic import write_text  # noqa: E402
+from siamfc_plugin.common.paths import check_writable  # noqa: E402
 from siamfc_plugin.data.images import to_rgb_uint8  # noqa: E402
 
 
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="write the measurements here")
     args = parser.parse_args(argv)
+    if args.json:
+        check_writable(args.json, "--json", create=True)  # before minutes of tracking
 
     torch.set_num_threads(args.threads)
     name, frames, boxes, _ = load_sequence(args.root, None, args.frames)

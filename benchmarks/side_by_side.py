@@ -60,7 +60,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="write the measurements here")
     args = parser.parse_args(argv)
     if args.json:
-        check_writable(args.json, "--json", create=True)  # before minutes of tracking
+        try:
+            check_writable(args.json, "--json", create=True)  # before minutes of tracking
+        except ValueError as exc:
+            parser.error(str(exc))
 
     torch.set_num_threads(args.threads)
     name, frames, boxes, _ = load_sequence(args.root, None, args.frames)

@@ -103,6 +103,8 @@ def test_benchmark_names_are_refused_unless_vouched_for(tmp_path):
     assert forbidden_track("Basketball", names) == "OTB" and forbidden_track("davis-bag", names) == "VOT"
     assert forbidden_track("wakeboard1", names) == "UAV123" and forbidden_track("ChasingDrones", names) == "DTB70"
     assert forbidden_track("davis-bear", names) is None and forbidden_track("manakin", names) is None
+    # LaSOT's official test split is a benchmark too (airplane-1 was curated once); its training split is not
+    assert forbidden_track("lasot-airplane-1", names) == "LaSOT test" and forbidden_track("airplane-2", names) is None
     for k in range(1, 4):
         (tmp_path / "Crossing").mkdir(exist_ok=True)
         _frame(tmp_path / "Crossing" / f"{k:04d}.jpg", box=(100, 80, 60, 60))

@@ -200,7 +200,8 @@ def _normalise(name: str) -> str:
 
 
 def benchmark_names() -> dict[str, str]:
-    """{normalised sequence name: benchmark} for OTB, UAV123, DTB70 and VOT/VOT-TIR."""
+    """{normalised sequence name: benchmark} for OTB, UAV123, DTB70, VOT/VOT-TIR and LaSOT's test split (got10k's
+    own lists; LaSOT's training split stays allowed)."""
     names: dict[str, str] = {}
     try:
         import got10k.datasets as datasets
@@ -214,8 +215,11 @@ def benchmark_names() -> dict[str, str]:
             for subset in json.load(handle).values():
                 for seq in subset:
                     names.setdefault(_normalise(seq), "UAV123")
+        with open(os.path.join(os.path.dirname(datasets.__file__), "lasot.json")) as handle:
+            for seq in json.load(handle)["test"]:  # LaSOT's official testing_set.txt (280 sequences)
+                names.setdefault(_normalise(seq), "LaSOT test")
     except ImportError:  # got10k is a dependency; without it the check would be silently weaker
-        raise ConfigError("the benchmark-name check needs got10k (OTB and UAV123 lists)")
+        raise ConfigError("the benchmark-name check needs got10k (OTB, UAV123 and LaSOT lists)")
     for seq in _DTB70:
         names.setdefault(_normalise(seq), "DTB70")
     for seq in _VOT:

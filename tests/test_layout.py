@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "siamfc_plugin"
 # lowest first; a module may import its own folder and the folders of lower layers, never a higher one
-LAYERS = [{"common", "models"}, {"data"}, {"core"}, {"backends"}, {"training", "toolkits"}, {"commands"}, {"<root>"}]
+LAYERS = [{"common", "models"}, {"formats"}, {"data"}, {"core"}, {"backends"}, {"training", "toolkits"}, {"commands"}, {"<root>"}]
 
 
 def _rank(folder: str) -> int:
@@ -58,15 +58,55 @@ def test_imports_point_down():
     assert not wrong, "\n".join(wrong)
 
 
-def test_analysis_imports_nothing_of_the_plugin():
-    """analysis/ reads result files: no import of siamfc_plugin anywhere in it, lazy ones included."""
+# The ground floor both sides stand on: the one reader of benchmark folders (siamfc_plugin/formats). analysis/ may
+# import it and nothing else of the plugin; it imports only the standard library, numpy and the error types.
+GROUND_FLOOR = "siamfc_plugin.formats"
+GROUND_FLOOR_IMPORTS = {"siamfc_plugin.common.errors"}
+STDLIB_AND_NUMPY = set(sys.stdlib_module_names) | {"numpy"}
+
+
+def _absolute_imports(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names += [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+    return names
+
+
+def test_analysis_imports_only_the_ground_floor_of_the_plugin():
+    """analysis/ reads result files and ground truth: of siamfc_plugin it imports the ground floor (the one reader of
+    benchmark folders) and nothing else, lazy imports included."""
     wrong = []
     for path in sorted((REPO / "analysis").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-            wrong += [f"{path.relative_to(REPO)} imports {n}" for n in names if n.split(".")[0] == "siamfc_plugin"]
+        wrong += [f"{path.relative_to(REPO)} imports {n}" for n in _absolute_imports(path)
+                  if n.split(".")[0] == "siamfc_plugin" and not (n == GROUND_FLOOR or n.startswith(GROUND_FLOOR + "."))]
     assert not wrong, wrong
+
+
+def test_the_ground_floor_imports_only_stdlib_numpy_and_the_error_types():
+    wrong = []
+    for path in sorted((PACKAGE / "formats").rglob("*.py")):
+        for name in _absolute_imports(path):
+            if name.split(".")[0] not in STDLIB_AND_NUMPY | {"siamfc_plugin"}:
+                wrong.append(f"{path.relative_to(REPO)} imports {name}")
+        for name in _imports(path):
+            if not (name.startswith(GROUND_FLOOR) or name in GROUND_FLOOR_IMPORTS):
+                wrong.append(f"{path.relative_to(REPO)} imports {name}")
+    assert not wrong, wrong
+
+
+def test_analysis_loads_no_model_and_no_torch():
+    """Importing every analysis module loads, of the plugin, only the ground floor and the error types (the package's
+    __init__ loads its exports lazily), and never torch."""
+    code = ("import json, sys, analysis.cli, analysis.collect, analysis.groundtruth, analysis.report\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.splitlines()[-1])
+    plugin = {m for m in modules if m.split(".")[0] == "siamfc_plugin"}
+    allowed = {"siamfc_plugin", "siamfc_plugin.common"} | GROUND_FLOOR_IMPORTS
+    assert {m for m in plugin if not (m in allowed or m.startswith(GROUND_FLOOR))} == set(), sorted(plugin)
+    assert "torch" not in modules
 
 
 def test_every_module_is_in_a_layer():

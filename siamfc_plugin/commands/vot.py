@@ -176,6 +176,12 @@ def cmd_prepare(args) -> int:
     total = sum(p.frames for p in prepared)
     print(f"prepared {len(prepared)} sequences ({total} frames) in {os.path.join(args.workspace, 'sequences')}: "
           + ", ".join(f"{p.name} ({p.frames}{', ' + p.layout if p.layout else ''})" for p in prepared))
+    from ..formats.sequences import describe_counts
+
+    totals = {k: sum(p.groundtruth.get(k, 0) for p in prepared) for k in ("lines", "absent", "refused", "dropped",
+                                                                          "unannotated")}
+    print(describe_counts(totals) + "".join(
+        f"; {p.name}: {p.groundtruth['absent']} absent" for p in prepared if p.groundtruth.get("absent")))
     for p in prepared:
         if p.dropped:
             print(f"{p.name}: frame(s) {', '.join(map(str, p.dropped))} have no frame file: dropped with their "

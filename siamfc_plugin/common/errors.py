@@ -27,3 +27,15 @@ class ConfigError(SiamFCError, ValueError):
 
 class TrackerStateError(SiamFCError, RuntimeError):
     """update() was called before init()."""
+
+
+class AnnotationError(SiamFCError, ValueError):
+    """A ground-truth (or label) line is neither a box nor an absence the layout documents: names file and line."""
+
+
+class FramePairingError(SiamFCError, ValueError):
+    """Frames and ground-truth lines do not pair under the layout's rule (counts, numbering): names both."""
+
+
+class MissingFrameError(FramePairingError):
+    """A ground-truth line has no frame file (frames are matched to lines by their number, never by position)."""

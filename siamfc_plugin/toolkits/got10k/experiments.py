@@ -5,8 +5,11 @@
 - dtb70: OTB-like folders; uav123: the UAV123 layout (anno/UAV123 + data_seq/UAV123), any sequence names.
 - got10k: got10k's ExperimentGOT10k on a val or test split.
 - vot: got10k's ExperimentVOT (patched for numpy 2) on a vot-toolkit sequences folder (color/ sub-folders).
-Each writes got10k's own results, performance.json and plots; results are written atomically and finished
-sequences are never re-run or overwritten unless `overwrite=True`.
+Every folder is read by the plugin's one reader (siamfc_plugin/formats: frames paired with ground-truth lines by
+number, OTB's official ranges, every line a box, a documented absence or an error naming the file and the line);
+GOT-10k's val split is checked by it before got10k reads it. Each writes got10k's own results, performance.json and
+plots; results are written atomically, finished sequences are never re-run or overwritten unless `overwrite=True`,
+and a results file that cannot be a finished run (empty, cut short) is removed so that its sequence runs again.
 """
 from __future__ import annotations
 
@@ -14,12 +17,14 @@ import glob
 import json
 import os
 import shutil
+import sys
 from typing import Any
 
 import numpy as np
 
 from ...common.atomic import write_text
-from ...data.readers import read_boxes, read_sequences
+from ...common.errors import AnnotationError
+from ...data.readers import groundtruth_counts, read_sequences
 from .adapter import patch_got10k
 
 patch_got10k()
@@ -31,7 +36,9 @@ DATASETS = ("otb", "got10k", "vot", "uav123", "dtb70")
 
 
 class FolderDataset:
-    """got10k's dataset protocol (seq_names, (img_files, anno) items) over our sequence readers."""
+    """got10k's dataset protocol (seq_names, (img_files, anno) items) over the plugin's one reader
+    (siamfc_plugin/formats): frames paired with ground-truth lines by number, every line a box or a documented
+    absence, or the run is refused naming the file and the line before anything is tracked."""
 
     def __init__(self, root: str, layout: str = "otb", names: list[str] | None = None) -> None:
         self.sequences = read_sequences(root, layout, names)
@@ -58,11 +65,12 @@ def _atomic_record(record_file: str, boxes, times) -> None:
 
 
 class ExperimentOTBFolder(ExperimentOTB):
-    """ExperimentOTB over any OTB-layout folder; `name` names the results and reports sub-folders."""
+    """ExperimentOTB over any OTB-layout folder (layout 'otb', or 'dtb70': the same files, commas only, never the
+    OTB table); `name` names the results and reports sub-folders."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
-                 name: str = "OTB", names: list[str] | None = None) -> None:
-        self.dataset = FolderDataset(root_dir, "otb", names)
+                 name: str = "OTB", names: list[str] | None = None, layout: str = "otb") -> None:
+        self.dataset = FolderDataset(root_dir, layout, names)
         self.result_dir = os.path.join(result_dir, name)
         self.report_dir = os.path.join(report_dir, name)
         self.nbins_iou = 21
@@ -72,37 +80,18 @@ class ExperimentOTBFolder(ExperimentOTB):
         _atomic_record(record_file, boxes, times)
 
 
-class UAV123Folder:
+class UAV123Folder(FolderDataset):
     """UAV123 layout (anno/UAV123/<seq>.txt, data_seq/UAV123/<folder>/*.jpg) for any sequence names: official
     names use got10k's frame ranges (sub-sequences such as bird1_1 share a folder); others use their whole folder."""
 
     def __init__(self, root_dir: str, names: list[str] | None = None) -> None:
-        import got10k.datasets.uav123 as uav
-
-        with open(os.path.join(os.path.dirname(uav.__file__), "uav123.json")) as handle:
-            self.metas = json.load(handle)["UAV123"]
-        anno_files = sorted(glob.glob(os.path.join(root_dir, "anno", "UAV123", "*.txt")))
-        if not anno_files:
-            raise FileNotFoundError(f"no anno/UAV123/*.txt under {root_dir}")
-        self.anno_files = {os.path.basename(f)[:-4]: f for f in anno_files}
-        self.seq_names = [n for n in self.anno_files if names is None or n in names]
-        self.root_dir = root_dir
-
-    def __getitem__(self, index):
-        name = self.seq_names[index] if not isinstance(index, str) else index
-        meta = self.metas.get(name, {"folder_name": name})
-        frames = sorted(glob.glob(os.path.join(self.root_dir, "data_seq", "UAV123", meta["folder_name"], "*.jpg")))
-        if "start_frame" in meta:
-            frames = frames[meta["start_frame"] - 1: meta["end_frame"]]
-        anno, _ = read_boxes(self.anno_files[name])
-        return frames, anno
-
-    def __len__(self) -> int:
-        return len(self.seq_names)
+        super().__init__(root_dir, "uav123", names)
 
 
 class VOTFolder(VOT):
-    """got10k's VOT dataset without the download step, reading frames from color/ when present."""
+    """got10k's VOT dataset over the plugin's one reader, without the download step: frames paired with lines by
+    number (a missing frame is refused naming it, never shifted), rectangles and polygons per line as vot-toolkit
+    reads them (a file mixing both is given to got10k as polygons: a rectangle as its four corners)."""
 
     def __init__(self, root_dir: str, anno_type: str = "default", return_meta: bool = True,
                  names: list[str] | None = None) -> None:
@@ -110,28 +99,54 @@ class VOTFolder(VOT):
         self.version = 2017
         self.anno_type = anno_type
         self.return_meta = return_meta
-        with open(os.path.join(root_dir, "list.txt")) as handle:
-            self.seq_names = [line.strip() for line in handle if line.strip() and (names is None or
-                                                                                  line.strip() in names)]
+        listed = read_sequences(root_dir, "vot", names)
+        self.sequences = listed
+        self.seq_names = [s.name for s in listed]
         self.seq_dirs = [os.path.join(root_dir, s) for s in self.seq_names]
-        self.anno_files = [os.path.join(s, "groundtruth.txt") for s in self.seq_dirs]
+        self.anno_files = [s.groundtruth for s in listed]
 
     def __getitem__(self, index):
         if isinstance(index, str):
             index = self.seq_names.index(index)
-        seq_dir = self.seq_dirs[index]
-        color = os.path.join(seq_dir, "color")
-        img_files = sorted(glob.glob(os.path.join(color if os.path.isdir(color) else seq_dir, "*.jpg")))
-        anno = np.loadtxt(self.anno_files[index], delimiter=",", ndmin=2)
+        seq = self.sequences[index]
+        anno = vot_annotation(seq)
         if self.anno_type == "rect" and anno.shape[1] == 8:
             anno = self._corner2rect(anno)
         if self.return_meta:
-            return img_files, anno, self._fetch_meta(seq_dir, len(img_files))
-        return img_files, anno
+            # got10k's own meta: the tag and label files, and practical.value (its 'empty' tag leaves it out)
+            meta = {key: np.asarray(values, dtype=np.float64) for key, values in seq.attributes.items()}
+            if "practical" in seq.values:
+                meta["practical"] = np.asarray(seq.values["practical"], dtype=np.float64)
+            return list(seq.frames), anno, meta
+        return list(seq.frames), anno
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+
+def vot_annotation(seq) -> np.ndarray:
+    """got10k's (N, 4) or (N, 8) array of a VOT sequence's regions: rectangles as they are when every line is one,
+    else 8 corner values per line (a rectangle as its four corners); an unknown frame is a row of NaN (got10k scores
+    NaN overlaps as missing)."""
+    rectangles = all(np.asarray(r).size == 4 for r in seq.regions)
+    rows = []
+    for region, visible in zip(seq.regions, seq.visible):
+        v = np.asarray(region, dtype=np.float64).reshape(-1)
+        if not visible:
+            rows.append(np.full(4 if rectangles else 8, np.nan))
+        elif v.size == 4 and not rectangles:
+            x, y, w, h = v
+            rows.append(np.array([x, y, x + w, y, x + w, y + h, x, y + h]))
+        elif v.size > 8:
+            raise AnnotationError(f"{seq.groundtruth}: a polygon of {v.size // 2} points; got10k's VOT experiment "
+                                  "reads 4 (8 values)")
+        else:
+            rows.append(v)
+    return np.array(rows, dtype=np.float64)
 
 
 class ExperimentVOTFolder(ExperimentVOT):
-    """ExperimentVOT on a local vot-toolkit sequences folder, offline."""
+    """ExperimentVOT on a local vot-toolkit sequences folder, offline; records written atomically."""
 
     def __init__(self, root_dir: str, experiments=("supervised",), result_dir: str = "results",
                  report_dir: str = "reports", name: str = "VOT", names: list[str] | None = None) -> None:
@@ -146,6 +161,18 @@ class ExperimentVOTFolder(ExperimentVOT):
         self.sensitive = 100
         self.nbins_eao = 1500
         self.tags = ["camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty"]
+
+    def _record(self, record_file, boxes, times):
+        """got10k's VOT record (a special code 1/0/2 or a box per line, times appended per repetition), each file
+        written atomically: an interrupted run leaves no half-written file that a later run counts as finished."""
+        write_text(record_file, "\n".join(f"{box[0]:d}" if len(box) == 1 else ",".join(f"{t:.4f}" for t in box)
+                                          for box in boxes))
+        lines = [f"{t:.4f}".replace("nan", "NaN") for t in times]
+        time_file = record_file[:record_file.rfind("_")] + "_time.txt"
+        if os.path.exists(time_file):
+            with open(time_file) as handle:
+                lines = [t + "," + s for t, s in zip(handle.read().strip().split("\n"), lines)]
+        write_text(time_file, "\n".join(lines))
 
 
 class ExperimentUAV123Folder(ExperimentUAV123):
@@ -216,8 +243,8 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
                          f"not {subset!r}")
     if dataset == "otb":
         return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB", names=names)
-    if dataset == "dtb70":  # DTB70 is OTB-like: <seq>/img + groundtruth_rect.txt
-        return ExperimentOTBFolder(root, result_dir, report_dir, name="DTB70", names=names)
+    if dataset == "dtb70":  # DTB70 is OTB-like: <seq>/img + groundtruth_rect.txt (commas only, no OTB table)
+        return ExperimentOTBFolder(root, result_dir, report_dir, name="DTB70", names=names, layout="dtb70")
     if dataset == "uav123":
         return ExperimentUAV123Folder(root, result_dir, report_dir, names)
     if dataset == "got10k":
@@ -229,6 +256,9 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
             for attr in ("seq_names", "seq_dirs", "anno_files"):
                 values = getattr(experiment.dataset, attr)
                 setattr(experiment.dataset, attr, [values[i] for i in keep])
+        if subset == "val":  # got10k reads the files itself; the plugin's reader checks them first (file and line)
+            experiment.groundtruth = read_sequences(os.path.join(root, "val"), "got10k",
+                                                    list(experiment.dataset.seq_names))
         return experiment
     if dataset == "vot":
         return ExperimentVOTFolder(root, ("supervised",), result_dir, report_dir, names=names)
@@ -247,6 +277,47 @@ def record_file(experiment, tracker_name: str, seq_name: str) -> str:
     if isinstance(experiment, ExperimentGOT10k):
         return os.path.join(base, seq_name, f"{seq_name}_001.txt")
     return os.path.join(base, f"{seq_name}.txt")
+
+
+def groundtruth_sequences(experiment) -> list | None:
+    """The sequences the plugin's reader read for this experiment (None: the GOT-10k test split, not read)."""
+    dataset = experiment.dataset
+    if hasattr(dataset, "sequences"):
+        return dataset.sequences
+    return getattr(experiment, "groundtruth", None)
+
+
+def _record_lines(path: str) -> int:
+    with open(path, errors="replace") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def discard_unfinished(experiment, tracker_name: str) -> list[str]:
+    """Remove this tracker's results files that cannot be a finished run of their sequence (empty, cut short, or
+    of another length than the sequence's frames), so that got10k re-runs the sequence instead of counting the file
+    as finished (and its report then failing on it). Returns messages naming each file removed."""
+    removed = []
+    dataset = experiment.dataset
+    for index, seq_name in enumerate(dataset.seq_names):
+        record = record_file(experiment, tracker_name, seq_name)
+        if not os.path.exists(record):
+            continue
+        frames = len(dataset[index][0])
+        if isinstance(experiment, ExperimentGOT10k) and experiment.subset == "test":
+            frames = len(glob.glob(os.path.join(dataset.seq_dirs[index], "*.jpg")))
+        found = _record_lines(record)
+        if found == frames:
+            continue
+        if isinstance(experiment, (ExperimentVOT, ExperimentGOT10k)):
+            shutil.rmtree(os.path.dirname(record))
+        else:
+            os.remove(record)
+            times = os.path.join(os.path.dirname(record), "times", f"{seq_name}_time.txt")
+            if os.path.exists(times):
+                os.remove(times)
+        removed.append(f"{record}: {found} lines for {frames} frames (a run that did not finish); removed, "
+                       f"{seq_name} runs again")
+    return removed
 
 
 def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch_size: int = 16,
@@ -300,6 +371,8 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
         claim_folder(mine, spec, overwrite, record)
     elif overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
+    for message in discard_unfinished(experiment, tracker.name):
+        print(message, file=sys.stderr)
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
         from ...backends.batched import shared_factory
 
@@ -340,6 +413,12 @@ def summarise(dataset: str, experiment, tracker_name: str, performance: dict) ->
     elif dataset == "vot":
         summary.update(accuracy=overall.get("accuracy"), robustness=overall.get("robustness"),
                        fps=overall.get("speed_fps"))
+    sequences = groundtruth_sequences(experiment)
+    if sequences is not None:  # the plugin's reader's counts (docs/datasets.md)
+        counts = groundtruth_counts(sequences)
+        summary.update(groundtruth_lines=counts["lines"], absent_lines=counts["absent"],
+                       refused_lines=counts["refused"], dropped_frames=counts["dropped"],
+                       unannotated_frames=counts["unannotated"])
     report_files = glob.glob(os.path.join(summary["report_dir"], "**", "*.*"), recursive=True)
     summary["report_files"] = sorted(report_files)
     write_text(os.path.join(summary["report_dir"], "summary.json"), json.dumps(summary, indent=2, default=float))

@@ -10,13 +10,15 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
-from ...data.readers import detect_layout, detect_sequence_layout, list_images, match_frames, read_sequences
+from ...data.readers import detect_layout, detect_sequence_layout, read_sequences, read_vot_sequence
+from ...formats.lines import read_groundtruth, read_lines as _source_lines
+from ...formats.sequences import read_properties
 from ...common.errors import SiamFCError
 
 
@@ -381,6 +383,7 @@ class PreparedSequence:
     anchors_written: bool = False  # anchor.value placed here (the source had none)
     dropped: tuple = ()  # source frame numbers left out (no frame file, --missing-frames drop)
     layout: str = ""  # the layout the source sequence was read as (otb, vot, vot-legacy, got10k, synthetic)
+    groundtruth: dict = field(default_factory=dict)  # the reader's counts of the lines covered (_counts)
 
 
 def _place(src: str, dst: str) -> None:
@@ -439,49 +442,47 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _vot_metadata(folder: str) -> dict[str, str]:
-    meta = {}
-    path = os.path.join(folder, "sequence")
-    if os.path.isfile(path):
-        for line in _read_lines(path):
-            if "=" in line:
-                key, value = line.split("=", 1)
-                meta[key.strip()] = value.strip()
-    return meta
+    return read_properties(os.path.join(folder, "sequence"))
 
 
 def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None,
                        missing_frames: str = "error") -> PreparedSequence:
-    """A VOT sequence is copied as it is (polygons stay polygons), cut to max_frames. Frames are matched to the
-    ground-truth lines by number (a gap: MissingFrameError, or with missing_frames='drop' the line, its tags and
-    values are left out)."""
-    meta = _vot_metadata(src)
-    pattern = meta.get("channels.color")
-    if pattern:
-        frames = sorted(glob.glob(os.path.join(src, re.sub(r"%0?\d*d", "*", pattern))))
-    else:
-        color = os.path.join(src, "color")
-        frames = list_images(color if os.path.isdir(color) else src)
-    gt = _read_lines(os.path.join(src, "groundtruth.txt"))
-    if max_frames:
-        gt = gt[:max_frames]
-    frames, kept = match_frames(name, frames, len(gt), missing_frames)
-    dropped = sorted(set(range(1, len(gt) + 1)) - {int(k) + 1 for k in kept})
+    """A VOT sequence, read by the plugin's one reader (every line a region or an absence, frames paired by number),
+    is copied as it is (polygons stay polygons, each kept line as written), cut to max_frames. A line without its
+    frame is a MissingFrameError, or with missing_frames='drop' that line, its tags and values are left out and
+    every other frame keeps its own line."""
+    seq = read_vot_sequence(src, missing_frames)
+    keep = [i for i, line in enumerate(seq.line_numbers) if not max_frames or line <= max_frames]
+    lines = _source_lines(seq.groundtruth)
 
-    def pick(lines: list[str]) -> list[str]:  # a tag file may be shorter (trailing zeros left out)
-        return [lines[k] for k in kept if k < len(lines)] if dropped else lines[:len(gt)]
+    def pick(path: str) -> list[str]:  # a tag or value file may be shorter (vot-toolkit pads it): keep what is there
+        rows = _source_lines(path)
+        return [rows[seq.line_numbers[i] - 1].strip() for i in keep if seq.line_numbers[i] <= len(rows)]
 
-    tags = {os.path.splitext(os.path.basename(p))[0]: pick(_read_lines(p))
+    tags = {os.path.splitext(os.path.basename(p))[0]: pick(p)
             for p in glob.glob(os.path.join(src, "*.tag")) + glob.glob(os.path.join(src, "*.label"))}
-    values = {os.path.splitext(os.path.basename(p))[0]: pick(_read_lines(p))
-              for p in glob.glob(os.path.join(src, "*.value"))}
-    # a tag file may be shorter than the sequence (trailing zeros left out): the toolkit pads it
+    values = {os.path.splitext(os.path.basename(p))[0]: pick(p) for p in glob.glob(os.path.join(src, "*.value"))}
     try:
-        fps = int(float(meta.get("fps", 30)))
+        fps = int(float(_vot_metadata(src).get("fps", 30)))
     except ValueError:
         fps = 30
-    prepared = write_sequence(dst, name, frames, [gt[k] for k in kept], fps=fps, tags=tags, values=values)
-    prepared.dropped = tuple(dropped)
+    prepared = write_sequence(dst, name, [seq.frames[i] for i in keep],
+                              [lines[seq.line_numbers[i] - 1].strip() for i in keep], fps=fps, tags=tags,
+                              values=values)
+    prepared.dropped = tuple(f for f in seq.dropped_frames if not max_frames or f - seq.start + 1 <= max_frames)
+    prepared.groundtruth = _counts(seq, max_frames)
     return prepared
+
+
+def _counts(seq, max_frames: int | None = None) -> dict:
+    """The reader's counts (docs/datasets.md) over the ground-truth lines a prepared sequence covers (the first
+    max_frames): lines, absent (documented absences among the kept frames), refused, dropped (no frame file),
+    unannotated (frame files an official folder holds without a line)."""
+    covered = [i for i, line in enumerate(seq.line_numbers) if not max_frames or line <= max_frames]
+    lines = min(seq.lines, max_frames) if max_frames else seq.lines
+    return {"lines": lines, "absent": int(sum(1 for i in covered if not seq.visible[i])),
+            "refused": len(seq.refused), "dropped": lines - len(covered),
+            "unannotated": len(seq.unannotated_frames)}
 
 
 def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence:
@@ -496,7 +497,9 @@ def _convert_sequence(seq, dst: str, max_frames: int | None) -> PreparedSequence
         if key in ("absence", "cut_by_image") and values.size:
             tags[key] = [str(int(v != 0)) for v in values]
     prepared = write_sequence(dst, seq.name, list(seq.frames[:n]), lines, tags=tags)
-    prepared.dropped = tuple(f for f in seq.dropped_frames if not max_frames or f <= max_frames)
+    last = seq.line_numbers[n - 1] if n else 0  # the source line of the last frame kept
+    prepared.dropped = tuple(f for f in seq.dropped_frames if not max_frames or f - seq.start + 1 <= last)
+    prepared.groundtruth = _counts(seq, last if max_frames else None)
     return prepared
 
 
@@ -523,7 +526,8 @@ def write_anchors(folder: str, spacing: int = ANCHOR_SPACING) -> bool:
     path = os.path.join(folder, "anchor.value")
     if os.path.isfile(path):
         return False
-    known = [not line.lower().startswith("nan") for line in _read_lines(os.path.join(folder, "groundtruth.txt"))]
+    kinds = read_groundtruth(os.path.join(folder, "groundtruth.txt"), "vot", strict=False).kinds
+    known = [kind in ("box", "polygon") for kind in kinds]
     write_text(path, "\n".join(str(v) for v in vot2020_anchors(known, spacing)) + "\n")
     return True
 
@@ -640,9 +644,10 @@ def list_sequences(workspace: str) -> list[str]:
 
 
 def check_sequence_files(workspace: str) -> None:
-    """Every frame file that the ground truth of a prepared sequence needs exists: otherwise a VotError naming the
-    sequence and the frame file (vot-toolkit itself says only "Length mismatch for value anchor", or takes the
-    sequence length from the frames and shifts nothing but drops the end)."""
+    """Every prepared single-target sequence reads cleanly through the plugin's one reader (every ground-truth line
+    a region or an absence, every frame file there, tags and values one per frame), and every multi-object one has
+    its frames: otherwise a VotError naming the sequence and the file, line or frame (vot-toolkit itself says only
+    "Length mismatch for value anchor", or takes the sequence length from the frames and drops the end)."""
     root = os.path.join(workspace, str(read_config(workspace).get("sequences", "sequences")))
     problems = []
     for name in list_sequences(workspace):
@@ -655,6 +660,12 @@ def check_sequence_files(workspace: str) -> None:
         per_object = sorted(glob.glob(os.path.join(folder, "groundtruth_*.txt")))  # multi-object (VOTS) sequences
         if not os.path.isfile(gt) and not per_object:
             problems.append(f"sequence {name}: {gt} is missing")
+            continue
+        if os.path.isfile(gt):  # the plugin's one reader: every line, every frame file, tags and values
+            try:
+                read_vot_sequence(folder)
+            except (SiamFCError, OSError) as exc:
+                problems.append(str(exc))
             continue
         lines = max(len(_read_lines(f)) for f in ([gt] if os.path.isfile(gt) else per_object))
         for key, pattern in meta.items():

@@ -18,7 +18,8 @@ toolkit, experiment, tracker, sequence, run, frame, state (init | tracked | fail
 predicted box; NaN for special frames; polygons as their bounding box), time (s), confidence,
 gt_x, gt_y, gt_w, gt_h (the ground truth's bounding box), overlap (the toolkit's overlap definition), and for
 one-pass results center_error.
-Nothing here imports torch or the network.
+Nothing here imports torch or the network; ground truth is read by the plugin's ground floor (siamfc_plugin.formats),
+the one reader the runs used.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from siamfc_plugin.formats.lines import read_groundtruth
 
 from . import measures
 from .groundtruth import bounding_box, read_regions
@@ -136,6 +138,8 @@ class VotSequence:
     tags: dict[str, np.ndarray] = field(default_factory=dict)  # per-frame bool
     derived_tags: tuple[str, ...] = ()  # tags computed here from the ground truth (no .tag file)
     tag_files: tuple[str, ...] = ()  # tags read from <tag>.tag files
+    absent: int = 0  # ground-truth lines that mark the target unknown (0 or NaN)
+    refused: list = field(default_factory=list)  # 'file:line: reason' of lines that are no region (not scored)
 
     @property
     def boxes(self) -> np.ndarray:
@@ -205,14 +209,18 @@ def read_vot_sequences(workspace: str, derive_missing: bool = True) -> dict[str,
         if not os.path.isfile(os.path.join(folder, "groundtruth.txt")) and \
                 glob.glob(os.path.join(folder, "groundtruth_*.txt")):
             continue  # a multi-object (VOTS) sequence: the toolkit's VOTS analyses score it, not per-frame boxes
-        regions = read_regions(os.path.join(folder, "groundtruth.txt"))
+        # the plugin's one line reader (siamfc_plugin.formats): unknown (0, NaN) and refused lines hold no region
+        truth = read_groundtruth(os.path.join(folder, "groundtruth.txt"), "vot", strict=False)
+        regions = [r if k in ("box", "polygon") else np.full(4, np.nan) for k, r in zip(truth.kinds, truth.regions)]
         width, height = _image_size(folder)
         tags = {}
         for tag_file in sorted(glob.glob(os.path.join(folder, "*.tag"))):
             key = os.path.splitext(os.path.basename(tag_file))[0]
             values = read_value_file(tag_file, len(regions))
             tags[key] = np.nan_to_num(values, nan=0.0) > 0
-        out[name] = VotSequence(name, len(regions), width, height, regions, tags, (), tuple(sorted(tags)))
+        out[name] = VotSequence(name, len(regions), width, height, regions, tags, (), tuple(sorted(tags)),
+                                int(np.count_nonzero(truth.absent)),
+                                [f"{truth.path}:{line}: {why}" for line, why in truth.refused])
     annotated = any(t in s.tag_files for s in out.values() for t in VOT_TAGS)
     if derive_missing and not annotated:
         for seq in out.values():
@@ -712,11 +720,12 @@ def got10k_runs(out_dir: str) -> list[dict]:
     return runs
 
 
-def read_groundtruth(root: str) -> dict[str, np.ndarray]:
-    """Ground-truth boxes per sequence name of a one-pass dataset folder, read as the got10k runner reads them."""
+def read_groundtruth(root: str, experiment: str = "OTB") -> dict[str, np.ndarray]:
+    """Ground-truth boxes per sequence name of a one-pass dataset folder, read as the got10k runner reads them (the
+    plugin's one reader; .counts and .refused: groundtruth.GroundTruth)."""
     from .groundtruth import read_one_pass_groundtruth
 
-    return read_one_pass_groundtruth(root)
+    return read_one_pass_groundtruth(root, experiment)
 
 
 def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None,

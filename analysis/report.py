@@ -231,7 +231,15 @@ def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> Non
     groundtruth = {}
     for exp, root in roots.items():
         if root and os.path.isdir(root):
-            groundtruth[exp] = _guarded(problems, "got10k", exp, lambda root=root: collect.read_groundtruth(root))
+            truth = _guarded(problems, "got10k", exp, lambda root=root, exp=exp: collect.read_groundtruth(root, exp))
+            if truth is not None:
+                _groundtruth_counts(state, "got10k", exp, root, truth.counts)
+                if truth.refused:  # never scored as absent: listed, and the page keeps got10k's own numbers
+                    problems += [collect.Problem("got10k", exp, "", "", f"ground truth {line} (refused: "
+                                                 f"{exp}'s scores are got10k's report, not recomputed per frame)")
+                                 for line in truth.refused]
+                    truth = None
+            groundtruth[exp] = truth
     read_problems: list = []
     frames = _keep(collect.collect_got10k_frames(got10k_dir, {k: v for k, v in groundtruth.items() if v},
                                                  read_problems), trackers)
@@ -248,6 +256,23 @@ def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> Non
             _guarded(problems, "got10k", exp, lambda exp=exp: _got10k_section(exp, reports, curves, state))
         elif kind == "vot":
             _guarded(problems, "got10k", exp, lambda exp=exp: _got10k_vot_section(exp, reports, state))
+
+
+def _groundtruth_counts(state: dict, toolkit: str, experiment: str, root: str, counts: dict) -> None:
+    """The reader's counts of one experiment's ground truth (lines, absent, refused, dropped): summary.json
+    ('groundtruth') and the line under the experiment's section (_groundtruth_text)."""
+    rows = state.setdefault("groundtruth", [])
+    rows.append({"toolkit": toolkit, "experiment": experiment, "root": root, **counts})
+    state["result"].data["groundtruth"] = pd.DataFrame(rows)
+
+
+def _groundtruth_text(state: dict, toolkit: str, experiment: str) -> str:
+    """'Ground truth: N lines, A absent, R refused.' for a section, from the reader's counts ('' when not read)."""
+    for row in state.get("groundtruth", []):
+        if row["toolkit"] == toolkit and row["experiment"] == experiment:
+            return (f" Ground truth ({row['root']}): {row['lines']} lines, {row['absent']} marking the target absent, "
+                    f"{row['refused']} refused (listed under problems).")
+    return ""
 
 
 def got10k_problems(got10k_dir: str, reports: pd.DataFrame, frames: pd.DataFrame, groundtruth: dict,
@@ -310,7 +335,7 @@ def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state:
                       "absent, if any, count as failures there; pass --otb-root / --dataset-root to exclude "
                       "them).")
     state["sections"].append(Section(f"{exp} one-pass evaluation (got10k)", [
-        ("text", ONE_PASS_TEXT + " " + convention),
+        ("text", ONE_PASS_TEXT + " " + convention + _groundtruth_text(state, "got10k", exp)),
         ("table", (board, tables.OTB_COLUMNS)),
         ("figure", result.figures[f"otb_{key}"]),
         ("table", (per_seq, seq_columns))]))
@@ -370,6 +395,12 @@ def _vot_sections(workspace: str, state: dict):
     """One section per experiment of the workspace's latest analysis JSON(s); returns the supervised board."""
     result, problems, trackers = state["result"], state["problems"], state["trackers"]
     sequences = collect.read_vot_sequences(workspace)
+    _groundtruth_counts(state, "vot", "", os.path.join(workspace, "sequences"), {
+        "sequences": len(sequences), "lines": sum(s.length for s in sequences.values()),
+        "absent": sum(s.absent for s in sequences.values()), "refused": sum(len(s.refused) for s in sequences.values()),
+        "dropped": 0, "unannotated": 0})
+    problems += [collect.Problem("vot", "", "", name, f"ground truth {line} (refused: that frame is not scored)")
+                 for name, seq in sequences.items() for line in seq.refused]
     results_root = os.path.join(workspace, "results")
     ran = {}
     for tracker in sorted(os.listdir(results_root)) if os.path.isdir(results_root) else []:
@@ -570,6 +601,7 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
         text += (" EAO '-': no run of the tracker lasted into the EAO interval without a failure; vot-toolkit "
                  "0.9.0 builds the EAO curve only up to the longest run between failures, so the score is "
                  "undefined (NaN in its JSON).")
+    text += _groundtruth_text(state, "vot", "")
     if published is not None and len(published):
         if not comparable:
             text += (f" The published EAOs beside it are over [{PUBLISHED_EAO_INTERVAL[0]}, "

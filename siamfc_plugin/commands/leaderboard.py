@@ -139,19 +139,16 @@ def read_source(root: str, names: list[str] | None = None, max_frames: int | Non
     out = []
     for seq in read_sequences(root, layout, names):
         n = len(seq) if not max_frames else min(len(seq), max_frames)
-        regions, tags = None, {}
+        tags = {}
         folder = os.path.join(root, seq.name)
-        if layout in ("vot", "got10k"):
-            with open(os.path.join(folder, "groundtruth.txt")) as handle:
-                lines = [line.strip() for line in handle if line.strip()]
-            regions = lines[:n] if len(lines) >= n else None
         for tag_file in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
             if tag_file.endswith(".tag"):  # VOT attributes (the synthetic benchmark writes them too)
                 with open(os.path.join(folder, tag_file)) as handle:
                     tags[tag_file] = [line.rstrip("\n") for line in handle][:n]
         boxes = seq.boxes[:n]
-        if regions is None:
-            regions = [",".join(f"{v:.2f}" for v in box) for box in boxes]
+        # the reader's regions (VOT polygons stay polygons; an unknown frame is written as NaN), else the boxes
+        regions = [",".join(f"{v:.2f}" for v in np.asarray(region).reshape(-1)) for region in
+                   (seq.regions[:n] if seq.regions is not None else boxes)]
         out.append(ViewSequence(seq.name, list(seq.frames[:n]), regions, boxes, tags))
     return out
 

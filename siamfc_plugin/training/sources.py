@@ -62,7 +62,7 @@ def _got10k_tracks(base: str, stamp: int | None) -> tuple[Track, ...]:
              else sorted(d for d in os.listdir(base) if os.path.isdir(os.path.join(base, d))))
     tracks = []
     for name in names:
-        track = read_got10k_sequence(os.path.join(base, name))
+        track = read_got10k_sequence(os.path.join(base, name), strict=False)  # refused lines: load_source's budget
         meta = _meta_info(os.path.join(base, name, "meta_info.ini"))
         track.object_class = class_name(meta["object_class"]) if meta.get("object_class") else ""
         track.group = meta.get("source_key", name)
@@ -162,16 +162,17 @@ def load_source(spec: SourceSpec, max_broken_fraction: float = 0.1) -> list[Trac
     elif spec.kind == "vid":
         tracks = vid_tracks(spec.root, spec.subset)
     elif spec.kind in ("otb", "vot"):
-        tracks = read_sequences(spec.root, spec.kind)
+        tracks = read_sequences(spec.root, spec.kind, strict=False)  # refused lines: the budget below
     else:
         raise ValueError(f"unknown data source kind {spec.kind!r}; use got10k, vid, coco, otb or vot")
-    broken = sum(t.skipped_lines for t in tracks)
+    refused = [f"{t.groundtruth}:{line}: {why}" for t in tracks for line, why in getattr(t, "refused", [])]
     lines = sum(len(t) for t in tracks)
-    if broken:
-        log.warning("%s source %s: skipped %d of %d annotation lines (broken)", spec.kind, spec.root, broken, lines)
-    if broken > max_broken_fraction * max(lines, 1):
-        raise ValueError(f"{spec.kind} source {spec.root}: {broken} of {lines} annotation lines are broken "
-                         f"(more than {max_broken_fraction:.0%})")
+    if refused:
+        log.warning("%s source %s: skipped %d of %d annotation lines (broken: refused by the reader, their frames "
+                    "are not used), e.g. %s", spec.kind, spec.root, len(refused), lines, "; ".join(refused[:3]))
+    if len(refused) > max_broken_fraction * max(lines, 1):
+        raise ConfigError(f"{spec.kind} source {spec.root}: {len(refused)} of {lines} annotation lines are broken "
+                          f"(more than {max_broken_fraction:.0%}), e.g. {refused[0]}")
     tracks = [t for t in tracks if t.visible.any()]
     if spec.frames != "all":
         tracks = [t for t in tracks if (len(t) > 1) == (spec.frames == "video")]

@@ -20,6 +20,8 @@ import numpy as np
 
 from ..common.errors import ConfigError
 from ..data.readers import Sequence
+from ..formats.frames import folder_frames
+from ..formats.sequences import lasot_folders, read_box_file_sequence, read_lasot_sequence
 
 log = logging.getLogger(__name__)
 
@@ -30,78 +32,29 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 def numbered_frames(folder: str) -> dict[int, str]:
     """{frame number: path} from the last run of digits in each image file name (img000012.jpg -> 12)."""
-    frames: dict[int, str] = {}
-    for name in sorted(os.listdir(folder)):
-        if not name.lower().endswith(IMAGE_SUFFIXES):
-            continue
-        digits = re.findall(r"\d+", os.path.splitext(name)[0])
-        if digits:
-            frames.setdefault(int(digits[-1]), os.path.join(folder, name))
-    return frames
-
-
-def _box_lines(path: str) -> np.ndarray:
-    """x,y,w,h per line (commas, tabs or spaces); an unparsable or empty line is NaN (unannotated)."""
-    rows = []
-    with open(path) as handle:
-        for line in handle.read().splitlines():
-            values = [v for v in re.split(r"[,\s]+", line.strip()) if v]
-            try:
-                rows.append([float(v) for v in values[:4]] if len(values) >= 4 else [np.nan] * 4)
-            except ValueError:
-                rows.append([np.nan] * 4)
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
-
-
-def _track_from_numbered(name: str, frames: dict[int, str], boxes: np.ndarray, visible: np.ndarray,
-                         first_number: int, object_class: str) -> Track:
-    """Line i of `boxes` belongs to frame number first_number + i; lines whose frame file is absent are dropped."""
-    keep = [(i, frames[first_number + i]) for i in range(len(boxes)) if first_number + i in frames]
-    missing = len(boxes) - len(keep)
-    if missing:
-        log.info("%s: %d annotated frame(s) have no image file; dropped", name, missing)
-    index = np.array([i for i, _ in keep], dtype=int)
-    boxes = boxes[index] if len(index) else np.zeros((0, 4))
-    shown = visible[index] if len(index) else np.zeros(0, bool)
-    shown = shown & np.all(np.isfinite(boxes), axis=1) & (boxes[:, 2] > 0) & (boxes[:, 3] > 0)
-    return Track(name, [p for _, p in keep], boxes, visible=shown, object_class=object_class, group=name)
+    return folder_frames(folder, folder)
 
 
 def sequence_track(frames_folder: str, groundtruth: str, name: str = "", object_class: str = "",
                    first_number: int | None = None) -> Track:
-    """A frames folder plus an x,y,w,h file, one line per frame (UAVDT-SOT, OTB-like custom videos). All-zero or
-    NaN lines are unannotated. Line 1 is the lowest-numbered frame unless `first_number` says otherwise."""
-    frames = numbered_frames(frames_folder)
-    if not frames:
+    """A frames folder plus an x,y,w,h file, one line per frame (UAVDT-SOT, OTB-like custom videos), read by the
+    plugin's one reader (formats 'boxes' layout): all-zero or NaN lines are unannotated, any other line that is not
+    a box is an error naming the file and the line; line 1 is the folder's own first frame unless `first_number`
+    says otherwise; an annotated frame without its file is dropped (logged), never shifted."""
+    if not os.path.isdir(frames_folder) or not numbered_frames(frames_folder):
         raise ConfigError(f"{frames_folder}: no numbered image files")
-    boxes = _box_lines(groundtruth)
-    unannotated = np.all(boxes == 0, axis=1)
-    boxes[unannotated] = np.nan
-    start = min(frames) if first_number is None else first_number
-    return _track_from_numbered(name or os.path.basename(os.path.normpath(frames_folder)), frames, boxes,
-                                ~unannotated, start, object_class)
+    track = read_box_file_sequence(frames_folder, groundtruth, name, first_number, missing_frames="drop")
+    if track.dropped_frames:
+        log.info("%s: %d annotated frame(s) have no image file; dropped", track.name, len(track.dropped_frames))
+    track.object_class = object_class
+    return track
 
 
 def lasot_tracks(root: str) -> list[Track]:
-    """LaSOT: <root>/<class>-<n>/img/%08d.jpg, groundtruth.txt, full_occlusion.txt and out_of_view.txt (one line of
-    0/1 flags); a frame fully occluded or out of view is not visible. `root` may also be one sequence folder."""
-    folders = [root] if os.path.isfile(os.path.join(root, "groundtruth.txt")) else sorted(
-        os.path.join(root, d) for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "groundtruth.txt")))
-    tracks = []
-    for folder in folders:
-        name = os.path.basename(os.path.normpath(folder))
-        boxes = _box_lines(os.path.join(folder, "groundtruth.txt"))
-        visible = np.ones(len(boxes), bool)
-        for flag_file in ("full_occlusion.txt", "out_of_view.txt"):
-            path = os.path.join(folder, flag_file)
-            if os.path.isfile(path):
-                flags = np.array([int(v) for v in re.split(r"[,\s]+", open(path).read().strip()) if v], dtype=int)
-                if len(flags) != len(boxes):
-                    raise ConfigError(f"{path}: {len(flags)} flags for {len(boxes)} boxes")
-                visible &= flags == 0
-        frames = numbered_frames(os.path.join(folder, "img"))
-        tracks.append(_track_from_numbered(name, frames, boxes, visible, 1, name.rsplit("-", 1)[0]))
-    return tracks
+    """LaSOT: <root>/<class>-<n>/ (or LaSOT's own <root>/<class>/<class>-<n>/, or one sequence folder), read by the
+    plugin's one reader: img/%08d.jpg, groundtruth.txt, full_occlusion.txt and out_of_view.txt (one line of 0/1
+    flags); a frame fully occluded or out of view is not visible."""
+    return [read_lasot_sequence(folder) for folder in lasot_folders(root)]
 
 
 def davis_tracks(root: str, image_set: str = "train", resolution: str = "480p") -> list[Track]:

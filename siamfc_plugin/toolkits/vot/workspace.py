@@ -16,9 +16,6 @@ import numpy as np
 
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
-from ...data.readers import detect_layout, detect_sequence_layout, read_sequences, read_vot_sequence
-from ...formats.lines import read_groundtruth, read_lines as _source_lines
-from ...formats.sequences import read_properties
 from ...common.errors import SiamFCError
 
 
@@ -442,6 +439,8 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _vot_metadata(folder: str) -> dict[str, str]:
+    from ...formats.sequences import read_properties
+
     return read_properties(os.path.join(folder, "sequence"))
 
 
@@ -451,6 +450,9 @@ def _copy_vot_sequence(src: str, dst: str, name: str, max_frames: int | None,
     is copied as it is (polygons stay polygons, each kept line as written), cut to max_frames. A line without its
     frame is a MissingFrameError, or with missing_frames='drop' that line, its tags and values are left out and
     every other frame keeps its own line."""
+    from ...data.readers import read_vot_sequence
+    from ...formats.lines import read_lines as _source_lines
+
     seq = read_vot_sequence(src, missing_frames)
     keep = [i for i, line in enumerate(seq.line_numbers) if not max_frames or line <= max_frames]
     lines = _source_lines(seq.groundtruth)
@@ -526,6 +528,8 @@ def write_anchors(folder: str, spacing: int = ANCHOR_SPACING) -> bool:
     path = os.path.join(folder, "anchor.value")
     if os.path.isfile(path):
         return False
+    from ...formats.lines import read_groundtruth
+
     kinds = read_groundtruth(os.path.join(folder, "groundtruth.txt"), "vot", strict=False).kinds
     known = [kind in ("box", "polygon") for kind in kinds]
     write_text(path, "\n".join(str(v) for v in vot2020_anchors(known, spacing)) + "\n")
@@ -555,6 +559,8 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
         raise FileNotFoundError(f"dataset folder not found: {source}")
 
     os.makedirs(workspace, exist_ok=True)
+    from ...data.readers import detect_layout, detect_sequence_layout, read_sequences
+
     staging = tempfile.mkdtemp(prefix=".sequences-", dir=workspace)
     try:
         prepared: list[PreparedSequence] = []
@@ -662,6 +668,8 @@ def check_sequence_files(workspace: str) -> None:
             problems.append(f"sequence {name}: {gt} is missing")
             continue
         if os.path.isfile(gt):  # the plugin's one reader: every line, every frame file, tags and values
+            from ...data.readers import read_vot_sequence
+
             try:
                 read_vot_sequence(folder)
             except (SiamFCError, OSError) as exc:

@@ -52,7 +52,7 @@ def test_missing_frame_is_an_error_naming_sequence_and_frame(otb_root, tmp_path)
 
 
 def test_missing_frame_dropped_by_option_keeps_every_other_pair(otb_root, tmp_path):
-    from siamfc_plugin.data.readers import read_boxes
+    from siamfc_plugin.formats.lines import read_groundtruth
 
     view = otb_view(otb_root, tmp_path / "otb", skip=(31,))
     done = run("siamfc_plugin", "vot", "prepare", "--from", str(view), "--workspace", str(tmp_path / "ws"),
@@ -62,8 +62,8 @@ def test_missing_frame_dropped_by_option_keeps_every_other_pair(otb_root, tmp_pa
     seq = tmp_path / "ws" / "sequences" / "Crossing"
     frames = sorted((seq / "color").iterdir())
     assert len(frames) == FRAMES - 1
-    source_boxes, _ = read_boxes(str(otb_root / "Crossing" / "groundtruth_rect.txt"))
-    prepared_boxes, _ = read_boxes(str(seq / "groundtruth.txt"))
+    source_boxes = read_groundtruth(str(otb_root / "Crossing" / "groundtruth_rect.txt"), "otb").boxes
+    prepared_boxes = read_groundtruth(str(seq / "groundtruth.txt"), "vot").boxes
     assert len(prepared_boxes) == FRAMES - 1
     # prepared frame k holds source frame k (k <= 30), then source frame k + 1, each with its own box
     for k, src in ((30, 30), (31, 32), (FRAMES - 1, FRAMES)):

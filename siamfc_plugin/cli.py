@@ -102,11 +102,11 @@ def cmd_eval(args) -> int:
     spec = TrackerSpec.from_args(args)  # bad options fail before any work
     if args.ray or args.shard:
         check_distributed(args)
-    check_dataset_root(args.dataset, args.root)  # before the model loads
+    names = args.sequences.split(",") if getattr(args, "sequences", None) else None
+    check_dataset_root(args.dataset, args.root, names, args.subset)  # before the model loads: the ground truth too
     check_writable(args.out, "--out", folder=True, create=True)
     built = build_tracker(spec)
     announce_backend(built)
-    names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     # the spec as run (what `auto` resolved to): every machine builds this one, the results folder records it
     spec, extra = built.spec, run_record(built)
     if args.shard:

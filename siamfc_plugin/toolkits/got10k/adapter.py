@@ -12,6 +12,9 @@ def patch_got10k() -> None:
     - np.NaN was removed in numpy 2; got10k's VOT experiment still uses it.
     - ExperimentVOT._calc_iou builds an array from poly_iou results that are 1-element arrays mixed with NaN floats
       (a ValueError for ragged input on numpy >= 1.24): make poly_iou return a float for a single box.
+    - A frame whose ground truth is unknown (VOT's 0 or NaN line, a NaN row here) crashes shapely inside poly_iou:
+      its overlap is NaN instead, which got10k's supervised run never counts as a failure and its report leaves out
+      (vot-toolkit's own rule for unknown ground truth).
     """
     if not hasattr(np, "NaN"):
         np.NaN = np.nan
@@ -22,6 +25,8 @@ def patch_got10k() -> None:
     original = vot_experiment.poly_iou
 
     def poly_iou(polys1, polys2, bound=None):
+        if np.ndim(polys1) == 1 and not (np.all(np.isfinite(polys1)) and np.all(np.isfinite(polys2))):
+            return float("nan")
         result = original(polys1, polys2, bound)
         return float(np.asarray(result).reshape(-1)[0]) if np.ndim(polys1) == 1 else result
 

@@ -197,8 +197,9 @@ GOT10K_SUBSETS = ("val", "test")
 GOT10K_VAL_FILES = ("groundtruth.txt", "meta_info.ini", "cover.label", "absence.label", "cut_by_image.label")
 
 
-def check_dataset_root(dataset: str, root: str) -> None:
-    """One clear line, before the model loads, when --root cannot be the dataset's folder."""
+def check_dataset_root(dataset: str, root: str, names: list[str] | None = None, subset: str = "val") -> None:
+    """One clear line, before the model loads, when --root cannot be the dataset's folder or the plugin's reader
+    refuses its ground truth (naming the file and the line, or the frame)."""
     if not os.path.exists(root):
         raise FileNotFoundError(f"--root {root}: not found")
     if not os.path.isdir(root):
@@ -214,6 +215,22 @@ def check_dataset_root(dataset: str, root: str) -> None:
         hint = f"; it looks like a folder of {layout} sequences: --dataset {layout}" if layout in DATASETS and \
             layout != "vot" else ""
         raise ValueError(f"--root {root}: not a VOT sequences folder (no list.txt){hint}")
+    read_groundtruth_of(dataset, root, names, subset)
+
+
+def read_groundtruth_of(dataset: str, root: str, names: list[str] | None = None, subset: str = "val") -> list | None:
+    """The dataset's sequences as its experiment reads them (make_experiment); None for GOT-10k's test split,
+    which got10k reads alone (only its first frames are annotated)."""
+    if dataset in ("otb", "dtb70", "uav123", "vot"):
+        return read_sequences(root, dataset, names)
+    if dataset == "got10k" and subset == "val":
+        check_got10k_val(root)
+        listed = os.path.join(root, "val", "list.txt")
+        with open(listed) as handle:
+            listed_names = [line.strip() for line in handle if line.strip()]
+        return read_sequences(os.path.join(root, "val"), "got10k",
+                              [n for n in listed_names if names is None or n in names])
+    return None
 
 
 def check_got10k_val(root: str) -> None:

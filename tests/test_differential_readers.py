@@ -298,7 +298,7 @@ def test_got10k_damage_is_named_where_got10k_fails_with_numpy_words(train_root, 
     with pytest.raises(AnnotationError, match=rf"{gt}:10: .*GOT-10k separates values by commas"):
         read_sequences(str(root / "val"), "got10k")
     write_lines(gt, lines_of(gt)[:9] + lines_of(gt)[10:] + [])  # one line fewer than frames and labels
-    with pytest.raises(AnnotationError, match=r"absence\.label: 30 values for 29 ground-truth lines"):
+    with pytest.raises(AnnotationError, match=r"absence\.label: 30 flags for 29 boxes"):
         read_sequences(str(root / "val"), "got10k")
 
 

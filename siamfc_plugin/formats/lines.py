@@ -150,9 +150,11 @@ class GroundTruthFile:
 
     @property
     def boxes(self) -> np.ndarray:
-        """(N, 4) x,y,w,h: a polygon's bounding box; NaN where the line is an absence or refused."""
-        rows = [region_box(r) if k in ("box", "polygon") else np.full(4, np.nan)
-                for k, r in zip(self.kinds, self.regions)]
+        """(N, 4) x,y,w,h: a polygon's bounding box; NaN where the line is refused or holds no numbers. The numbers
+        of a frame a flag file marks absent (GOT-10k, LaSOT) stay as written, as the toolkits' loaders give them:
+        .absent says such a frame has no target."""
+        rows = [region_box(r) if k != "refused" and r.size >= 4 and r.size % 2 == 0 and np.all(np.isfinite(r))
+                else np.full(4, np.nan) for k, r in zip(self.kinds, self.regions)]
         return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
     @property
@@ -233,6 +235,6 @@ def read_flags(path: str, lines: int, what: str, one_line: bool = False, allowed
             raise AnnotationError(f"{place}: {token} is not one of {', '.join(map(str, allowed))} ({what})")
         values.append(int(value))
     if len(values) != lines:
-        raise AnnotationError(f"{path}: {len(values)} values for {lines} ground-truth lines ({what} has one value "
-                              "per frame)")
+        raise AnnotationError(f"{path}: {len(values)} flags for {lines} boxes ({what} has one value per "
+                              "ground-truth line)")
     return np.array(values, dtype=int)

@@ -45,12 +45,13 @@ LASOT_FLAGS = ("full_occlusion", "out_of_view")
 
 @dataclass
 class Sequence:
-    """A list of frame paths and one x,y,w,h box (0-based pixels) per frame; NaN where the target is absent (or,
-    in lenient reads, where the line was refused)."""
+    """A list of frame paths and one x,y,w,h box (0-based pixels) per frame, and whether the target is visible
+    there. Boxes are NaN where the line writes the target absent (NaN, VOT's 0) or, in lenient reads, was refused;
+    a frame that a flag file marks absent (GOT-10k, LaSOT) keeps the numbers written on its line, not visible."""
 
     name: str
     frames: list[str]
-    boxes: np.ndarray  # (N, 4) x, y, w, h; NaN where unknown
+    boxes: np.ndarray  # (N, 4) x, y, w, h; NaN where the line holds no box
     visible: np.ndarray = field(default=None)  # (N,) bool
     attributes: dict[str, np.ndarray] = field(default_factory=dict)  # per-frame VOT tags, GOT-10k labels ...
     object_class: str = ""  # what the target is (GOT-10k meta_info.ini, COCO category), where known
@@ -99,7 +100,8 @@ def _sequence(name: str, layout: str, gt: GroundTruthFile, pairing: Pairing, ori
     boxes = gt.boxes[pairing.lines]
     boxes[:, :2] -= origin
     absent = gt.absent if absent is None else absent
-    return Sequence(name, pairing.frames, boxes, dropped_frames=list(pairing.dropped), layout=layout,
+    visible = valid_boxes(boxes) & ~absent[pairing.lines]
+    return Sequence(name, pairing.frames, boxes, visible, dropped_frames=list(pairing.dropped), layout=layout,
                     groundtruth=gt.path, lines=len(gt), absent_lines=int(np.count_nonzero(absent)),
                     refused=list(gt.refused), unannotated_frames=list(pairing.ignored),
                     line_numbers=[int(k) + 1 for k in pairing.lines], start=pairing.start, **extra)

@@ -18,7 +18,7 @@ import re
 import cv2
 import numpy as np
 
-from ..common.errors import ConfigError
+from ..common.errors import AnnotationError, ConfigError
 from ..data.readers import Sequence
 from ..formats.frames import folder_frames
 from ..formats.sequences import lasot_folders, read_box_file_sequence, read_lasot_sequence
@@ -53,8 +53,18 @@ def sequence_track(frames_folder: str, groundtruth: str, name: str = "", object_
 def lasot_tracks(root: str) -> list[Track]:
     """LaSOT: <root>/<class>-<n>/ (or LaSOT's own <root>/<class>/<class>-<n>/, or one sequence folder), read by the
     plugin's one reader: img/%08d.jpg, groundtruth.txt, full_occlusion.txt and out_of_view.txt (one line of 0/1
-    flags); a frame fully occluded or out of view is not visible."""
-    return [read_lasot_sequence(folder) for folder in lasot_folders(root)]
+    flags); a frame fully occluded or out of view is not visible. An annotated frame without its file is dropped
+    (logged), never shifted; a damaged line or flag file is a ConfigError naming it."""
+    tracks = []
+    for folder in lasot_folders(root):
+        try:
+            track = read_lasot_sequence(folder, missing_frames="drop")
+        except AnnotationError as exc:
+            raise ConfigError(str(exc)) from None
+        if track.dropped_frames:
+            log.info("%s: %d annotated frame(s) have no image file; dropped", track.name, len(track.dropped_frames))
+        tracks.append(track)
+    return tracks
 
 
 def davis_tracks(root: str, image_set: str = "train", resolution: str = "480p") -> list[Track]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from siamfc_plugin.formats.lines import read_groundtruth
+from siamfc_plugin.formats.lines import read_groundtruth as read_groundtruth_file
 
 from . import measures
 from .groundtruth import bounding_box, read_regions
@@ -210,7 +210,7 @@ def read_vot_sequences(workspace: str, derive_missing: bool = True) -> dict[str,
                 glob.glob(os.path.join(folder, "groundtruth_*.txt")):
             continue  # a multi-object (VOTS) sequence: the toolkit's VOTS analyses score it, not per-frame boxes
         # the plugin's one line reader (siamfc_plugin.formats): unknown (0, NaN) and refused lines hold no region
-        truth = read_groundtruth(os.path.join(folder, "groundtruth.txt"), "vot", strict=False)
+        truth = read_groundtruth_file(os.path.join(folder, "groundtruth.txt"), "vot", strict=False)
         regions = [r if k in ("box", "polygon") else np.full(4, np.nan) for k, r in zip(truth.kinds, truth.regions)]
         width, height = _image_size(folder)
         tags = {}

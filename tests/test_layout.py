@@ -95,20 +95,6 @@ def test_the_ground_floor_imports_only_stdlib_numpy_and_the_error_types():
     assert not wrong, wrong
 
 
-def test_analysis_loads_no_model_and_no_torch():
-    """Importing every analysis module loads, of the plugin, only the ground floor and the error types (the package's
-    __init__ loads its exports lazily), and never torch."""
-    code = ("import json, sys, analysis.cli, analysis.collect, analysis.groundtruth, analysis.report\n"
-            "print(json.dumps(sorted(sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    modules = json.loads(done.stdout.splitlines()[-1])
-    plugin = {m for m in modules if m.split(".")[0] == "siamfc_plugin"}
-    allowed = {"siamfc_plugin", "siamfc_plugin.common"} | GROUND_FLOOR_IMPORTS
-    assert {m for m in plugin if not (m in allowed or m.startswith(GROUND_FLOOR))} == set(), sorted(plugin)
-    assert "torch" not in modules
-
-
 def test_every_module_is_in_a_layer():
     folders = {p.parent.relative_to(PACKAGE).parts[0] for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE}
     assert folders <= set().union(*LAYERS), folders - set().union(*LAYERS)

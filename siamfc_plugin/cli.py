@@ -103,6 +103,10 @@ def cmd_eval(args) -> int:
     if args.ray or args.shard:
         check_distributed(args)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
+    if spec.checkpoint:
+        from .core.checkpoint import require_checkpoint_file
+
+        require_checkpoint_file(spec.checkpoint)
     check_dataset_root(args.dataset, args.root, names, args.subset)  # before the model loads: the ground truth too
     check_writable(args.out, "--out", folder=True, create=True)
     built = build_tracker(spec)

@@ -40,11 +40,16 @@ def save_checkpoint(path: str | os.PathLike, model: SiamFC, tracker_config: Trac
         torch.save(payload, tmp)
 
 
+def require_checkpoint_file(path: str | os.PathLike) -> None:
+    """CheckpointError when there is no file at `path` (commands check it before slower checks of their inputs)."""
+    if not os.path.isfile(os.fspath(path)):
+        raise CheckpointError(f"checkpoint not found: {os.fspath(path)}")
+
+
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The raw payload, validated for format and version; CheckpointError says what is wrong with the file."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise CheckpointError(f"checkpoint not found: {path}")
+    require_checkpoint_file(path)
     with open(path, "rb") as handle:
         head = handle.read(32)
     if head.startswith(b"MATLAB 5.0 MAT-file"):  # a published MatConvNet net, converted on the fly (core/weights.py)

@@ -320,8 +320,6 @@ def discard_unfinished(experiment, tracker_name: str) -> list[str]:
         if not os.path.exists(record):
             continue
         frames = len(dataset[index][0])
-        if isinstance(experiment, ExperimentGOT10k) and experiment.subset == "test":
-            frames = len(glob.glob(os.path.join(dataset.seq_dirs[index], "*.jpg")))
         found = _record_lines(record)
         if found == frames:
             continue

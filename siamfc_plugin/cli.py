@@ -236,20 +236,21 @@ def cmd_bench_train(args) -> int:
     return 0
 
 
-def _labelled(values: list[str], what: str) -> list[tuple[str, str]]:
+def _labelled(values: list[str], what: str, files: bool = True) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
         label, sep, path = value.partition("=")
         if not sep or not label or not path:
-            raise ConfigError(f"{what} {value!r}: expected LABEL=CHECKPOINT")
-        if not os.path.isfile(path):
+            raise ConfigError(f"{what} {value!r}: expected LABEL=" + ("CHECKPOINT" if files else "VALUE"))
+        if files and not os.path.isfile(path):
             raise ConfigError(f"{what} {label}: no checkpoint at {path}")
         pairs.append((label, path))
     return pairs
 
 
 def cmd_select(args) -> int:
-    from .training.selection import decide, score_models, selection_sequences, write_report
+    from .training.selection import (checkpoint_selected_on, clean, decide, expand_selected_on, score_models,
+                                     selection_sequences, write_report)
 
     baselines = _labelled(args.baseline, "--baseline")
     candidates = _labelled(args.candidate, "--candidate")
@@ -259,6 +260,13 @@ def cmd_select(args) -> int:
         label = f"{config}#{len(configurations.get(config, [])) + 1}"
         configurations.setdefault(config, []).append(label)
         models[label] = path
+    selected_on = {label: checkpoint_selected_on(path) for label, path in models.items()}
+    for label, names in _labelled(args.selected_on, "--selected-on", files=False):
+        matching = [m for m in models if m == label or m.split("#")[0] == label]
+        if not matching:
+            raise ConfigError(f"--selected-on {label}=...: no --baseline or --candidate is labelled {label!r}")
+        for model in matching:
+            selected_on[model] |= expand_selected_on(n for n in names.split(",") if n)
     os.environ.setdefault("SIAMFC_SHARED_DATA", args.shared)  # what curation configs name the shared folder by
     sequences = selection_sequences(args.shared, args.curate_config)
     scores = {}
@@ -270,11 +278,16 @@ def cmd_select(args) -> int:
             scores = {label: by_path[path] for label, path in models.items() if path in by_path}
     todo = {label: path for label, path in models.items() if label not in scores}
     scores.update(score_models(todo, sequences, args.preset, args.threads or None) if todo else {})
-    decision = decide(scores, configurations, [label for label, _ in baselines])
-    write_report(args.json, scores, decision, models, sequences, args.preset)
+    decision = decide(scores, configurations, [label for label, _ in baselines], selected_on)
+    write_report(args.json, scores, decision, models, sequences, args.preset, selected_on)
     for label in models:
-        values = list(scores[label].values())
-        print(f"{label:24s} mean AUC {sum(values) / len(values):.3f} over {len(values)} sequences")
+        names = clean(sorted(scores[label]), selected_on[label])
+        values = [scores[label][n] for n in names]
+        left = len(scores[label]) - len(names)
+        print(f"{label:24s} mean AUC {sum(values) / max(len(values), 1):.3f} over {len(values)} sequences"
+              + (f" ({left} left out: selected on them)" if left else ""))
+    if decision.left_out["baselines"]:
+        print(f"baselines ranked without {len(decision.left_out['baselines'])} sequences one of them was selected on")
     for config, entry in decision.configurations.items():
         gains = "  ".join(f"vs {b}: {p['mean']:+.3f} (SE {p['se']:.3f}, better on {p['wins']}/{p['n']})"
                           for b, p in entry["paired"].items())
@@ -415,6 +428,10 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--shared", default=os.environ.get("SIAMFC_SHARED_DATA", "../shared/data"),
                    help="shared data folder with eval/otb and eval/vot (default $SIAMFC_SHARED_DATA or ../shared/data)")
     p.add_argument("--curate-config", help="curation config whose [validation] videos join the sequences")
+    p.add_argument("--selected-on", action="append", default=[], metavar="LABEL=SEQ,SEQ",
+                   help="sequences a model (or every seed of a configuration) was chosen on, left out of its "
+                        "comparisons; besides those its checkpoint or <checkpoint>.selection.json records. Group "
+                        "names: dev (the 8 development sequences), otb-dev (their 5 OTB ones)")
     from .backends.spec import OPTION
 
     p.add_argument("--preset", default="siamfc-3s", choices=dict(OPTION["preset"].kwargs)["choices"],

@@ -337,7 +337,9 @@ class Trainer:
         cfg = self.config
         if record.get("val_auc", -1.0) > self.best_auc:
             self.best_auc = record["val_auc"]
-            save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
+            # best.pth was chosen on the validation sequences: `siamfc select` leaves them out of its comparisons
+            save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary(),
+                            extra={"selected_on": sorted(record.get("val_auc_per_sequence", {}))})
         if cfg.snapshot_every and self.epoch % cfg.snapshot_every == 0:
             save_checkpoint(os.path.join(cfg.out_dir, f"epoch-{self.epoch:03d}.pth"), self.model,
                             preset(cfg.val_preset), self.summary())

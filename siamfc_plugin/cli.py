@@ -300,14 +300,15 @@ def cmd_curves(args) -> int:
 
 
 def cmd_curate(args) -> int:
-    from .training.curate import CropSpec, curate, read_curation
+    from .training.curate import CropSpec, curate, read_curation, read_pseudo_labels
 
     sources, spec, split = read_curation(args.config)
+    pseudo_labels = read_pseudo_labels(args.config)
     overrides = {k: v for k, v in (("search_size", args.search_size), ("margin", args.margin),
                                    ("quality", args.quality)) if v is not None}
     if overrides:
         spec = CropSpec(**{**spec.__dict__, **overrides})
-    summary = curate(sources, args.out, spec, workers=args.workers, split=split)
+    summary = curate(sources, args.out, spec, workers=args.workers, split=split, pseudo_labels=pseudo_labels)
     for name, counts in summary["sources"].items():
         print(f"{name:>16}: {counts['tracks']:6d} tracks, {counts['objects_or_frames']:6d} crops  {counts}")
     for name, videos in summary["validation"]["videos"].items():

@@ -43,7 +43,8 @@ from ..data.annotations import AnnotatedImage, read_coco_json, read_voc, read_yo
 from ..data.images import read_frame
 from .pairs import affine_crop
 from .sources import Track, got10k_tracks, vid_tracks
-from .teacher import NanoTrackNet, NanoTrackTracker, PseudoLabelSpec, pseudo_label_track, tracking
+from .teacher import (NanoTrackNet, NanoTrackTracker, PseudoLabelSpec, pseudo_label_track, teacher_files,
+                      tracking)
 from .video_sources import (benchmark_names, davis_tracks, forbidden_track, lasot_tracks, mot_tracks,
                             sequence_track)
 
@@ -442,7 +443,9 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
     """Curate every source into `out` (resumable), leaving out `split`'s validation videos, with the teacher's
     pseudo-labels for the sources `pseudo_labels` names; returns the summary also written to curation.json."""
     summary_path = os.path.join(out, "curation.json")
-    teacher = pseudo_labels.record() if pseudo_labels is not None and pseudo_labels.sources else None
+    teacher = pseudo_labels.record() if pseudo_labels is not None and pseudo_labels.pseudo_labels else None
+    if teacher:
+        teacher_files(pseudo_labels.folder)  # before any source is read
     if os.path.isfile(summary_path):
         with open(summary_path) as handle:
             previous = json.load(handle)

@@ -312,8 +312,10 @@ class TeacherCollate:
 # ---- pseudo-labels ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PseudoLabelSpec:
-    """`[teacher]` of a curation config: the sources whose unannotated frames the teacher labels."""
+    """`[teacher]` of a curation config: the sources whose unannotated frames the teacher labels, when on (the
+    switch `pseudo_labels`, or `siamfc curate --pseudo-labels`)."""
 
+    pseudo_labels: bool = False
     sources: tuple[str, ...] = ()
     folder: str = "$SIAMFC_TEACHER"
     min_iou: float = 0.7  # two tracks must agree this well for a frame to be kept

@@ -146,9 +146,13 @@ class NanoTrackNet:
         foreground = 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))  # 2-way softmax, class 1
         return foreground.astype(np.float32), distances
 
-    def pair_maps(self, exemplars_rgb: np.ndarray, searches_rgb: np.ndarray) -> np.ndarray:
-        """Foreground probability maps of N (exemplar, search) crop pairs."""
-        return self.maps(self.features(exemplars_rgb), self.features(searches_rgb))[0]
+    def pair_maps(self, exemplars_rgb: np.ndarray, searches_rgb: np.ndarray, chunk: int = 4) -> np.ndarray:
+        """Foreground probability maps of N (exemplar, search) crop pairs, `chunk` pairs per call: CPU time per pair
+        grows with the batch (one thread, Xeon 2.5 GHz: 2.2, 2.4 and 2.8 ms a pair for 1, 4 and 16 pairs a call;
+        the large activations leave the cache)."""
+        return np.concatenate([self.maps(self.features(exemplars_rgb[i:i + chunk]),
+                                         self.features(searches_rgb[i:i + chunk]))[0]
+                               for i in range(0, len(exemplars_rgb), chunk)])
 
 
 # ---- the tracker ------------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, shared_path
 from siamfc_plugin.common.errors import ConfigError
 from siamfc_plugin.core.metrics import iou
 from siamfc_plugin.data.images import read_frame
@@ -27,6 +26,7 @@ from siamfc_plugin.training.teacher import (FILES, NanoTrackNet, NanoTrackParams
                                             pseudo_label_track, teacher_files, tracking, unannotated_runs,
                                             window_crop)
 from siamfc_plugin.training.trainer import TrainConfig, Trainer, balanced_logistic_loss
+from tests.conftest import REPO
 
 MIRROR = Path(os.environ.get("SIAMFC_TEACHER_MIRROR", REPO.parent / ".mirror" / "HonglinChu+SiamTrackers" / "repo"))
 COMMIT = "248663fde6bf"
@@ -34,6 +34,8 @@ COMMIT = "248663fde6bf"
 
 @pytest.fixture(scope="session")
 def teacher_folder(tmp_path_factory) -> str:
+    pytest.importorskip("onnxruntime", reason="the teacher runs on onnxruntime (the onnx extra)")
+    pytest.importorskip("onnx", reason="the teacher's graphs are loaded with onnx (the onnx extra)")
     given = os.environ.get("SIAMFC_TEACHER")
     if given:
         try:
@@ -60,8 +62,8 @@ def net(teacher_folder) -> NanoTrackNet:
 
 
 @pytest.fixture(scope="session")
-def crossing() -> Sequence:
-    seq = next(s for s in read_sequences(str(shared_path("eval", "otb"))) if s.name == "Crossing")
+def crossing(otb_root) -> Sequence:
+    seq = next(s for s in read_sequences(str(otb_root)) if s.name == "Crossing")
     return Sequence("crossing-30", seq.frames[:30], seq.boxes[:30].copy())
 
 

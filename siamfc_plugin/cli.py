@@ -313,14 +313,21 @@ def cmd_curves(args) -> int:
 
 
 def cmd_curate(args) -> int:
-    from .training.curate import CropSpec, curate, read_curation
+    from .training.curate import CropSpec, curate, read_curation, read_pseudo_labels
 
     sources, spec, split = read_curation(args.config)
+    pseudo_labels = read_pseudo_labels(args.config)
+    if args.pseudo_labels:
+        if pseudo_labels is None:
+            raise ConfigError(f"--pseudo-labels: {args.config} has no [teacher] table naming the sources to label")
+        import dataclasses
+
+        pseudo_labels = dataclasses.replace(pseudo_labels, pseudo_labels=True)
     overrides = {k: v for k, v in (("search_size", args.search_size), ("margin", args.margin),
                                    ("quality", args.quality)) if v is not None}
     if overrides:
         spec = CropSpec(**{**spec.__dict__, **overrides})
-    summary = curate(sources, args.out, spec, workers=args.workers, split=split)
+    summary = curate(sources, args.out, spec, workers=args.workers, split=split, pseudo_labels=pseudo_labels)
     for name, counts in summary["sources"].items():
         print(f"{name:>16}: {counts['tracks']:6d} tracks, {counts['objects_or_frames']:6d} crops  {counts}")
     for name, videos in summary["validation"]["videos"].items():
@@ -418,6 +425,9 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--search-size", type=int, help="pixels the search region is drawn at (default 255)")
     p.add_argument("--margin", type=int, help="pixels around the search region for augmentation (default 32)")
     p.add_argument("--quality", type=int, help="JPEG quality (default 90)")
+    p.add_argument("--pseudo-labels", action="store_true",
+                   help="turn on the config's [teacher] table: NanoTrack v2 boxes the unannotated frames of its sources "
+                        "(docs/training.md, 'A teacher')")
     p.set_defaults(func=cmd_curate)
 
     p = sub.add_parser("select", help="the model-selection rule: seeds x sequences, paired differences")

@@ -327,6 +327,8 @@ EXTENSIONS = {
     "import": ("siamfc_plugin.commands.weights_cli",
                "convert published SiamFC weights (MatConvNet .mat, siamfc-pytorch/got-10k .pth); --check"),
     "soak": ("siamfc_plugin.commands.soak", "a long synthetic run reporting memory (RSS) over time"),
+    "weights": ("siamfc_plugin.commands.weights_cli",
+                "the published SiamFC nets: list them, get one (download, check, cache)"),
 }
 ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)
 

@@ -301,3 +301,26 @@ def test_an_unknown_name_lists_the_nets(capsys):
     assert main(["weights", "get", "SiamFC-authors"]) == 2
     err = capsys.readouterr().err
     assert "SiamFC-authors-2016-08-17, SiamFC-authors-2016-08-17_gray025" in err
+
+
+@pytest.mark.slow  # two SiamFC trackers and a peer through got10k and the VOT toolkit: about a minute on 2 cores
+def test_the_maintainers_path_two_commands_to_the_authors_row_beside_ours(server, synthetic_root, tmp_path, capsys):
+    """README, "VOT toolkit maintainer": `siamfc weights get NAME`, then `siamfc leaderboard ... --tracker NAME`:
+    the page has the authors' net (here a net of its real layout, random values) as one row beside ours, with
+    both toolkits' columns (the same name through got10k and VOT)."""
+    import numpy as np
+    import pandas as pd
+
+    assert main(["weights", "get", AUTHORS.name]) == 0
+    sequence = sorted(p.name for p in synthetic_root.iterdir() if p.is_dir())[0]
+    out = tmp_path / "leaderboard"
+    assert main(["leaderboard", "--root", str(synthetic_root), "--sequences", sequence, "--max-frames", "8",
+                 "--threads", "1", "--peers", "Static", "--out", str(out), "--tracker", AUTHORS.name]) == 0
+    trackers = pd.read_csv(out / "tables" / "trackers.csv").set_index("tracker")
+    assert sorted(trackers.index) == sorted(["SiamFC-3s", AUTHORS.name, "Static"])
+    for name in ("SiamFC-3s", AUTHORS.name):
+        assert np.isfinite(trackers.loc[name, "OTB success AUC"]) and np.isfinite(trackers.loc[name,
+                                                                                               "VOT baseline EAO"])
+    registry = (out / "vot-workspace" / "trackers.ini").read_text()
+    assert f"[{AUTHORS.name}]" in registry and "env_SIAMFC_POLYGON = matconvnet" in registry
+    assert "env_SIAMFC_PRESET = siamfc-matconvnet-3s" in registry

@@ -144,6 +144,7 @@ def cmd_weights_get(args) -> int:
     from ..common.download import DownloadError, Unreachable, download
     from ..common.errors import CheckpointError, ConfigError
     from ..common.paths import check_writable
+    from ..common import __version__
     from ..core.published import RECORD_SUFFIX, find_net, names, weights_dir
     from ..core.weights import sha256
 
@@ -171,7 +172,7 @@ def cmd_weights_get(args) -> int:
         progress = sys.stderr if sys.stderr.isatty() and not args.quiet else None
         try:
             fetched = download(url, part, timeout=args.timeout, retries=args.retries, progress=progress,
-                               user_agent=f"siamfc-plugin/{_version()}")
+                               user_agent=f"siamfc-plugin/{__version__}")
         except Unreachable as exc:
             raise DownloadError(f"{exc}: download {url} by hand (a browser{f'; or {net.mirror}' if net.mirror else ''}), "
                                 f"then `siamfc weights get {net.name} --from FILE`") from None
@@ -214,12 +215,6 @@ def check_published(path: str, net) -> dict:
                f"(centre {score['centre']},{score['centre']})")
     return {"summary": summary, "format": provenance["source_format"], "score_gain": provenance["score_gain"],
             "score_bias": provenance["score_bias"], "score_peak": score["peak_row_col"]}
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def register(subparsers, common) -> None:

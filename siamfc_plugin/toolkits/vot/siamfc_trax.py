@@ -44,6 +44,9 @@ from .trax_server import MultiObjectSession, TrackingSession
 from .trax_server import serve as serve_session
 
 # ---- settings from the environment ---------------------------------------------------------------------------------
+EDGE_VARIABLES = ("SIAMFC_POLYGON", "SIAMFC_REGION")  # this edge's own, beside the tracker spec's SIAMFC_* variables
+
+
 def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
     """An absolute path for a (possibly relative) file named in trackers.ini.
 

@@ -108,30 +108,21 @@ def cmd_eval(args) -> int:
     announce_backend(built)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     # the spec as run (what `auto` resolved to): every machine builds this one, the results folder records it
-    spec, extra = built.spec, run_record(built)
+    spec, extra = built.spec, built.results_record()
     if args.shard:
         return eval_shard(args, spec, names, extra)
     if args.ray:
         eval_on_ray(args, spec, names, extra)  # every sequence's results; the report below reads them
         args.overwrite = False
-    tracker = Got10kTracker(built.tracker, name=spec.label)
+    tracker = Got10kTracker.from_built(built)  # named and recorded as the README's Python example does
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset, names=names, batch=getattr(args, "batch", 0), spec=spec,
-                             record=extra)
+                             subset=args.subset, names=names, batch=getattr(args, "batch", 0))
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
     if args.json:
         print(json.dumps(headline, default=float))
     return 0
-
-
-def run_record(built) -> dict:
-    """What the results folder records beside the spec: the version, and why `auto` took its backend."""
-    record = {"siamfc_plugin": __version__}
-    if built.backend_choice is not None:
-        record["backend_choice"] = built.backend_choice.reason
-    return record
 
 
 def check_distributed(args) -> None:
@@ -347,6 +338,8 @@ EXTENSIONS = {
     "import": ("siamfc_plugin.commands.weights_cli",
                "convert published SiamFC weights (MatConvNet .mat, siamfc-pytorch/got-10k .pth); --check"),
     "soak": ("siamfc_plugin.commands.soak", "a long synthetic run reporting memory (RSS) over time"),
+    "weights": ("siamfc_plugin.commands.weights_cli",
+                "the published SiamFC nets: list them, get one (download, check, cache)"),
 }
 ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)
 

@@ -24,6 +24,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+# Every kind of CPU the project has met, as /proc/cpuinfo shows it (tests/cpuinfo/): AVX2 only, AVX-512 VNNI,
+# AVX-512 BF16, AMX. A test that takes `simulated_cpu` runs once per kind, the plugin reading that file in place of
+# this machine's /proc/cpuinfo ($SIAMFC_CPUINFO, common/machine.py), so that a kind CI lacks is tested all the same.
+CPUINFO = REPO / "tests" / "cpuinfo"
+CPU_KINDS = ("avx2", "avx512-vnni", "avx512-bf16", "amx")
+
+
+@pytest.fixture(params=CPU_KINDS)
+def simulated_cpu(request, monkeypatch) -> str:
+    """The name of a kind of CPU (CPU_KINDS), set for the test through $SIAMFC_CPUINFO."""
+    from siamfc_plugin.common.machine import CPUINFO_ENV
+
+    monkeypatch.setenv(CPUINFO_ENV, str(CPUINFO / f"{request.param}.txt"))
+    return request.param
+
+
+def bf16_kernels_here() -> bool:
+    """What the probe says of torch-bf16 on the CPU: oneDNN has bf16 kernels on the kind the plugin reads (the
+    simulated one, if any) and on this machine's own (a simulated kind never makes the hardware run what it lacks)."""
+    from siamfc_plugin.common.machine import PROC_CPUINFO, all_flags, has_onednn_bf16
+
+    return has_onednn_bf16() and has_onednn_bf16(all_flags(PROC_CPUINFO))
+
+
 def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():

@@ -56,8 +56,12 @@ def unavailable(name: str, device: str = "cpu") -> str | None:
     if name == "torch-bf16" and device.startswith("cpu"):
         import torch
 
-        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            return "this CPU has no bf16 support in oneDNN"
+        from ..common.machine import has_onednn_bf16
+
+        if not has_onednn_bf16():  # the kind of CPU decides (common/machine.py; $SIAMFC_CPUINFO can name another)
+            return f"this CPU ({cpu_kind()}) has no bf16 support in oneDNN (it needs AVX-512, or AVX-NE-CONVERT)"
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():  # a kind simulated by $SIAMFC_CPUINFO, not this one
+            return "this CPU has no bf16 support in oneDNN (the hardware lacks what $SIAMFC_CPUINFO describes)"
     return None
 
 

@@ -29,7 +29,7 @@ from ..core.geometry import GEOMETRY_FIELDS
 from ..models import SHIPPED_MODELS, shipped_model_path
 
 # every scoring backend (backends/torch_backend.py builds them); 'auto': the fastest faithful one here (choice.py)
-BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8")
+BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8", "int8-real")
 FP32_FAMILY = ("torch", "torch-fp32", "onnx")  # the reference's maths: the same results (identity "fp32")
 DEFAULT_ARCH = "alexnet-slim"
 SPEC_FILE = "tracker-spec.json"

@@ -6,13 +6,15 @@ import platform
 # the instruction-set extensions that decide which kernels torch, oneDNN and onnxruntime run
 FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_int8",
          "amx_bf16")
+# the probe's input: every answer below is read from this file (a test points it at another CPU's cpuinfo)
+CPUINFO = "/proc/cpuinfo"
 
 
 def _cpuinfo() -> dict[str, str]:
     """The first processor's entries of /proc/cpuinfo (empty where there is none)."""
     entries: dict[str, str] = {}
     try:
-        with open("/proc/cpuinfo") as handle:
+        with open(CPUINFO) as handle:
             for line in handle:
                 if not line.strip():
                     break

@@ -239,3 +239,93 @@ def test_the_rule_passes_a_backend_as_noisy_as_the_reference_six_times_in_seven_
     rate = passed["equal"] / trials
     assert abs(rate - 6 / 7) < 0.04, rate  # binomial SE at 1000 trials: 0.011
     assert passed["biased"] / trials < 0.02, passed
+
+
+# ---- auto's decision on each kind of CPU, by the probe's input ---------------------------------------------------------
+KINDS = {  # the four kinds of CPU: (model name, flags)
+    "zen3-avx2": ("AMD EPYC 7B13", AVX2),
+    "cascade-lake-avx512-vnni": ("Intel(R) Xeon(R) Gold 6248", VNNI),
+    "zen4-avx512-vnni-bf16": ("AMD EPYC 9B14", ZEN4),
+    "sapphire-rapids-amx": ("Intel(R) Xeon(R) Platinum 8481C", AMX),
+}
+SPEEDS = {"torch": 30.0, "onnx": 25.0, "torch-bf16": 12.0, "int8": 8.0, "int8-real": 7.0}  # network ms, cached
+
+
+def probe_cpu(monkeypatch, tmp_path, model_name, flags) -> None:
+    """Point the CPU probe (common/machine.py, the one /proc/cpuinfo reader) at another CPU's cpuinfo."""
+    from siamfc_plugin.common import machine
+
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nmodel name\t: {model_name}\nflags\t\t: fpu sse sse2 {' '.join(flags)}\n\n"
+                    "processor\t: 1\n")
+    monkeypatch.setattr(machine, "CPUINFO", str(path))
+
+
+def kinds_record(digest) -> dict:
+    good = {"faithful": True, "rule": RULE, "mean_iou": 0.996, "mean_auc_delta": -0.002, "mean_abs_auc_delta": 0.004,
+            "bound": 0.008}
+    bad = {**good, "faithful": False, "why_not": ["mean |AUC change| 0.0120 over 20 sequences above ..."]}
+    return {digest: {"int8": {"3": {"avx512-vnni": good, "amx": bad}}, "torch-bf16": {"3": {"amx": good}}}}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_auto_decides_on_each_kind_of_cpu_by_its_kernel_paths(kind, trained_checkpoint, tmp_path, monkeypatch):
+    """Verdicts: int8 faithful on AVX-512 VNNI and not on AMX, bf16 faithful on AMX; nothing on AVX2. The probe reads
+    each kind's flags; the speeds are cached for it (so the choice among the faithful ones is known)."""
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.choice import SPEED_CACHE, choose_backend, speed_key, unavailable
+    from siamfc_plugin.backends.onnx_backend import weights_digest
+    from siamfc_plugin.core.checkpoint import load_model
+
+    model_name, flags = KINDS[kind]
+    probe_cpu(monkeypatch, tmp_path, model_name, flags)
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path / "cache"))
+    model = load_model(trained_checkpoint)[0]
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / SPEED_CACHE).write_text(json.dumps(
+        {speed_key(model.arch, model.geometry, 3, None): {**SPEEDS, "load_average": 0.1}}))
+    choice = choose_backend(model, 3, record=kinds_record(weights_digest(model)))
+    bf16_here = unavailable("torch-bf16") is None  # this machine's oneDNN: the speed cache cannot lend it bf16
+    expected = {"zen3-avx2": "onnx", "cascade-lake-avx512-vnni": "int8", "zen4-avx512-vnni-bf16": "int8",
+                "sapphire-rapids-amx": "torch-bf16" if bf16_here else "onnx"}[kind]
+    assert choice.name == expected, (choice.name, choice.left_out)
+    assert model_name in choice.reason
+    int8_why = choice.left_out.get("int8", "")
+    if kind == "zen3-avx2":  # no verdict for this path: fp32 kept, and the command that calibrates this machine
+        assert "no verdict for its kernel path here (avx2-u8s8" in int8_why and "siamfc bench --calibrate" in int8_why
+    elif kind == "sapphire-rapids-amx":
+        assert "not faithful on kernel path amx" in int8_why
+    else:
+        assert "int8" not in choice.left_out
+    if bf16_here and kind != "sapphire-rapids-amx":
+        path = "avx512-bf16" if kind.startswith("zen4") else "emulated"
+        assert f"no verdict for its kernel path here ({path}" in choice.left_out["torch-bf16"]
+    assert "not measured for these weights" in choice.left_out["int8-real"]
+
+
+def test_cli_says_under_v_that_a_path_without_a_verdict_keeps_fp32_and_how_to_calibrate(
+        trained_checkpoint, otb_root, tmp_path, monkeypatch, caplog):
+    """The shipped record on an AVX2-only CPU (a path nobody calibrated): `siamfc -v track` logs why int8 was left
+    out and the command that calibrates the machine."""
+    import logging
+    import shutil
+
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.choice import SPEED_CACHE, speed_key
+    from siamfc_plugin.core.checkpoint import load_model
+
+    probe_cpu(monkeypatch, tmp_path, "AMD EPYC 7B13", AVX2)
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path / "cache"))
+    model = load_model(trained_checkpoint)[0]
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / SPEED_CACHE).write_text(json.dumps(
+        {speed_key(model.arch, model.geometry, 3, None): {**SPEEDS, "load_average": 0.1}}))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for frame in sorted((otb_root / "Crossing" / "img").iterdir())[:3]:
+        shutil.copy(frame, frames / frame.name)
+    with caplog.at_level(logging.INFO):
+        assert main(["-v", "track", str(frames), "--box", "204,150,17,50"]) == 0
+    assert "kernel paths: int8 avx2-u8s8" in caplog.text
+    assert "int8: no verdict for its kernel path here (avx2-u8s8" in caplog.text
+    assert "fp32 kept; to calibrate this machine: siamfc bench --calibrate" in caplog.text

@@ -329,3 +329,43 @@ def test_cli_says_under_v_that_a_path_without_a_verdict_keeps_fp32_and_how_to_ca
     assert "kernel paths: int8 avx2-u8s8" in caplog.text
     assert "int8: no verdict for its kernel path here (avx2-u8s8" in caplog.text
     assert "fp32 kept; to calibrate this machine: siamfc bench --calibrate" in caplog.text
+
+
+@pytest.mark.slow  # 20-60 s on 2 busy cores
+def test_calibration_with_validation_videos_and_real_crops_records_a_verdict_per_path(
+        synthetic_root, small_got10k, curated_set, tmp_path, monkeypatch, capsys):
+    """The whole calibration as the lead runs it, on small real and synthetic data: dev sequences plus a curation
+    config's validation videos, 6 noise runs, int8-real calibrated on a curated set; the record gets the per-sequence
+    and per-run table and each verdict under this machine's kernel path, and int8-real's scales travel beside it."""
+    pytest.importorskip("onnxruntime")
+    from siamfc_plugin.backends.choice import cpu_kind
+    from siamfc_plugin.backends.onnx_backend import INT8_SCALES
+
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SMALL_GOT10K", str(small_got10k))
+    config = tmp_path / "curate.toml"
+    config.write_text('[[sources]]\nname = "small"\nkind = "got10k"\nroot = "$SMALL_GOT10K"\n\n'
+                      '[validation]\nevery = 3\nsources = ["small"]\n')
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    for name in ("Synthetic01", "Synthetic02"):  # 2 dev sequences of 30 synthetic frames
+        (dev / name).symlink_to(synthetic_root / name)
+    record = tmp_path / "backends" / "fidelity_record.json"
+    args = ["bench", "--calibrate", "--dev", str(dev), "--validation", str(config), "--backends", "onnx,int8-real",
+            "--real-crops", str(curated_set), "--threads", "1", "--seeds", "1,2,3", "--jpeg", "90",
+            "--out", str(tmp_path / "cal.json"), "--record", str(record)]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert len(report["sequences"]) == 3 and any(name.startswith("small/") for name in report["sequences"])
+    assert report["noise_runs"] == 6 and report["int8_real_calibration"]["source"] == "set"
+    assert "bound (b): the largest run mean |change| over 3 sequences" in captured.err  # the tables, printed
+    assert report["backends"]["onnx"]["faithful"]  # the reference's maths, now with enough runs to judge
+    written = json.loads(record.read_text())
+    digest = report["weights_sha1"]
+    assert set(written["calibrations"][digest]["3"]) == {cpu_kind()}
+    assert written["calibrations"][digest]["3"][cpu_kind()]["sequences"].keys() == report["sequences"].keys()
+    assert set(written["models"][digest]["int8-real"]["3"]) == {kernel_path("int8-real")}
+    assert written["models"][digest]["onnx"]["3"]["fp32"]["faithful"]
+    scales = json.loads((tmp_path / "backends" / INT8_SCALES).read_text())[digest]
+    assert scales == report["int8_real_calibration"] and scales["scales"]

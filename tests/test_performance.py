@@ -248,30 +248,6 @@ def test_bench_command_prints_json_last(random_checkpoint, tmp_path, capsys):
 
 
 # ---- int8 calibrated on real crops (issue 29) ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def curated_set(train_root, tmp_path_factory):
-    """A curated training set (`siamfc curate`'s own code) of real frames: the first 5 frames of 3 GOT-10k tracks."""
-    import shutil
-
-    from siamfc_plugin.training.curate import CurateSource, curate
-
-    source = train_root / "got10k" / "train"
-    root = tmp_path_factory.mktemp("got10k-small")
-    names = sorted(d.name for d in source.iterdir() if d.is_dir())[:3]
-    for name in names:
-        (root / "train" / name).mkdir(parents=True)
-        for frame in sorted((source / name).glob("*.jpg"))[:5]:
-            shutil.copy(frame, root / "train" / name / frame.name)
-        for label in ("groundtruth.txt", "absence.label", "cover.label", "cut_by_image.label"):
-            if (source / name / label).is_file():
-                lines = (source / name / label).read_text().splitlines()[:5]
-                (root / "train" / name / label).write_text("\n".join(lines) + "\n")
-    (root / "train" / "list.txt").write_text("\n".join(names) + "\n")
-    out = tmp_path_factory.mktemp("curated") / "set"
-    curate([CurateSource("got10k", "got10k", root=str(root))], str(out))
-    return out
-
-
 def test_curated_crops_are_the_trackers_search_crops_on_real_training_crops(curated_set, trained_checkpoint):
     from siamfc_plugin.backends.onnx_backend import calibration_search_crops, curated_search_crops, is_curated
 

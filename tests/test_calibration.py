@@ -369,3 +369,16 @@ def test_calibration_with_validation_videos_and_real_crops_records_a_verdict_per
     assert written["models"][digest]["onnx"]["3"]["fp32"]["faithful"]
     scales = json.loads((tmp_path / "backends" / INT8_SCALES).read_text())[digest]
     assert scales == report["int8_real_calibration"] and scales["scales"]
+
+
+def test_bench_v_shows_which_sequences_moved(trained_checkpoint, capsys):
+    """`siamfc bench -v` prints the record's calibration of the weights it benched: per sequence the reference's AUC
+    change under each run and each backend's change, the runs' mean |change| (the bound), and what holds here."""
+    assert main(["-v", "bench", "--frames", "3", "--runs", "1", "--backends", "torch", "--no-save"]) == 0
+    out = capsys.readouterr().out
+    assert "fidelity record, 3 scales: the reference's calibration on" in out
+    table = out[out.index("fidelity record, 3 scales"):]
+    for sequence in ("Crossing", "FaceOcc1", "book"):
+        assert f"  {sequence} " in table
+    assert "mean |change|" in table and "bound (b): the largest run mean |change|" in table
+    assert "here (int8 on kernel path " in table

@@ -423,6 +423,10 @@ def calibration_table(calibration: dict, backends: dict[str, dict]) -> list[str]
     backends: {name: summary} (auc_delta per sequence)."""
     runs = calibration["perturbations"]
     names = list(backends)
+    changes = {seq: row["changes"] for seq, row in calibration["sequences"].items()}
+    run_abs = run_mean_abs(changes, list(changes))  # from the table itself: older records lack the summary
+    mean_abs = {name: float(np.mean(np.abs(list(b["auc_delta"].values())))) if b.get("auc_delta") else float("nan")
+                for name, b in backends.items()}
     short = {run: run.replace("noise1-", "n").replace("-jpeg", "j") for run in runs}
     lines = ["sequence              frames  ref AUC " + " ".join(f"{short[r]:>9s}" for r in runs)
              + "  | " + " ".join(f"{n:>10s}" for n in names)]
@@ -434,17 +438,16 @@ def calibration_table(calibration: dict, backends: dict[str, dict]) -> list[str]
     lines.append(f"{'mean change':22s}{'':6s}  {calibration['mean_reference_auc']:.4f} "
                  + " ".join(f"{calibration['mean_change'].get(r, float('nan')):+9.4f}" for r in runs) + "  | "
                  + " ".join(f"{b.get('mean_auc_delta', float('nan')):+10.4f}" for b in backends.values()))
-    run_abs = calibration.get("run_mean_abs") or {}
     lines.append(f"{'mean |change|':22s}{'':6s}  {'':6s} "
                  + " ".join(f"{run_abs.get(r, float('nan')):9.4f}" for r in runs) + "  | "
-                 + " ".join(f"{b.get('mean_abs_auc_delta', float('nan')):10.4f}" for b in backends.values()))
+                 + " ".join(f"{mean_abs[name]:10.4f}" for name in names))
     if run_abs:
         largest = max(run_abs, key=run_abs.get)
         lines.append(f"bound (b): the largest run mean |change| over {n} sequences, {run_abs[largest]:.4f} "
-                     f"({largest}); {calibration.get('noise_runs', len(noise_runs(runs)))} noise runs "
-                     f"(the rule needs >= {MIN_NOISE_RUNS})")
+                     f"({largest}); {len(noise_runs(runs))} noise runs (the rule needs >= {MIN_NOISE_RUNS})")
     for name, summary in backends.items():
         if "faithful" in summary:
+            rule = "" if summary.get("rule", RULE) == RULE else f" (rule {summary['rule']}: superseded)"
             lines.append(f"{name}: " + ("faithful" if summary["faithful"] else
-                                         "NOT faithful: " + "; ".join(summary.get("why_not") or [])))
+                                         "NOT faithful: " + "; ".join(summary.get("why_not") or [])) + rule)
     return lines

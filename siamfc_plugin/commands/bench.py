@@ -354,26 +354,31 @@ def int8_options(name: str, calibration: str | None, real_crops: str | None) -> 
 
 def log_recorded_table(log, digest: str, scales: int) -> None:
     """The fidelity record's calibration for these weights (this kind of CPU's, else another's) as a table: per
-    sequence the reference's change under each run and each backend's change on this machine's kernel paths."""
-    from ..backends.choice import _record_file, cpu_kind
-    from ..backends.fidelity import calibration_table, kernel_path
+    sequence the reference's change under each run and each backend's change measured on that CPU; then whether a
+    verdict holds on this machine's kernel paths."""
+    from ..backends.choice import _record_file, cpu_kind, faithful
+    from ..backends.fidelity import CALIBRATE_COMMAND, calibration_table, kernel_path
 
     whole = _record_file()
     per_kind = whole.get("calibrations", {}).get(digest, {}).get(str(scales)) or {}
     kind = cpu_kind() if cpu_kind() in per_kind else next(iter(per_kind), None)
     if kind is None:
-        log(f"no calibration in the fidelity record for these weights at {scales} scales")
+        log(f"no calibration in the fidelity record for these weights at {scales} scales; to calibrate this "
+            f"machine: {CALIBRATE_COMMAND}")
         return
-    backends = {}
-    for name, per in whole.get("models", {}).get(digest, {}).items():
-        entry = (per.get(str(scales)) or {}).get(kernel_path(name))
-        if entry and not entry.get("reference"):
-            backends[f"{name}@{entry.get('kernel_path', kernel_path(name))}"] = entry
+    models = whole.get("models", {}).get(digest, {})
+    backends = {f"{name}@{path}": entry for name, per in models.items()
+                for path, entry in (per.get(str(scales)) or {}).items()
+                if entry.get("cpu_kind") == kind and not entry.get("reference")}
     calibration = per_kind[kind]
     log(f"fidelity record, {scales} scales: the reference's calibration on {calibration.get('cpu', kind)} ({kind}, "
-        f"rule {calibration.get('rule')}); each backend's verdict on this machine's kernel path")
+        f"rule {calibration.get('rule')}) and each backend's AUC change there")
     for line in calibration_table(calibration, backends):
         log("  " + line)
+    for name in sorted(models):
+        if name not in ("torch", "torch-fp32", "onnx"):
+            log(f"  here ({name} on kernel path {kernel_path(name)}): "
+                + faithful(name, digest, scales, {digest: models})[1])
 
 
 def validation_sequences(curate_config: str) -> list:

@@ -120,3 +120,33 @@ def synthetic_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
     write_benchmark(str(root), SyntheticConfig(sequences=3, frames=30, seed=0))
     return root
+
+
+@pytest.fixture(scope="session")
+def small_got10k(train_root, tmp_path_factory) -> Path:
+    """A GOT-10k root of real frames: the first 6 frames of the first 3 tracks of ../shared/data's GOT-10k."""
+    import shutil
+
+    source = train_root / "got10k" / "train"
+    root = tmp_path_factory.mktemp("got10k-small")
+    names = sorted(d.name for d in source.iterdir() if d.is_dir())[:3]
+    for name in names:
+        (root / "train" / name).mkdir(parents=True)
+        for frame in sorted((source / name).glob("*.jpg"))[:6]:
+            shutil.copy(frame, root / "train" / name / frame.name)
+        for label in ("groundtruth.txt", "absence.label", "cover.label", "cut_by_image.label"):
+            if (source / name / label).is_file():
+                lines = (source / name / label).read_text().splitlines()[:6]
+                (root / "train" / name / label).write_text("\n".join(lines) + "\n")
+    (root / "train" / "list.txt").write_text("\n".join(names) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def curated_set(small_got10k, tmp_path_factory) -> Path:
+    """A curated training set (`siamfc curate`'s own code) of small_got10k's real frames."""
+    from siamfc_plugin.training.curate import CurateSource, curate
+
+    out = tmp_path_factory.mktemp("curated") / "set"
+    curate([CurateSource("got10k", "got10k", root=str(small_got10k))], str(out))
+    return out

@@ -4,8 +4,6 @@ backends are offered, which fidelity verdicts `auto` trusts, bf16 training. Deci
 this machine lacks is never run (what the probe says of it is what is tested)."""
 from __future__ import annotations
 
-import json
-import re
 
 import pytest
 import torch
@@ -23,8 +21,6 @@ KINDS = {
     "amx": ("Intel(R) Xeon(R) Processor (family 6 model 167 stepping 1)",
             "avx2+avx512f+avx512_vnni+avx_vnni+avx512_bf16+amx_int8+amx_bf16", True, True),
 }
-# the kind of CPU the shipped fidelity verdicts were measured on (backends/fidelity_record.json)
-RECORD_KIND = "avx512-bf16"
 
 
 def test_every_kind_is_tested():
@@ -61,33 +57,6 @@ def test_bench_offers_bf16_where_the_kind_has_kernels_for_it_and_says_why_not(si
     assert "torch" in offered
     if not has_onednn_bf16():
         assert skipped["torch-bf16"].startswith(f"this CPU ({KINDS[simulated_cpu][1]}) has no bf16 support")
-
-
-def test_auto_trusts_a_reduced_precision_verdict_only_on_the_kind_it_was_measured_on(simulated_cpu, random_checkpoint,
-                                                                                   tmp_path, monkeypatch):
-    """A record that finds int8 and bf16 faithful on the record's kind of CPU, and cached speeds that make int8
-    the fastest: `auto` takes int8 on that kind only, and elsewhere says why it left them out (no measuring here:
-    the speeds are read from the cache, keyed by the simulated CPU)."""
-    pytest.importorskip("onnxruntime")
-    from siamfc_plugin.backends.choice import SPEED_CACHE, choose_backend, cpu_kind, speed_key
-    from siamfc_plugin.backends.onnx_backend import weights_digest
-    from siamfc_plugin.core.checkpoint import load_model
-
-    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path))
-    model = load_model(random_checkpoint)[0]
-    measured_on = KINDS[RECORD_KIND][1]
-    verdict = {"faithful": True, "mean_iou": 0.996, "worst_auc_delta": -0.001, "mean_auc_delta": 0.0,
-               "cpu_kind": measured_on}
-    record = {weights_digest(model): {"int8": {"3": verdict}, "torch-bf16": {"3": verdict}}}
-    speeds = {"torch": 50.0, "onnx": 40.0, "int8": 10.0, "torch-bf16": 20.0, "load_average": 0.1}
-    (tmp_path / SPEED_CACHE).write_text(json.dumps({speed_key(model.arch, model.geometry, 3, None): speeds}))
-    choice = choose_backend(model, 3, record=record)
-    if cpu_kind() == measured_on:
-        assert simulated_cpu == RECORD_KIND and choice.name == "int8" and not choice.left_out
-    else:
-        assert choice.name == "onnx"
-        assert "another kind of CPU" in choice.left_out["int8"]
-        assert re.search("another kind of CPU|no bf16 support", choice.left_out["torch-bf16"])
 
 
 def test_bf16_training_where_the_kind_makes_it_pay(simulated_cpu):

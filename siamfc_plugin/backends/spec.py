@@ -36,7 +36,7 @@ def published_path(text: str | None) -> str | None:
 
 
 # every scoring backend (backends/torch_backend.py builds them); 'auto': the fastest faithful one here (choice.py)
-BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8")
+BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8", "int8-real")
 FP32_FAMILY = ("torch", "torch-fp32", "onnx")  # the reference's maths: the same results (identity "fp32")
 DEFAULT_ARCH = "alexnet-slim"
 SPEC_FILE = "tracker-spec.json"

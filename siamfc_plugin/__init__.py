@@ -2,7 +2,7 @@
 
 The names below load on first use: importing a sub-package (analysis/ imports siamfc_plugin.formats, the ground
 floor) loads nothing of the tracker."""
-__version__ = "0.1.0"
+from .common import __version__
 
 _EXPORTS = {"PRESETS": "core.config", "TrackerConfig": "core.config", "preset": "core.config",
             "CheckpointError": "common.errors", "ConfigError": "common.errors", "FrameReadError": "common.errors",

@@ -10,6 +10,9 @@ number, OTB's official ranges, every line a box, a documented absence or an erro
 GOT-10k's val split is checked by it before got10k reads it. Each writes got10k's own results, performance.json and
 plots; results are written atomically, finished sequences are never re-run or overwritten unless `overwrite=True`,
 and a results file that cannot be a finished run (empty, cut short) is removed so that its sequence runs again.
+run(tracker) first makes the tracker's results folder carry its spec (tracker-spec.json, claim_results) when the
+tracker has one (Got10kTracker.from_built): the record `siamfc eval` writes, so that the Python API and the command
+line resume and report each other's results.
 """
 from __future__ import annotations
 
@@ -56,6 +59,26 @@ class FolderDataset:
         return len(self.sequences)
 
 
+def claim_results(experiment, tracker, overwrite: bool = False) -> None:
+    """Make `tracker`'s results folder in `experiment` carry the tracker's spec and record (backends/spec.py
+    claim_folder: tracker-spec.json) when it has a spec (Got10kTracker.from_built); results of another tracker there
+    are an error naming both, unless overwrite (then they are deleted)."""
+    spec = getattr(tracker, "spec", None)
+    if spec is None:
+        return
+    from ...backends.spec import claim_folder
+
+    claim_folder(tracker_results_dir(experiment, tracker.name), spec, overwrite, getattr(tracker, "record", None))
+
+
+class ClaimsResults:
+    """run(tracker) claims the tracker's results folder first (claim_results), then runs got10k's experiment."""
+
+    def run(self, tracker, visualize=False):
+        claim_results(self, tracker)
+        return super().run(tracker, visualize=visualize)
+
+
 def _atomic_record(record_file: str, boxes, times) -> None:
     """got10k's OTB-style record (boxes, then times in times/), each file written atomically."""
     write_text(record_file, "\n".join(",".join(f"{v:.3f}" for v in box) for box in np.asarray(boxes)) + "\n")
@@ -64,7 +87,7 @@ def _atomic_record(record_file: str, boxes, times) -> None:
     write_text(time_file, "\n".join(f"{t:.8f}" for t in np.asarray(times)) + "\n")
 
 
-class ExperimentOTBFolder(ExperimentOTB):
+class ExperimentOTBFolder(ClaimsResults, ExperimentOTB):
     """ExperimentOTB over any OTB-layout folder (layout 'otb', or 'dtb70': the same files, commas only, never the
     OTB table); `name` names the results and reports sub-folders."""
 
@@ -145,7 +168,7 @@ def vot_annotation(seq) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
-class ExperimentVOTFolder(ExperimentVOT):
+class ExperimentVOTFolder(ClaimsResults, ExperimentVOT):
     """ExperimentVOT on a local vot-toolkit sequences folder, offline; records written atomically."""
 
     def __init__(self, root_dir: str, experiments=("supervised",), result_dir: str = "results",
@@ -175,7 +198,7 @@ class ExperimentVOTFolder(ExperimentVOT):
         write_text(time_file, "\n".join(lines))
 
 
-class ExperimentUAV123Folder(ExperimentUAV123):
+class ExperimentUAV123Folder(ClaimsResults, ExperimentUAV123):
     """got10k's UAV123 experiment (NaN-aware metrics) over UAV123Folder."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
@@ -188,6 +211,10 @@ class ExperimentUAV123Folder(ExperimentUAV123):
 
     def _record(self, record_file, boxes, times):
         _atomic_record(record_file, boxes, times)
+
+
+class ExperimentGOT10kFolder(ClaimsResults, ExperimentGOT10k):
+    """got10k's GOT-10k experiment, its results folder claimed for the tracker's spec."""
 
 
 GOT10K_SUBSETS = ("val", "test")
@@ -267,7 +294,7 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
     if dataset == "got10k":
         if subset == "val":
             check_got10k_val(root)
-        experiment = ExperimentGOT10k(root, subset, result_dir, report_dir)
+        experiment = ExperimentGOT10kFolder(root, subset, result_dir, report_dir)
         if names:
             keep = [i for i, n in enumerate(experiment.dataset.seq_names) if n in names]
             for attr in ("seq_names", "seq_dirs", "anno_files"):
@@ -371,8 +398,9 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
     batch > 0 tracks up to that many sequences at once (one network batch per frame step; same boxes).
-    spec (a backends.spec.TrackerSpec, SiamFC's): the results folder records it (tracker-spec.json, with `record`),
-    and results of another spec there are an error unless overwrite (claim_folder), never reported as this one's.
+    spec (a backends.spec.TrackerSpec, SiamFC's; default: the tracker's own, Got10kTracker.from_built): the results
+    folder records it (tracker-spec.json, with `record`, default the tracker's), and results of another spec there
+    are an error unless overwrite (claim_folder), never reported as this one's.
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: {root}")
@@ -380,6 +408,8 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     report_dir = os.path.join(out_dir, "reports")
     experiment = make_experiment(dataset, root, result_dir, report_dir, subset, names)
     mine = tracker_results_dir(experiment, tracker.name)
+    spec = spec if spec is not None else getattr(tracker, "spec", None)
+    record = record if record is not None else getattr(tracker, "record", None)
     if spec is not None:
         from ...backends.spec import claim_folder
 

@@ -20,13 +20,65 @@ from .core.config import parse_overrides
 
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `siamfc eval: error: argument --subset: invalid choice: ... (see --help)`,
-    and no abbreviations (`siamfc bench --backend int8` would otherwise run as --backends int8)."""
+    no abbreviations (`siamfc bench --backend int8` would otherwise run as --backends int8), and typos named: an
+    unknown option is reported as such, with the closest valid one, before anything else argparse would say about
+    the same command line (`--bx` is otherwise "the following arguments are required: --box")."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self._words: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(args, namespace)
+        unknown = self._unknown_options(extras)
+        if unknown:  # a (sub)command's own typo, named here rather than as the top parser's "unrecognized"
+            self.error(self._unknown_message(unknown[0]))
+        return namespace, extras
+
+    def _unknown_options(self, words: list[str]) -> list[str]:
+        """The words that look like options of this parser but are none. A parser with subcommands looks only at
+        the words before its subcommand (the rest are the subcommand's, which checks them itself)."""
+        found = []
+        for word in words:
+            if word == "--":
+                break
+            if not word.startswith("-") or word == "-":
+                if self._subparsers is not None:
+                    break
+                continue
+            if self._negative_number_matcher.match(word) and not self._has_negative_number_optionals:
+                continue
+            if word.split("=", 1)[0] not in self._option_string_actions:
+                found.append(word.split("=", 1)[0])
+        return found
+
+    def _unknown_message(self, word: str) -> str:
+        import difflib
+
+        options = [o for o in self._option_string_actions if o.startswith("--") == word.startswith("--")]
+        close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+        return f"unknown option {word}" + (f" (did you mean {close[0]}?)" if close else "")
 
     def error(self, message: str):
+        import difflib
+        import re
+
+        unknown = self._unknown_options(self._words)
+        if unknown and not message.startswith("unknown option"):  # the typo explains what follows from it
+            named = self._unknown_message(unknown[0])
+            if "did you mean" in named or message.startswith(("the following arguments are required",
+                                                               "unrecognized arguments")):
+                message = named
+        choice = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if choice:
+            close = difflib.get_close_matches(choice.group(2), re.findall(r"'([^']*)'", choice.group(3)), n=1)
+            if close:
+                message += f" (did you mean {close[0]}?)"
+        needs_value = re.match(r"argument (\S+?)(?:/\S+)?: expected one argument$", message)
+        if needs_value:
+            message += f"; a value that starts with '-' is written {needs_value.group(1)}=VALUE"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

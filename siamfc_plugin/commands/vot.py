@@ -223,7 +223,7 @@ def cmd_test(args) -> int:
     if registry.endswith(".ini"):  # the toolkit says only "Tracker does not exist" and exits 0
         entries = _read_ini(registry).sections()
         if tracker not in entries:
-            raise VotError(f"tracker {tracker!r} is not in {registry} (entries: {', '.join(entries)})")
+            raise VotError(unknown_tracker(tracker, entries, registry))
     env = tracker_env_from_args(args)
     with tempfile.TemporaryDirectory(prefix="siamfc-vot-test-") as tmp:
         if env:
@@ -247,6 +247,32 @@ def _load_workspace(path: str):
     from vot.workspace import Workspace
 
     return Workspace.load(path)
+
+
+def unknown_tracker(reference: str, entries: list[str], where: str) -> str:
+    """The message for a tracker name that is no registry entry: the closest entry, then all of them."""
+    import difflib
+
+    close = difflib.get_close_matches(reference, entries, n=1, cutoff=0.6)
+    return (f"tracker {reference!r} is not in {where}" + (f" (did you mean {close[0]}?)" if close else "")
+            + f"; entries: {', '.join(entries)}")
+
+
+def check_tracker_names(workspace: str, trackers: list[str]) -> None:
+    """Every tracker named is an entry of the workspace's registries, as the toolkit resolves them, checked before
+    the toolkit starts: it would otherwise prepare its run, then end in a ToolkitException that lists nothing."""
+    from vot.tracker import parse_reference
+
+    known = _load_workspace(workspace).registry.identifiers()
+    registries = ws.read_config(workspace).get("registry") or []
+    where = "the registry of " + workspace + " (" + ", ".join(
+        registries if isinstance(registries, list) else [registries]) + ")"
+    for reference in trackers:
+        if reference.startswith("#"):  # the toolkit's plural reference: every tracker with this tag
+            continue
+        identifier, _ = parse_reference(reference)
+        if identifier not in known:
+            raise VotError(unknown_tracker(reference, known, where))
 
 
 def check_results(workspace_dir: str, trackers: list[str], experiments: list[str] | None = None
@@ -293,6 +319,7 @@ def cmd_evaluate(args) -> int:
             os.rmdir(alias_dir)
     ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
     ws.check_sequence_files(workspace)  # a missing frame named, before the toolkit fails on it without a name
+    check_tracker_names(workspace, args.trackers)
     if args.stack:
         if ws.is_stock_stack(workspace, args.stack):  # run through the compat experiments (0.9.0's crash)
             path = ws.patch_stack(args.stack, workspace)

@@ -107,8 +107,9 @@ def cmd_track(args) -> int:
     from .backends.build import announce_backend, build_tracker
     from .backends.spec import TrackerSpec
     from .common.atomic import write_text
+    from .common import progress
     from .core.frame_loop import track_frames
-    from .data.video import annotate_writer, check_video_path, iterate_frames
+    from .data.video import annotate_writer, check_video_path, frame_count, iterate_frames
 
     from .common.paths import check_writable
     from .data.video import check_frame_source
@@ -125,11 +126,13 @@ def cmd_track(args) -> int:
     announce_backend(built)
     tracker = built.tracker
     boxes, writer = [], None
-    for result in track_frames(tracker, (frame for _, frame in iterate_frames(args.input)), args.box):
+    frames = progress.frames((frame for _, frame in iterate_frames(args.input)), frame_count(args.input),
+                             "tracking", quiet=args.quiet)
+    for result in track_frames(tracker, frames, args.box):
         boxes.append(result.box)
         if args.video:
             writer = writer or annotate_writer(args.video, result.image.shape, args.fps)
-            writer.write(result.image, result.box, result.confidence)
+            writer.write(result.image, result.box, result.confidence, result.index)
     if writer:
         writer.close()
     text = "\n".join(",".join(f"{v:.2f}" for v in b) for b in boxes) + "\n"
@@ -166,10 +169,10 @@ def cmd_eval(args) -> int:
     if args.ray:
         eval_on_ray(args, spec, names, extra)  # every sequence's results; the report below reads them
         args.overwrite = False
-    tracker = Got10kTracker(built.tracker, name=spec.label)
+    tracker = Got10kTracker(built.tracker, name=spec.label, quiet=args.quiet)
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
                              subset=args.subset, names=names, batch=getattr(args, "batch", 0), spec=spec,
-                             record=extra)
+                             record=extra, quiet=args.quiet)
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
@@ -394,10 +397,15 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
 
     p = sub.add_parser("track", parents=[common], help="track one target through a video file or image folder")
     p.add_argument("input", help="video file, folder of images (sorted by name) or OTB sequence folder (img/)")
-    p.add_argument("--box", type=parse_box, required=True, help="initial box x,y,w,h in the first frame")
-    p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame")
-    p.add_argument("--video", help="write an annotated video here (.mp4 or .avi)")
+    p.add_argument("--box", type=parse_box, required=True,
+                   help="the target's box in the first frame: x,y,w,h in pixels, x,y its top-left corner, 0-based "
+                        "(the image's top-left pixel is 0,0; OTB's groundtruth_rect.txt is 1-based: subtract 1)")
+    p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame (0-based)")
+    p.add_argument("--video", help="write an annotated video here (.mp4 or .avi): the box, the frame number and "
+                                   "the tracker's confidence (0-1) above the box")
     p.add_argument("--fps", type=float, default=30.0, help="frame rate of --video (default 30)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line (it is shown only when stderr is a terminal anyway)")
     p.set_defaults(func=cmd_track)
 
     p = sub.add_parser("eval", parents=[common], help="run a toolkit's experiment and report its metrics")
@@ -418,6 +426,9 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
                    help="run only shard K of N (1-based; a Slurm job array task), no report; a plain run with the "
                         "same options afterwards writes the report")
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress: neither the frames of the running sequence (shown only when stderr is a "
+                        "terminal) nor got10k's line per sequence")
     p.set_defaults(func=cmd_eval)
 
     from .commands.leaderboard_cli import add_leaderboard_arguments

@@ -24,9 +24,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # ---- running the toolkit -------------------------------------------------------------------------------------------
 def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: bool = True,
-                timeout: float | None = None, cwd: str | None = None) -> tuple[int, str]:
+                timeout: float | None = None, cwd: str | None = None, on_line=None) -> tuple[int, str]:
     """Run `python -m vot ARGUMENTS`; return (exit status, output without colour codes). Output is echoed to stderr
-    as it comes when `echo`."""
+    as it comes when `echo`, except the lines `on_line(line)` (called with each) answers True for: those it shows
+    its own way (toolkits/vot/progress.py)."""
     environment = dict(os.environ)
     environment.update(env or {})
     environment.setdefault("PYTHONUNBUFFERED", "1")
@@ -44,11 +45,14 @@ def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: b
             timer = threading.Timer(timeout, process.kill)
             timer.daemon = True
             timer.start()
+        from tqdm import tqdm
+
         for line in process.stdout:
             lines.append(ANSI.sub("", line))
-            if echo:
-                sys.stderr.write(line)
-                sys.stderr.flush()
+            if on_line is not None and on_line(lines[-1]):
+                continue
+            if echo:  # above a progress bar, if one is drawn
+                tqdm.write(line.rstrip("\n"), file=sys.stderr)
         process.wait()
         if timer:
             timer.cancel()
@@ -294,6 +298,16 @@ def check_results(workspace_dir: str, trackers: list[str], experiments: list[str
     return missing
 
 
+def _runs(workspace: str, trackers: list[str], experiments: list[str] | None) -> list:
+    """The runs to show progress for; none where the toolkit cannot even load the workspace (it says why itself)."""
+    from ..toolkits.vot.progress import evaluation_runs
+
+    try:
+        return evaluation_runs(workspace, trackers, experiments)
+    except Exception:  # noqa: BLE001 - a progress display only; the evaluation reports the real error
+        return []
+
+
 ERROR_LINE = re.compile(r"Tracker (\S+) encountered an error at sequence (\S+): (.*)")
 LOG_LINE = re.compile(r"Tracker output written to file: (\S+)")
 
@@ -337,7 +351,15 @@ def cmd_evaluate(args) -> int:
     claim_results(workspace, args.trackers, overwrite=args.force)
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
-    code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout)
+    from ..common import progress
+    from ..toolkits.vot.progress import EvaluationProgress
+
+    shown = EvaluationProgress(_runs(workspace, args.trackers, experiments) if progress.wanted(args.quiet) else [],
+                               quiet=args.quiet)
+    try:
+        code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout, on_line=shown)
+    finally:
+        shown.close()
 
     errors = ERROR_LINE.findall(output)
     logs = LOG_LINE.findall(output)
@@ -592,7 +614,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--name", help="name of the analysis JSON (default siamfc-<time>)")
     p.add_argument("--no-analysis", action="store_true", help="only run the experiments")
     p.add_argument("--timeout", type=float, help="stop the toolkit after this many seconds")
-    p.add_argument("--quiet", action="store_true", help="do not echo the toolkit's output")
+    p.add_argument("--quiet", action="store_true",
+                   help="do not echo the toolkit's output, and no progress line (sequence, repetition, ETA: shown "
+                        "only when stderr is a terminal)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("table", help="print accuracy, failures, robustness and EAO from an analysis JSON")

@@ -280,13 +280,14 @@ def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch
 
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
                    subset: str = "val", names: list[str] | None = None, batch: int = 0, spec=None,
-                   record: dict | None = None) -> dict[str, Any]:
+                   record: dict | None = None, quiet: bool = False) -> dict[str, Any]:
     """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
     batch > 0 tracks up to that many sequences at once (one network batch per frame step; same boxes).
     spec (a backends.spec.TrackerSpec, SiamFC's): the results folder records it (tracker-spec.json, with `record`),
     and results of another spec there are an error unless overwrite (claim_folder), never reported as this one's.
+    quiet: got10k's own line per sequence ("--Sequence 3/5: FaceOcc1", on stdout) is not printed either.
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: {root}")
@@ -305,7 +306,11 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
 
         run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:
-        experiment.run(tracker)
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+            experiment.run(tracker)
     performance = report(experiment, [tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
 

@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -348,7 +349,11 @@ def run_vot_baseline(workspace: str, specs: list[Entry], sequences: list[ViewSeq
                PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH")) if p))
     from siamfc_plugin.toolkits.vot.progress import EvaluationProgress, Run
 
+    from siamfc_plugin.common.speed_record import load_average
+    from siamfc_plugin.toolkits.vot.workspace import record_speeds
+
     shown = EvaluationProgress([Run(name, VOT_EXPERIMENT, _listed(workspace), repetitions) for name in names])
+    load_at_start, started = load_average(), time.time()
     try:
         code, evaluate = _streamed([sys.executable, "-m", "vot", "evaluate", "--workspace", workspace, *names],
                                    shown, env)
@@ -360,6 +365,7 @@ def run_vot_baseline(workspace: str, specs: list[Entry], sequences: list[ViewSeq
     if missing:
         raise RuntimeError("vot evaluate left no results for " + ", ".join(missing) +
                            f"\n--- vot output (tail) ---\n{evaluate[-4000:]}")
+    record_speeds(workspace, names, load_at_start, started)
     shutil.rmtree(os.path.join(workspace, "cache"), ignore_errors=True)  # never a stale analysis cache
     _vot(["analysis", "--workspace", workspace, "--format", "json", "--name", "leaderboard", *names], env)
     path = os.path.join(workspace, "analysis", "leaderboard.json")

@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 
 from ..toolkits.vot import workspace as ws
 from ..toolkits.vot.workspace import VotError
@@ -352,10 +353,12 @@ def cmd_evaluate(args) -> int:
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
     from ..common import progress
+    from ..common.speed_record import load_average
     from ..toolkits.vot.progress import EvaluationProgress
 
     shown = EvaluationProgress(_runs(workspace, args.trackers, experiments) if progress.wanted(args.quiet) else [],
                                quiet=args.quiet)
+    load_at_start, started = load_average(), time.time()
     try:
         code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout, on_line=shown)
     finally:
@@ -385,6 +388,7 @@ def cmd_evaluate(args) -> int:
         if not errors and not missing:
             lines.append(_tail(output))
         raise VotError("\n".join(lines))
+    ws.record_speeds(workspace, [t for t in args.trackers if not t.startswith("#")], load_at_start, started)
     print(f"evaluation complete: {', '.join(args.trackers)} on {len(ws.list_sequences(workspace))} sequences")
     if args.no_analysis:
         return 0

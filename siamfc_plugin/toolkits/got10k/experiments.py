@@ -301,6 +301,12 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
         claim_folder(mine, spec, overwrite, record)
     elif overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
+    from ...common.speed_record import load_average, write_speed_record
+
+    def finished() -> int:
+        return sum(os.path.exists(record_file(experiment, tracker.name, n)) for n in experiment.dataset.seq_names)
+
+    before, load_at_start = finished(), load_average()
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
         from ...backends.batched import shared_factory
 
@@ -311,6 +317,9 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
 
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             experiment.run(tracker)
+    ran = finished() - before
+    if ran > 0:  # the times just written were taken on this machine, under this load
+        write_speed_record(mine, load_at_start, ran)
     performance = report(experiment, [tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
 

@@ -558,7 +558,7 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                        + (f"; {not_comparable}" if not_comparable else ""),
         published_title="published VOT2015 (SiamFC paper, Table 3; not measured here; interval "
                         f"[{PUBLISHED_EAO_INTERVAL[0]}, {PUBLISHED_EAO_INTERVAL[1]}])", style=style,
-        title=f"VOT {exp}, {stack}: {len(sequences)} sequences")
+        title=f"VOT {exp}, {stack}")  # the measured panel's title has the sequence count; the published is VOT2015's
     result.figures[f"ar_plot{suffix}"] = figures.ar_plot(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_ar_plot.png"), analysis.sensitivity,
         title=f"Accuracy-robustness, VOT {exp} "

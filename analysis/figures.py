@@ -213,30 +213,51 @@ def eao_curves(curves: dict[str, np.ndarray], path: str, low: int | None = None,
     return save(fig, path)
 
 
+def _success_axis(ax, curves: dict[str, dict[str, np.ndarray]], style: Style) -> None:
+    """Success curves, best AUC first; the legend says its number is the AUC."""
+    for tracker in sorted(curves, key=lambda t: -float(np.mean(curves[t]["success_curve"]))):
+        succ = np.asarray(curves[tracker]["success_curve"], float)
+        ax.plot(IOU_THRESHOLDS[: len(succ)], succ, label=f"{tracker} [AUC {succ.mean():.3f}]", **style.line(tracker))
+    ax.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
+           title="Success plot (legend: AUC, the area under the curve)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left", frameon=True)
+    ax.title.set_fontsize(10)
+
+
+def _precision_axis(ax, curves: dict[str, dict[str, np.ndarray]], style: Style) -> None:
+    """Precision curves, best precision at 20 px first; the legend says its number is that precision."""
+    for tracker in sorted(curves, key=lambda t: -float(curves[t]["precision_curve"][20])):
+        prec = np.asarray(curves[tracker]["precision_curve"], float)
+        ax.plot(CENTER_THRESHOLDS[: len(prec)], prec, label=f"{tracker} [P@20px {prec[20]:.3f}]",
+                **style.line(tracker))
+    ax.set(xlabel="location error threshold (px)", ylabel="precision", xlim=(0, 50), ylim=(0, 1.02),
+           title="Precision plot (legend: P@20px, the precision at 20 px)")
+    ax.axvline(20, color="grey", linestyle=":", linewidth=1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", frameon=True)
+    ax.title.set_fontsize(10)
+
+
 def otb_plots(curves: dict[str, dict[str, np.ndarray]], path: str, title: str = "OTB one-pass (OPE)",
               style: Style | None = None) -> str:
     """Success plot (legend: AUC) and precision plot (legend: precision at 20 px), several trackers."""
     style = style or Style(curves.keys())
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    by_auc = sorted(curves, key=lambda t: -float(np.mean(curves[t]["success_curve"])))
-    for tracker in by_auc:
-        succ = np.asarray(curves[tracker]["success_curve"], float)
-        left.plot(IOU_THRESHOLDS[: len(succ)], succ, label=f"{tracker} [AUC {succ.mean():.3f}]",
-                  **style.line(tracker))
-    by_prec = sorted(curves, key=lambda t: -float(curves[t]["precision_curve"][20]))
-    for tracker in by_prec:
-        prec = np.asarray(curves[tracker]["precision_curve"], float)
-        right.plot(CENTER_THRESHOLDS[: len(prec)], prec, label=f"{tracker} [P@20px {prec[20]:.3f}]",
-                   **style.line(tracker))
-    left.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
-             title="Success plot (legend: AUC, the area under the curve)")
-    right.set(xlabel="location error threshold (px)", ylabel="precision", xlim=(0, 50), ylim=(0, 1.02),
-              title="Precision plot (legend: P@20px, the precision at 20 px)")
-    right.axvline(20, color="grey", linestyle=":", linewidth=1)
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left" if ax is left else "lower right", frameon=True)
-        ax.title.set_fontsize(10)
+    _success_axis(left, curves, style)
+    _precision_axis(right, curves, style)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def one_pass_panel(curves: dict[str, dict[str, np.ndarray]], path: str, kind: str, title: str,
+                   style: Style | None = None) -> str:
+    """The success plot (kind 'success') or the precision plot ('precision') alone: got10k's own report files
+    (success_plots.png, precision_plots.png), drawn like the leaderboard's."""
+    style = style or Style(curves.keys())
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    (_success_axis if kind == "success" else _precision_axis)(ax, curves, style)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return save(fig, path)

@@ -123,6 +123,14 @@ def test_titles_name_dataset_and_sequence_count(got10k_only):
     assert "AUC" in title  # the success panel's title says what its legend's number is
 
 
+def test_got10k_own_report_plots_name_dataset_count_and_metric(got10k_only):
+    """got10k's success_plots.png / precision_plots.png in reports/ (what `siamfc eval` users open first)."""
+    report = got10k_only / "got10k" / "reports" / "OTB" / "MIL"
+    for name, metric in (("success_plots.png", "AUC"), ("precision_plots.png", "P@20px")):
+        title = _title(report / name)
+        assert "OTB" in title and "3 sequences" in title and metric in title, title
+
+
 def test_speed_plot_names_the_cpu_and_load_from_the_results_record(got10k_only):
     from siamfc_plugin.common.machine import cpu_model
 

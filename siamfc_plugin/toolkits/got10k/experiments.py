@@ -57,7 +57,25 @@ def _atomic_record(record_file: str, boxes, times) -> None:
     write_text(time_file, "\n".join(f"{t:.8f}" for t in np.asarray(times)) + "\n")
 
 
-class ExperimentOTBFolder(ExperimentOTB):
+class ReportPlots:
+    """got10k's success_plots.png and precision_plots.png (in the report folder), drawn by analysis.figures as on the
+    leaderboard: titled with the experiment and its sequence count, each legend naming its metric (got10k 0.1.3's
+    say "Success plots of OPE" and a bare number, and change matplotlib's global font size)."""
+
+    def plot_curves(self, tracker_names):
+        from analysis.figures import one_pass_panel
+
+        report_dir = os.path.join(self.report_dir, tracker_names[0])
+        with open(os.path.join(report_dir, "performance.json")) as handle:
+            performance = json.load(handle)
+        curves = {name: values["overall"] for name, values in performance.items()}
+        title = (f"{os.path.basename(self.result_dir)} one-pass evaluation (got10k): "
+                 f"{len(self.dataset.seq_names)} sequences")
+        for kind in ("success", "precision"):
+            one_pass_panel(curves, os.path.join(report_dir, f"{kind}_plots.png"), kind, title)
+
+
+class ExperimentOTBFolder(ReportPlots, ExperimentOTB):
     """ExperimentOTB over any OTB-layout folder; `name` names the results and reports sub-folders."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
@@ -148,7 +166,7 @@ class ExperimentVOTFolder(ExperimentVOT):
         self.tags = ["camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty"]
 
 
-class ExperimentUAV123Folder(ExperimentUAV123):
+class ExperimentUAV123Folder(ReportPlots, ExperimentUAV123):
     """got10k's UAV123 experiment (NaN-aware metrics) over UAV123Folder."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",

@@ -55,7 +55,8 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--backends", default="torch,torch-bf16,onnx,int8")
+    parser.add_argument("--backends", default="torch,torch-bf16,onnx,int8",
+                        help="comma-separated; `auto` adds the backend --backend auto takes here (named in the row)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="write the measurements here")
     args = parser.parse_args(argv)
@@ -80,12 +81,12 @@ def main(argv=None) -> int:
             from siamfc.siamfc import TrackerSiamFC
 
             trackers["siamfc-pytorch (alexnet)"] = ("reference", TrackerSiamFC(net_path=weights))
-        for backend in backends:
-            trackers[f"ours alexnet {backend}"] = ("ours", build_tracker(
-                weights, backend=backend, threads=args.threads).tracker)
-        for backend in backends:
-            trackers[f"ours alexnet-slim (shipped) {backend}"] = ("ours", build_tracker(
-                None, backend=backend, threads=args.threads).tracker)
+        for label, checkpoint in (("alexnet", weights), ("alexnet-slim (shipped)", None)):
+            for backend in backends:
+                built = build_tracker(checkpoint, backend=backend, threads=args.threads)
+                # `auto`: the row names the backend it took on this machine for these weights
+                shown = f"auto ({built.backend})" if backend == "auto" else backend
+                trackers[f"ours {label} {shown}"] = ("ours", built.tracker)
 
         info = machine_info()
         seconds: dict[str, list[float]] = {label: [] for label in trackers}

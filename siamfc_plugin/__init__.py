@@ -2,8 +2,7 @@
 from .core.config import PRESETS, TrackerConfig, preset
 from .common.errors import (CheckpointError, ConfigError, FrameReadError, InvalidBoxError, InvalidImageError,
                      SiamFCError, TrackerStateError)
-
-__version__ = "0.1.0"
+from .common import __version__
 
 __all__ = ["PRESETS", "TrackerConfig", "preset", "CheckpointError", "ConfigError", "FrameReadError",
            "InvalidBoxError", "InvalidImageError", "SiamFCError", "TrackerStateError", "__version__"]

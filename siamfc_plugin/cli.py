@@ -163,30 +163,21 @@ def cmd_eval(args) -> int:
     announce_backend(built)
     names = args.sequences.split(",") if getattr(args, "sequences", None) else None
     # the spec as run (what `auto` resolved to): every machine builds this one, the results folder records it
-    spec, extra = built.spec, run_record(built)
+    spec, extra = built.spec, built.results_record()
     if args.shard:
         return eval_shard(args, spec, names, extra)
     if args.ray:
         eval_on_ray(args, spec, names, extra)  # every sequence's results; the report below reads them
         args.overwrite = False
-    tracker = Got10kTracker(built.tracker, name=spec.label, quiet=args.quiet)
+    tracker = Got10kTracker.from_built(built, quiet=args.quiet)  # named and recorded as the README's Python example does
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset, names=names, batch=getattr(args, "batch", 0), spec=spec,
-                             record=extra, quiet=args.quiet)
+                             subset=args.subset, names=names, batch=getattr(args, "batch", 0), quiet=args.quiet)
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
     if args.json:
         print(json.dumps(headline, default=float))
     return 0
-
-
-def run_record(built) -> dict:
-    """What the results folder records beside the spec: the version, and why `auto` took its backend."""
-    record = {"siamfc_plugin": __version__}
-    if built.backend_choice is not None:
-        record["backend_choice"] = built.backend_choice.reason
-    return record
 
 
 def check_distributed(args) -> None:
@@ -291,20 +282,21 @@ def cmd_bench_train(args) -> int:
     return 0
 
 
-def _labelled(values: list[str], what: str) -> list[tuple[str, str]]:
+def _labelled(values: list[str], what: str, files: bool = True) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
         label, sep, path = value.partition("=")
         if not sep or not label or not path:
-            raise ConfigError(f"{what} {value!r}: expected LABEL=CHECKPOINT")
-        if not os.path.isfile(path):
+            raise ConfigError(f"{what} {value!r}: expected LABEL=" + ("CHECKPOINT" if files else "VALUE"))
+        if files and not os.path.isfile(path):
             raise ConfigError(f"{what} {label}: no checkpoint at {path}")
         pairs.append((label, path))
     return pairs
 
 
 def cmd_select(args) -> int:
-    from .training.selection import decide, score_models, selection_sequences, write_report
+    from .training.selection import (checkpoint_selected_on, clean, decide, expand_selected_on, score_models,
+                                     selection_sequences, write_report)
 
     baselines = _labelled(args.baseline, "--baseline")
     candidates = _labelled(args.candidate, "--candidate")
@@ -314,6 +306,13 @@ def cmd_select(args) -> int:
         label = f"{config}#{len(configurations.get(config, [])) + 1}"
         configurations.setdefault(config, []).append(label)
         models[label] = path
+    selected_on = {label: checkpoint_selected_on(path) for label, path in models.items()}
+    for label, names in _labelled(args.selected_on, "--selected-on", files=False):
+        matching = [m for m in models if m == label or m.split("#")[0] == label]
+        if not matching:
+            raise ConfigError(f"--selected-on {label}=...: no --baseline or --candidate is labelled {label!r}")
+        for model in matching:
+            selected_on[model] |= expand_selected_on(n for n in names.split(",") if n)
     os.environ.setdefault("SIAMFC_SHARED_DATA", args.shared)  # what curation configs name the shared folder by
     sequences = selection_sequences(args.shared, args.curate_config)
     scores = {}
@@ -325,11 +324,16 @@ def cmd_select(args) -> int:
             scores = {label: by_path[path] for label, path in models.items() if path in by_path}
     todo = {label: path for label, path in models.items() if label not in scores}
     scores.update(score_models(todo, sequences, args.preset, args.threads or None) if todo else {})
-    decision = decide(scores, configurations, [label for label, _ in baselines])
-    write_report(args.json, scores, decision, models, sequences, args.preset)
+    decision = decide(scores, configurations, [label for label, _ in baselines], selected_on)
+    write_report(args.json, scores, decision, models, sequences, args.preset, selected_on)
     for label in models:
-        values = list(scores[label].values())
-        print(f"{label:24s} mean AUC {sum(values) / len(values):.3f} over {len(values)} sequences")
+        names = clean(sorted(scores[label]), selected_on[label])
+        values = [scores[label][n] for n in names]
+        left = len(scores[label]) - len(names)
+        print(f"{label:24s} mean AUC {sum(values) / max(len(values), 1):.3f} over {len(values)} sequences"
+              + (f" ({left} left out: selected on them)" if left else ""))
+    if decision.left_out["baselines"]:
+        print(f"baselines ranked without {len(decision.left_out['baselines'])} sequences one of them was selected on")
     for config, entry in decision.configurations.items():
         gains = "  ".join(f"vs {b}: {p['mean']:+.3f} (SE {p['se']:.3f}, better on {p['wins']}/{p['n']})"
                           for b, p in entry["paired"].items())
@@ -355,14 +359,21 @@ def cmd_curves(args) -> int:
 
 
 def cmd_curate(args) -> int:
-    from .training.curate import CropSpec, curate, read_curation
+    from .training.curate import CropSpec, curate, read_curation, read_pseudo_labels
 
     sources, spec, split = read_curation(args.config)
+    pseudo_labels = read_pseudo_labels(args.config)
+    if args.pseudo_labels:
+        if pseudo_labels is None:
+            raise ConfigError(f"--pseudo-labels: {args.config} has no [teacher] table naming the sources to label")
+        import dataclasses
+
+        pseudo_labels = dataclasses.replace(pseudo_labels, pseudo_labels=True)
     overrides = {k: v for k, v in (("search_size", args.search_size), ("margin", args.margin),
                                    ("quality", args.quality)) if v is not None}
     if overrides:
         spec = CropSpec(**{**spec.__dict__, **overrides})
-    summary = curate(sources, args.out, spec, workers=args.workers, split=split)
+    summary = curate(sources, args.out, spec, workers=args.workers, split=split, pseudo_labels=pseudo_labels)
     for name, counts in summary["sources"].items():
         print(f"{name:>16}: {counts['tracks']:6d} tracks, {counts['objects_or_frames']:6d} crops  {counts}")
     for name, videos in summary["validation"]["videos"].items():
@@ -382,6 +393,8 @@ EXTENSIONS = {
     "import": ("siamfc_plugin.commands.weights_cli",
                "convert published SiamFC weights (MatConvNet .mat, siamfc-pytorch/got-10k .pth); --check"),
     "soak": ("siamfc_plugin.commands.soak", "a long synthetic run reporting memory (RSS) over time"),
+    "weights": ("siamfc_plugin.commands.weights_cli",
+                "the published SiamFC nets: list them, get one (download, check, cache)"),
 }
 ALL = object()  # build_parser(command=ALL): every subcommand in full (tests, documentation)
 
@@ -468,6 +481,9 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--search-size", type=int, help="pixels the search region is drawn at (default 255)")
     p.add_argument("--margin", type=int, help="pixels around the search region for augmentation (default 32)")
     p.add_argument("--quality", type=int, help="JPEG quality (default 90)")
+    p.add_argument("--pseudo-labels", action="store_true",
+                   help="turn on the config's [teacher] table: NanoTrack v2 boxes the unannotated frames of its sources "
+                        "(docs/training.md, 'A teacher')")
     p.set_defaults(func=cmd_curate)
 
     p = sub.add_parser("select", help="the model-selection rule: seeds x sequences, paired differences")
@@ -478,6 +494,10 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
     p.add_argument("--shared", default=os.environ.get("SIAMFC_SHARED_DATA", "../shared/data"),
                    help="shared data folder with eval/otb and eval/vot (default $SIAMFC_SHARED_DATA or ../shared/data)")
     p.add_argument("--curate-config", help="curation config whose [validation] videos join the sequences")
+    p.add_argument("--selected-on", action="append", default=[], metavar="LABEL=SEQ,SEQ",
+                   help="sequences a model (or every seed of a configuration) was chosen on, left out of its "
+                        "comparisons; besides those its checkpoint or <checkpoint>.selection.json records. Group "
+                        "names: dev (the 8 development sequences), otb-dev (their 5 OTB ones)")
     from .backends.spec import OPTION
 
     p.add_argument("--preset", default="siamfc-3s", choices=dict(OPTION["preset"].kwargs)["choices"],

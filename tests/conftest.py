@@ -32,6 +32,30 @@ SHARED_DATA_ABSENT = ("needs the project's real test sequences (hand-annotated O
                       "and where each dataset comes from")
 
 
+# Every kind of CPU the project has met, as /proc/cpuinfo shows it (tests/cpuinfo/): AVX2 only, AVX-512 VNNI,
+# AVX-512 BF16, AMX. A test that takes `simulated_cpu` runs once per kind, the plugin reading that file in place of
+# this machine's /proc/cpuinfo ($SIAMFC_CPUINFO, common/machine.py), so that a kind CI lacks is tested all the same.
+CPUINFO = REPO / "tests" / "cpuinfo"
+CPU_KINDS = ("avx2", "avx512-vnni", "avx512-bf16", "amx")
+
+
+@pytest.fixture(params=CPU_KINDS)
+def simulated_cpu(request, monkeypatch) -> str:
+    """The name of a kind of CPU (CPU_KINDS), set for the test through $SIAMFC_CPUINFO."""
+    from siamfc_plugin.common.machine import CPUINFO_ENV
+
+    monkeypatch.setenv(CPUINFO_ENV, str(CPUINFO / f"{request.param}.txt"))
+    return request.param
+
+
+def bf16_kernels_here() -> bool:
+    """What the probe says of torch-bf16 on the CPU: oneDNN has bf16 kernels on the kind the plugin reads (the
+    simulated one, if any) and on this machine's own (a simulated kind never makes the hardware run what it lacks)."""
+    from siamfc_plugin.common.machine import PROC_CPUINFO, all_flags, has_onednn_bf16
+
+    return has_onednn_bf16() and has_onednn_bf16(all_flags(PROC_CPUINFO))
+
+
 def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
@@ -104,3 +128,33 @@ def synthetic_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
     write_benchmark(str(root), SyntheticConfig(sequences=3, frames=30, seed=0))
     return root
+
+
+@pytest.fixture(scope="session")
+def small_got10k(train_root, tmp_path_factory) -> Path:
+    """A GOT-10k root of real frames: the first 6 frames of the first 3 tracks of ../shared/data's GOT-10k."""
+    import shutil
+
+    source = train_root / "got10k" / "train"
+    root = tmp_path_factory.mktemp("got10k-small")
+    names = sorted(d.name for d in source.iterdir() if d.is_dir())[:3]
+    for name in names:
+        (root / "train" / name).mkdir(parents=True)
+        for frame in sorted((source / name).glob("*.jpg"))[:6]:
+            shutil.copy(frame, root / "train" / name / frame.name)
+        for label in ("groundtruth.txt", "absence.label", "cover.label", "cut_by_image.label"):
+            if (source / name / label).is_file():
+                lines = (source / name / label).read_text().splitlines()[:6]
+                (root / "train" / name / label).write_text("\n".join(lines) + "\n")
+    (root / "train" / "list.txt").write_text("\n".join(names) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def curated_set(small_got10k, tmp_path_factory) -> Path:
+    """A curated training set (`siamfc curate`'s own code) of small_got10k's real frames."""
+    from siamfc_plugin.training.curate import CurateSource, curate
+
+    out = tmp_path_factory.mktemp("curated") / "set"
+    curate([CurateSource("got10k", "got10k", root=str(small_got10k))], str(out))
+    return out

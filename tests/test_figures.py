@@ -132,13 +132,13 @@ def test_got10k_own_report_plots_name_dataset_count_and_metric(got10k_only):
 
 
 def test_speed_plot_names_the_cpu_and_load_from_the_results_record(got10k_only):
-    from siamfc_plugin.common.machine import cpu_model
+    from siamfc_plugin.common.machine import PROC_CPUINFO, cpu_model
 
     record = json.loads((got10k_only / "got10k" / "results" / "OTB" / "MIL" / "machine.json").read_text())
-    assert record["cpu"] == cpu_model() and record["sequences_run"] == 3
+    assert record["cpu"] == cpu_model(PROC_CPUINFO) and record["sequences_run"] == 3
     assert len(record["load_average_end"]) == 3
     title = _title(got10k_only / "page" / "figures" / "speed_accuracy.png")
-    assert f"CPU: {cpu_model()}" in title and "load average" in title, title
+    assert f"CPU: {cpu_model(PROC_CPUINFO)}" in title and "load average" in title, title
     assert "OTB one-pass (got10k): 3 sequences" in title
 
 
@@ -146,7 +146,7 @@ def test_vot_results_carry_their_cpu_and_the_page_names_it(tmp_path):
     """`siamfc vot evaluate` writes results/<tracker>/machine.json; the VOT page's speed plot names that CPU."""
     from analysis.report import build_report
     from siamfc_plugin.cli import main as siamfc_main
-    from siamfc_plugin.common.machine import cpu_model
+    from siamfc_plugin.common.machine import PROC_CPUINFO, cpu_model
 
     workspace = tmp_path / "ws"
     assert siamfc_main(["vot", "prepare", "--synthetic", "--workspace", str(workspace), "--sequences", "2",
@@ -156,8 +156,8 @@ def test_vot_results_carry_their_cpu_and_the_page_names_it(tmp_path):
                      .replace("high: 371", "high: 19"))
     assert siamfc_main(["vot", "evaluate", "--workspace", str(workspace), "--quiet", "MIL"]) == 0
     record = json.loads((workspace / "results" / "MIL" / "machine.json").read_text())
-    assert record["cpu"] == cpu_model() and record["sequences_run"] == 2
+    assert record["cpu"] == cpu_model(PROC_CPUINFO) and record["sequences_run"] == 2
     outputs = build_report(str(tmp_path / "page"), None, str(workspace))
     title = _title(outputs.figures["speed_accuracy"])
-    assert f"CPU: {cpu_model()}" in title and "2 sequences" in title, title
+    assert f"CPU: {cpu_model(PROC_CPUINFO)}" in title and "2 sequences" in title, title
     assert "2 sequences" in _title(outputs.figures["eao_curves"])

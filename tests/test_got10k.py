@@ -1,6 +1,8 @@
 """got10k integration on real data: the Tracker subclass and the offline, numpy-2 experiment runner."""
 import json
 import os
+import re
+import shlex
 import shutil
 
 import numpy as np
@@ -118,3 +120,43 @@ def test_got10k_val_without_label_files_is_refused_before_tracking(tracker, trai
     with pytest.raises(FileNotFoundError, match="lacks cover.label, absence.label"):
         run_experiment(tracker, "got10k", str(tmp_path / "data"), str(tmp_path / "out"))
     assert not (tmp_path / "out" / "results").exists()  # refused before any tracking
+
+
+def readme_got10k_example() -> tuple[str, str]:
+    """(the Python snippet, the `siamfc eval` line after it) of the README's "got10k researcher" example."""
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("**got10k researcher**"):]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    command = re.search(r"```bash\n(siamfc eval [^\n]*)\n```", section).group(1)
+    return snippet, command
+
+
+@pytest.mark.slow  # tracks 10 frames with backend auto (its speeds measured once): 10-30 s on 2 busy cores
+def test_the_readme_snippet_then_the_cli_share_got10k_output(otb_root, tmp_path, monkeypatch, capsys):
+    """README, "got10k researcher": the Python snippet, then `siamfc eval --toolkit got10k` on the same folder: the
+    snippet records its tracker as the CLI does (tracker-spec.json), so the CLI reuses its results. (It once left
+    no record: the CLI refused the results, and the user had to re-track everything.)"""
+    from siamfc_plugin.cli import main
+
+    data = tmp_path / "data" / "Crossing"  # a short real sequence: Crossing's first 10 frames
+    (data / "img").mkdir(parents=True)
+    for frame in sorted((otb_root / "Crossing" / "img").iterdir())[:10]:
+        (data / "img" / frame.name).symlink_to(frame)
+    lines = (otb_root / "Crossing" / "groundtruth_rect.txt").read_text().splitlines()[:10]
+    (data / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIAMFC_CACHE_DIR", str(tmp_path / "cache"))
+    snippet, command = readme_got10k_example()
+    assert snippet.count('"/data/OTB100"') == 1 and "/data/OTB100" in command
+    exec(compile(snippet.replace('"/data/OTB100"', repr(str(data.parent))), "README.md", "exec"), {})
+    results = tmp_path / "got10k-output" / "results" / "OTB" / "SiamFC-3s"
+    boxes = results / "Crossing.txt"
+    stamp, written = boxes.stat().st_mtime_ns, json.loads((results / "tracker-spec.json").read_text())
+    capsys.readouterr()
+    assert main(shlex.split(command.replace("/data/OTB100", str(data.parent)))[1:]) == 0, capsys.readouterr().err
+    assert boxes.stat().st_mtime_ns == stamp  # the snippet's results, reused: nothing tracked again
+    assert json.loads((results / "tracker-spec.json").read_text()) == written  # the very record the CLI writes
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["tracker"] == "SiamFC-3s" and summary["frames"] == 10

@@ -245,3 +245,52 @@ def test_bench_command_prints_json_last(random_checkpoint, tmp_path, capsys):
             assert row[key] > 0, key
         assert row["weights"] == random_checkpoint and row["arch"] == "alexnet-slim" and row["scales"] == 3
     assert rows["torch"]["iou_vs_reference"] == 1.0
+
+
+# ---- int8 calibrated on real crops (issue 29) ---------------------------------------------------------------------------
+def test_curated_crops_are_the_trackers_search_crops_on_real_training_crops(curated_set, trained_checkpoint):
+    from siamfc_plugin.backends.onnx_backend import calibration_search_crops, curated_search_crops, is_curated
+
+    model = load_model(trained_checkpoint)[0]
+    assert is_curated(str(curated_set))
+    crops = calibration_search_crops(model, str(curated_set), count=7)  # dispatched on the curation summary
+    assert crops.shape == (7, 255, 255, 3) and crops.dtype == np.uint8
+    again = curated_search_crops(model, str(curated_set), count=96)
+    assert len(again) == 9  # 3 tracks, one pair each, 3 scales per pair
+    np.testing.assert_array_equal(again[:7], crops)  # the same crops on every call (seeded per track)
+    # the curated crops hold the search region and a margin around it: the tracker's crops stay inside them, so no
+    # pixel is the mean-colour fill of a crop off the frame's edge (a row of one colour across the whole crop)
+    rows_flat = [(crop.reshape(255, -1).std(axis=1) == 0).sum() for crop in again]
+    assert max(rows_flat) < 10, rows_flat
+
+
+def test_int8_real_takes_its_activation_scales_and_rebuilds_the_same_graph(curated_set, trained_checkpoint,
+                                                                            random_checkpoint, tmp_path):
+    """int8-real on a curated set records its activation scales; given those scales (as the shipped ones are given),
+    the quantiser builds that very graph again from any crops (the weights are quantised from the weights)."""
+    from onnx import numpy_helper
+
+    from siamfc_plugin.backends.onnx_backend import activation_scales, int8_backend, shipped_int8_scales
+
+    model = load_model(trained_checkpoint)[0]
+    real = make_backend("int8-real", model, calibration=str(curated_set), cache_dir=str(tmp_path / "a"))
+    assert real.name == "int8-real" and real.calibration["crops"] == 96
+    scales = real.calibration["scales"]
+    assert scales == activation_scales(real.search_model) and len(scales) >= 5
+    synthetic = make_backend("int8", model, cache_dir=str(tmp_path / "a"))
+    assert activation_scales(synthetic.search_model) != scales  # the calibration data decides them
+    rebuilt = int8_backend(model, scales=scales, cache_dir=str(tmp_path / "b"))
+
+    def initialisers(graph):
+        return {i.name: numpy_helper.to_array(i).tobytes() for i in graph.initializer}
+
+    assert initialisers(rebuilt.search_model.graph) == initialisers(real.search_model.graph)
+    # weights without shipped scales and no curated set: a clear error, not the synthetic calibration in disguise
+    other = load_model(random_checkpoint)[0]
+    from siamfc_plugin.backends.onnx_backend import weights_digest
+
+    assert shipped_int8_scales(weights_digest(other)) is None
+    with pytest.raises(ConfigError, match="int8-real"):
+        make_backend("int8-real", other, cache_dir=str(tmp_path / "c"))
+    with pytest.raises(ConfigError, match="curated training set"):
+        make_backend("int8-real", other, calibration=str(tmp_path), cache_dir=str(tmp_path / "c"))

@@ -14,6 +14,7 @@ import pytest
 
 from siamfc_plugin.backends.spec import OPTIONS, SPEC_FILE, TrackerSpec, claim_folder
 from siamfc_plugin.common.errors import ConfigError
+from tests.conftest import REPO
 
 SPECS = [
     TrackerSpec(),
@@ -230,6 +231,50 @@ def test_got10k_and_vot_give_the_same_default_name(random_checkpoint):
         args = build_parser("eval").parse_args(["eval", "--dataset", "otb", "--root", ".", *spec.to_args()])
         assert TrackerSpec.from_args(args).label == trax.Settings.from_environ(spec.to_env()).spec.label \
             == spec.label
+
+
+def test_every_registry_entry_is_named_as_got10k_names_its_results(tmp_path, monkeypatch):
+    """One name per net: each SiamFC entry of the committed trackers.ini is named as `siamfc eval` names the same
+    tracker's results and as its trax process announces itself (the spec's label), published nets included (files
+    in their real layouts in a weights cache made here), so that a page has one row per net. (The authors' net was
+    `siamfc_authors` in VOT and `SiamFC-authors-2016-08-17` through got10k: two rows.) SiamFC-3s-mask is SiamFC-3s
+    answering masks, for the VOTS stacks only."""
+    import siamfc_plugin.toolkits.vot.siamfc_trax as trax
+    from siamfc_plugin.cli import build_parser
+    from siamfc_plugin.core.published import DIR_ENV, PUBLISHED_NETS
+    from siamfc_plugin.toolkits.vot.workspace import GOT10K_FILE
+    from tests.test_weights import write_published_net
+
+    monkeypatch.setenv(DIR_ENV, str(tmp_path / "weights"))
+    (tmp_path / "weights").mkdir()
+    for net in PUBLISHED_NETS:
+        write_published_net(tmp_path / "weights" / net.filename, net.fmt)
+    (tmp_path / "published").mkdir()  # got-10k/siamfc publishes no net: its entry reads published/<file>
+    write_published_net(tmp_path / "published" / GOT10K_FILE, "got10k-siamfc")
+    parser = configparser.ConfigParser()
+    parser.optionxform = str
+    parser.read(REPO / "trackers.ini")
+    siamfc = [name for name in parser.sections() if parser[name]["command"].endswith("siamfc_trax")]
+    assert {"SiamFC-3s", "SiamFC-authors-2016-08-17", "SiamFC-siamfc-pytorch-siamfc_alexnet_e50"} <= set(siamfc)
+    for name in siamfc:
+        env = {key[len("env_"):]: value for key, value in parser[name].items() if key.startswith("env_")}
+        spec = trax.Settings.from_environ({**env, "SIAMFC_ROOT": str(tmp_path)}).spec
+        edge = "-mask" if env.get("SIAMFC_REGION") == "mask" else ""
+        assert spec.label + edge == name, (name, env)
+        args = build_parser("eval").parse_args(["eval", "--dataset", "otb", "--root", ".", *spec.to_args()])
+        assert TrackerSpec.from_args(args).label + edge == name
+    for net in PUBLISHED_NETS:  # the net's name on the command line is the same tracker
+        args = build_parser("eval").parse_args(["eval", "--dataset", "otb", "--root", ".", "--checkpoint",
+                                                net.name.lower(), "--preset", net.preset])
+        assert TrackerSpec.from_args(args).label == net.name
+
+
+def test_a_published_net_not_fetched_yet_names_the_command_that_fetches_it(tmp_path, monkeypatch):
+    from siamfc_plugin.core.published import DIR_ENV
+
+    monkeypatch.setenv(DIR_ENV, str(tmp_path))
+    with pytest.raises(ConfigError, match="run `siamfc weights get SiamFC-authors-2016-08-17`"):
+        TrackerSpec.from_env({"SIAMFC_CHECKPOINT": "SiamFC-authors-2016-08-17"})
 
 
 def test_results_folder_refuses_another_spec(tmp_path, random_checkpoint):

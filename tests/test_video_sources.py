@@ -163,6 +163,48 @@ def test_selection_rule_pairs_seeds_and_refuses_noise():
     assert paired.mean == pytest.approx(0.2) and paired.se == pytest.approx(0.1) and paired.wins == 2
 
 
+def test_selection_leaves_out_the_sequences_a_model_was_selected_on(tmp_path):
+    """A model chosen on some sequences is compared without them: here the baseline "picked" leads only on the four
+    sequences it was picked on, so with them left out the candidate's real gain elsewhere qualifies; counted on
+    all twelve it would not (the picked model's flattering lead hides the gain)."""
+    sequences = [f"val/s{k}" for k in range(8)] + [f"otb/d{k}" for k in range(4)]
+    rng = np.random.default_rng(1)
+    picked = {n: 0.5 + (0.3 if n.startswith("otb/") else 0.0) + float(rng.normal(0, 0.01)) for n in sequences}
+    scores = {"picked": picked}
+    for seed in range(3):
+        scores[f"new#{seed}"] = {n: (0.5 + 0.04 if n.startswith("val/") else 0.5) + float(rng.normal(0, 0.01))
+                                 for n in sequences}
+    configs = {"new": [f"new#{s}" for s in range(3)]}
+    flattered = decide(scores, configs, ["picked"])
+    assert not flattered.configurations["new"]["qualifies"]
+    selected = {"picked": {"d0", "d1", "d2", "d3"}}  # bare names, as the trainer's best.pth records them
+    fair = decide(scores, configs, ["picked"], selected)
+    assert fair.configurations["new"]["qualifies"] and fair.ships.startswith("new#")
+    assert fair.configurations["new"]["paired"]["picked"]["n"] == 8
+    assert fair.configurations["new"]["left_out"]["picked"] == ["d0", "d1", "d2", "d3"]
+    with pytest.raises(ConfigError, match="no sequence is left"):
+        decide(scores, configs, ["picked"], {"picked": set(sequences)})
+
+
+def test_shipped_model_records_the_sequences_it_was_selected_on(tmp_path):
+    """The shipped weights were picked on the 8 development sequences: its sidecar says so, a trainer's best.pth
+    carries its validation sequences, and `siamfc select --selected-on` adds to both."""
+    import torch
+
+    from siamfc_plugin.core.checkpoint import save_checkpoint
+    from siamfc_plugin.core.network import SiamFC
+    from siamfc_plugin.models import shipped_model_path
+    from siamfc_plugin.training.selection import DEVELOPMENT_GROUPS, checkpoint_selected_on
+
+    assert checkpoint_selected_on(shipped_model_path()) == set(DEVELOPMENT_GROUPS["dev"])
+    torch.manual_seed(0)
+    best = tmp_path / "best.pth"
+    save_checkpoint(best, SiamFC("alexnet-slim"), extra={"selected_on": ["Crossing", "bag"]})
+    assert checkpoint_selected_on(str(best)) == {"Crossing", "bag"}
+    save_checkpoint(tmp_path / "last.pth", SiamFC("alexnet-slim"))
+    assert checkpoint_selected_on(str(tmp_path / "last.pth")) == set()
+
+
 def test_learning_curves_use_fixed_pairs_and_plot(tmp_path):
     """The loss of a snapshot on a pair set is a property of the weights (same pairs every call), it differs between
     weights, and the figure and JSON are written."""

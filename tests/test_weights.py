@@ -127,6 +127,14 @@ def random_torch_state(layout: str, seed: int = 1) -> dict:
     return state
 
 
+def write_published_net(path, fmt: str, seed: int = 0) -> None:
+    """A file in the layout of a published net of format `fmt` (core/provenance.py), random values, real shapes."""
+    if fmt == "matconvnet-dagnn":
+        write_dagnn_mat(path, random_matconvnet_params(seed))
+    else:
+        torch.save(random_torch_state("siamfc-pytorch" if fmt == "siamfc-pytorch" else "got10k", seed), path)
+
+
 def torch_state_as_matconvnet(state: dict, layout: str) -> dict:
     """The same network in MatConvNet's terms (the test's own conversion): filters to H x W x Cin/G x Cout,
     sigma = sqrt(var + 1e-6), gain 0.001, bias 0."""

@@ -37,6 +37,17 @@ class BuiltTracker:
     def name(self) -> str:
         return self.spec.label
 
+    def results_record(self) -> dict:
+        """What a results folder records beside the spec (backends/spec.py claim_folder), the same from `siamfc
+        eval` and from Python (toolkits/got10k/adapter.py Got10kTracker.from_built): the version, and why `auto`
+        took its backend."""
+        from ..common import __version__
+
+        record = {"siamfc_plugin": __version__}
+        if self.backend_choice is not None:
+            record["backend_choice"] = self.backend_choice.reason
+        return record
+
 
 def random_model(arch: str | None = None, seed: int = 0) -> SiamFC:
     """A seeded, randomly initialised net in eval mode (baselines and plumbing, never accuracy claims)."""

@@ -1,9 +1,11 @@
 """`--backend auto` (the CLI's default): the fastest faithful scoring backend for this machine and these weights.
 
-Faithful (the criterion of `siamfc bench`, backends/fidelity.py): the fp32 backends (torch, onnx) compute the
-reference's maths and always are; a reduced-precision one (int8, torch-bf16) only where the fidelity record shipped
-with the models (backends/fidelity_record.json, from `siamfc bench --dev ...`) says so for these very weights (their sha1)
-and this number of scales. Weights without a record get the fp32 backends only.
+Faithful (the rule of backends/fidelity.py, calibrated by `siamfc bench --calibrate`): the fp32 backends (torch,
+onnx) compute the reference's maths and are, unless the record measured otherwise; a reduced-precision one (int8,
+int8-real, torch-bf16) only where the fidelity record shipped with the models (backends/fidelity_record.json) says
+so for these very weights (their sha1), this number of scales and **this machine's kernel path** (fidelity.kernel_path:
+the instructions that decide its arithmetic, from the CPU flags probe), judged by the current rule. A path with no
+verdict keeps fp32, and the reason (under -v) names the command that calibrates this machine.
 
 Fastest: measured once per machine, not guessed from the instruction set (on an AVX512-BF16 AMD EPYC, bf16 is
 slower than fp32; on an Intel CPU with AMX it is 2.5x faster): every faithful candidate that is installed scores
@@ -27,7 +29,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 FP32_BACKENDS = ("torch", "onnx")
-REDUCED_BACKENDS = ("int8", "torch-bf16")
+REDUCED_BACKENDS = ("int8", "int8-real", "torch-bf16")
 CPU_CANDIDATES = FP32_BACKENDS + REDUCED_BACKENDS
 FIDELITY_RECORD = "fidelity_record.json"
 SPEED_CACHE = "backend-speed.json"
@@ -45,7 +47,7 @@ class Choice:
 # ---- what is installed ----------------------------------------------------------------------------------------------
 def unavailable(name: str, device: str = "cpu") -> str | None:
     """Why backend `name` cannot run here (a missing package, no CPU support), or None when it can."""
-    if name in ("onnx", "int8"):
+    if name in ("onnx", "int8", "int8-real"):
         if not device.startswith("cpu"):
             return "runs on the CPU only"
         try:
@@ -56,8 +58,12 @@ def unavailable(name: str, device: str = "cpu") -> str | None:
     if name == "torch-bf16" and device.startswith("cpu"):
         import torch
 
-        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            return "this CPU has no bf16 support in oneDNN"
+        from ..common.machine import has_onednn_bf16
+
+        if not has_onednn_bf16():  # the kind of CPU decides (common/machine.py; $SIAMFC_CPUINFO can name another)
+            return f"this CPU ({cpu_kind()}) has no bf16 support in oneDNN (it needs AVX-512, or AVX-NE-CONVERT)"
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():  # a kind simulated by $SIAMFC_CPUINFO, not this one
+            return "this CPU has no bf16 support in oneDNN (the hardware lacks what $SIAMFC_CPUINFO describes)"
     return None
 
 
@@ -68,18 +74,19 @@ def _record_file() -> dict:
 
 
 def fidelity_record() -> dict:
-    """The shipped record: {weights_sha1: {backend: {scales: summary}}} (empty when absent)."""
+    """The shipped record: {weights_sha1: {backend: {scales: {kernel path: summary}}}} (empty when absent)."""
     return _record_file().get("models", {})
 
 
-def recorded_calibration(weights_sha1: str, scales: int) -> dict | None:
-    """The eager fp32 reference's own spread on the dev sequences for these weights (`siamfc bench --calibrate`)."""
-    return _record_file().get("calibrations", {}).get(weights_sha1, {}).get(str(scales))
+def recorded_calibration(weights_sha1: str, scales: int, kind: str | None = None) -> dict | None:
+    """The eager fp32 reference's own AUC changes on the calibration sequences for these weights (`siamfc bench
+    --calibrate`), measured on a CPU of this kind (default: this machine's), else on any kind."""
+    per_kind = _record_file().get("calibrations", {}).get(weights_sha1, {}).get(str(scales)) or {}
+    here = kind or cpu_kind()
+    return per_kind.get(here) or next(iter(per_kind.values()), None)
 
 
-# the instruction-set extensions that decide the arithmetic of the reduced-precision kernels (onnxruntime's u8s8
-# GEMMs: AMX, VNNI or int16 pairs on plain AVX2; oneDNN's bf16: AMX, AVX512-BF16 or emulation): a verdict measured
-# on one kind of CPU holds on that kind
+# the instruction-set extensions that name a kind of CPU in the record (the kernel paths derive from them)
 KIND_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
 
 
@@ -91,25 +98,37 @@ def cpu_kind(flags=None) -> str:
 
 
 def faithful(name: str, weights_sha1: str, scales: int, record: dict | None = None,
-             kind: str | None = None) -> tuple[bool, str]:
-    """(is backend `name` faithful for these weights at this number of scales on this kind of CPU, why). An fp32
-    backend is, unless the record measured otherwise; a reduced-precision one only where the record says so, measured
-    on a CPU of this kind (cpu_kind(); entries without a kind hold everywhere)."""
-    entry = (record if record is not None else fidelity_record()).get(weights_sha1, {}).get(name, {}).get(str(scales))
+             flags=None) -> tuple[bool, str]:
+    """(is backend `name` faithful for these weights at this number of scales on this machine's kernel path, why).
+    flags: the CPU flags the kernel path derives from (None: this machine's probe). An fp32 backend is, unless the
+    record measured otherwise; a reduced-precision one only where the record's verdict for its kernel path, judged
+    by the current rule, says so."""
+    from .fidelity import CALIBRATE_COMMAND, FP32_PATH, RULE, kernel_path, path_note
+
+    per_path = (record if record is not None else fidelity_record()).get(weights_sha1, {}).get(name, {}).get(
+        str(scales)) or {}
     if name in FP32_BACKENDS or name == "torch-fp32":
+        entry = per_path.get(FP32_PATH)
         if entry and not entry["faithful"]:
             return False, f"not faithful for these weights: {'; '.join(entry.get('why_not') or ['measured'])}"
         return True, "fp32"
-    if not entry:
-        return False, "its fidelity was not measured for these weights"
-    here = kind or cpu_kind()
-    if entry.get("cpu_kind") and entry["cpu_kind"] != here:
-        return False, f"its fidelity was measured on another kind of CPU ({entry['cpu_kind']}; this one: {here})"
+    path = kernel_path(name, flags)
+    calibrate = f"fp32 kept; to calibrate this machine: {CALIBRATE_COMMAND}"
+    if not per_path:
+        return False, f"its fidelity was not measured for these weights at {scales} scales; {calibrate}"
+    entry = per_path.get(path)
+    if entry is None:
+        return False, (f"no verdict for its kernel path here ({path_note(name, path)}; measured on: "
+                       f"{', '.join(sorted(per_path))}); {calibrate}")
+    if entry.get("rule") != RULE:
+        return False, (f"its verdict on kernel path {path} was judged by an older rule ({entry.get('rule')}); "
+                       f"{calibrate}")
     if entry["faithful"]:
-        return True, (f"faithful (mean IoU {entry['mean_iou']:.3f}, worst AUC change {entry['worst_auc_delta']:+.3f}, "
-                      f"mean {entry.get('mean_auc_delta', 0):+.4f})")
-    why = entry.get("why_not") or [f"AUC change {entry['worst_auc_delta']:+.3f} on {entry['worst_sequence']}"]
-    return False, f"not faithful for these weights: mean IoU {entry['mean_iou']:.3f}, {'; '.join(why)}"
+        return True, (f"faithful on kernel path {path} (mean IoU {entry['mean_iou']:.3f}, mean |AUC change| "
+                      f"{entry.get('mean_abs_auc_delta', 0):.4f} <= {entry.get('bound', 0):.4f}, mean "
+                      f"{entry.get('mean_auc_delta', 0):+.4f})")
+    why = entry.get("why_not") or ["measured"]
+    return False, f"not faithful on kernel path {path} for these weights: {'; '.join(why)}"
 
 
 # ---- fastest ----------------------------------------------------------------------------------------------------------
@@ -169,7 +188,7 @@ def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | N
     """The fastest faithful backend for `model` here (see the module docstring); the speeds are cached.
     record: fidelity verdicts as in backends/fidelity_record.json (default: that file)."""
     from ..common.atomic import write_text
-    from .onnx_backend import weights_digest
+    from .onnx_backend import shipped_int8_scales, weights_digest
     from .torch_backend import make_backend, set_threads
 
     set_threads(threads)  # a bad thread count is a clear error before anything is measured
@@ -186,6 +205,8 @@ def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | N
             left_out[name] = why_not
         elif not ok:
             left_out[name] = why
+        elif name == "int8-real" and not shipped_int8_scales(digest):
+            left_out[name] = "no activation scales calibrated on real crops are shipped for these weights"
         else:
             candidates.append(name)
     path = os.path.join(cache_dir(), SPEED_CACHE)
@@ -212,6 +233,10 @@ def choose_backend(model, scales: int = 3, device: str = "cpu", threads: int | N
     best = min(ms, key=ms.get)
     from ..common.machine import cpu_model
 
+    from .fidelity import bf16_path, int8_path
+    from ..common.machine import cpu_flags
+
     timings = ", ".join(f"{n} {ms[n]:.1f}" for n in sorted(ms, key=ms.get))
-    reason = f"fastest faithful backend on {cpu_model()} (network ms per frame, {scales} scales: {timings})"
+    reason = (f"fastest faithful backend on {cpu_model()} (kernel paths: int8 {int8_path(cpu_flags())}, bf16 "
+              f"{bf16_path(cpu_flags())}; network ms per frame, {scales} scales: {timings})")
     return Choice(best, reason, ms, left_out)

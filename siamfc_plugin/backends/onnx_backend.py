@@ -15,8 +15,11 @@ exemplar graph), followed by a one-hot 'shift' conv that adds the shifted planes
 for the slim net and no GEMV-shaped correlation. Head 'conv': the plain conv2d(phi(x), z) with z as a runtime weight.
 
 The int8 backend quantises the search graph statically (onnxruntime QDQ, per-channel int8 weights, uint8
-activations, MinMax ranges) on real search crops: the crops the fp32 tracker itself takes on calibration sequences.
-The head stays fp32; the exemplar branch (run once per target) stays fp32. Before quantisation the search graph is
+activations, MinMax ranges) on search crops: the crops the fp32 tracker itself takes on calibration sequences (the
+synthetic benchmark by default), or crops derived from a curated training set (`siamfc curate`'s folder: the
+tracker's geometry on real training crops). The int8-real backend takes the activation scales calibrated on such real
+crops and shipped for the shipped weights (INT8_SCALES, written by `siamfc bench --calibrate --record`), so that
+it needs no dataset. The head stays fp32; the exemplar branch (run once per target) stays fp32. Before quantisation the search graph is
 laid out for onnxruntime's int8 kernels (INT8_LAYOUT: conv1 on the space-to-depth input, thin grouped convs dense).
 """
 from __future__ import annotations
@@ -363,12 +366,61 @@ def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarra
         yield [read_frame(f) for f in seq.frames[:n]], seq.boxes[:n]
 
 
+CURATION_SUMMARY = "curation.json"  # marks a curated training set (`siamfc curate`)
+
+
+def is_curated(source: str | None) -> bool:
+    return bool(source) and os.path.isfile(os.path.join(source, CURATION_SUMMARY))
+
+
+def curated_search_crops(model: SiamFC, folder: str, count: int = 96, preset_name: str = "siamfc-3s",
+                         seed: int = 0) -> np.ndarray:
+    """Search crops at the tracker's geometry derived from a curated training set (`siamfc curate`: GOT-10k layout,
+    every frame a (search_size + 2 margin) px crop centred on its target, the target's search region search_size px
+    across): tracks evenly spaced over the set's list; per track the fp32 tracker takes its exemplar on one frame
+    (init on the target's box) and its search crops, at every scale, on another frame of the track (the same frame
+    for a still image) with its centre off the target by up to half the margin (the target's motion between
+    frames). Frames and offsets are drawn per track from (seed, track index): the same crops on every machine."""
+    import json
+
+    from ..core.config import preset
+    from ..core.tracker import SiamFCTracker
+    from ..data.images import read_frame
+    from ..data.readers import read_got10k_sequence
+
+    with open(os.path.join(folder, CURATION_SUMMARY)) as handle:
+        margin = float(json.load(handle).get("crop", {}).get("margin", 0))
+    with open(os.path.join(folder, "list.txt")) as handle:
+        names = [line.strip() for line in handle if line.strip()]
+    config = preset(preset_name)
+    wanted = -(-count // config.scale_num)
+    recorder = _Recorder(OnnxBackend.from_model(model))
+    tracker = SiamFCTracker(recorder, config, model.geometry)
+    for index in np.unique(np.linspace(0, len(names) - 1, min(wanted, len(names))).round().astype(int)):
+        seq = read_got10k_sequence(os.path.join(folder, names[index]))
+        visible = np.flatnonzero(np.all(np.isfinite(seq.boxes), axis=1) & (seq.boxes[:, 2:] > 0).all(axis=1))
+        if not len(visible):
+            continue
+        rng = np.random.default_rng([seed, int(index)])
+        i, j = (int(visible[k]) for k in rng.integers(len(visible), size=2))
+        tracker.init(read_frame(seq.frames[i]), seq.boxes[i])
+        x, y, w, h = seq.boxes[j]
+        tracker.center = np.array([x + w / 2, y + h / 2]) - rng.uniform(-margin / 2, margin / 2, size=2)
+        tracker.update(read_frame(seq.frames[j]))
+    if not recorder.crops:
+        raise ValueError(f"no calibration crops from {folder!r}")
+    return np.concatenate(recorder.crops)[:count]
+
+
 def calibration_search_crops(model: SiamFC, source: str | None = None, count: int = 96,
                              preset_name: str = "siamfc-3s") -> np.ndarray:
-    """Real search crops (all scales) taken by the fp32 tracker on the calibration sequences, evenly sampled."""
+    """Search crops (all scales) for the int8 calibration: taken by the fp32 tracker on the calibration sequences,
+    evenly sampled, or derived from a curated training set (curated_search_crops)."""
     from ..core.config import preset
     from ..core.tracker import SiamFCTracker
 
+    if is_curated(source):
+        return curated_search_crops(model, source, count, preset_name)
     recorder = _Recorder(OnnxBackend.from_model(model))
     tracker = SiamFCTracker(recorder, preset(preset_name), model.geometry)
     for frames, boxes in _calibration_sequences(source):
@@ -388,10 +440,12 @@ CALIBRATION_METHODS = ("minmax", "percentile", "entropy")
 
 
 def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3, exclude: tuple = (),
-                    method: str = "minmax", percentile: float = 99.999):
+                    method: str = "minmax", percentile: float = 99.999, scales: dict | None = None):
     """Statically quantised copy of the search graph: QDQ, per-channel int8 weights, uint8 activations, MinMax
     ranges over `crops`; the head (and the nodes in `exclude`) stay fp32. `feeds`: the exemplar graph's outputs
-    for one target (the head is not quantised, so which target does not matter)."""
+    for one target (the head is not quantised, so which target does not matter). scales: {activation tensor:
+    [scale, zero point]} (activation_scales() of an earlier quantisation) taken instead of the ranges over `crops`:
+    the same graph as that quantisation's, whatever `crops` are."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, \
         quantize_static
@@ -407,6 +461,10 @@ def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3
     if method not in CALIBRATION_METHODS:
         raise ValueError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
     extra = {"CalibPercentile": percentile} if method == "percentile" else {}
+    if scales:
+        extra["TensorQuantOverrides"] = {name: [{"scale": np.array(scale, dtype=np.float32),
+                                                 "zero_point": np.array(zero, dtype=np.uint8)}]
+                                         for name, (scale, zero) in scales.items()}
     methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
                "entropy": CalibrationMethod.Entropy}
     with tempfile.TemporaryDirectory(prefix="siamfc-quant-") as tmp:
@@ -421,9 +479,35 @@ def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3
                         nodes_to_exclude=excluded, extra_options=extra)
         quantized = onnx.load(dst)
     entry = quantized.metadata_props.add()
-    entry.key, entry.value = "quantization", (f"int8 QDQ per-channel weights, uint8 activations, {method} on "
-                                              f"{len(crops)} search crops; fp32: {', '.join(excluded)}")
+    entry.key, entry.value = "quantization", (f"int8 QDQ per-channel weights, uint8 activations, "
+                                              + ("given activation scales" if scales else
+                                                 f"{method} on {len(crops)} search crops")
+                                              + f"; fp32: {', '.join(excluded)}")
     return quantized
+
+
+def activation_scales(quantized) -> dict[str, list]:
+    """{activation tensor: [scale, zero point]} of a QDQ graph's activation quantisers (its weights' are computed
+    from the weights themselves): with the weights, all that a calibration decides."""
+    from onnx import numpy_helper
+
+    inits = {i.name: numpy_helper.to_array(i) for i in quantized.graph.initializer}
+    return {node.input[0]: [float(inits[node.input[1]]), int(inits[node.input[2]])]
+            for node in quantized.graph.node
+            if node.op_type == "QuantizeLinear" and node.input[0] not in inits}
+
+
+# activation scales calibrated on real crops (the curated training set) for shipped weights, beside the fidelity record
+# that judges them: {weights sha1: {"source", "crops", "scales": {tensor: [scale, zero point]}}}
+INT8_SCALES = "int8_scales.json"
+
+
+def shipped_int8_scales(weights_sha1: str) -> dict | None:
+    import json
+    from importlib import resources
+
+    path = resources.files("siamfc_plugin") / "backends" / INT8_SCALES
+    return json.loads(path.read_text()).get(weights_sha1) if path.is_file() else None
 
 
 # ---- backends -----------------------------------------------------------------------------------------------------
@@ -521,6 +605,11 @@ def calibration_digest(source: str | None) -> str:
 
     if not os.path.isdir(source):
         raise FileNotFoundError(f"calibration data not found: {source}")
+    if is_curated(source):  # a finished curation does not change: its summary and its list of tracks name it
+        for name in (CURATION_SUMMARY, "list.txt"):
+            with open(os.path.join(source, name), "rb") as handle:
+                h.update(handle.read())
+        return h.hexdigest()
     sequences = read_otb_sequence(source) if os.path.isdir(os.path.join(source, "img")) else read_sequences(source)
     for seq in sequences:
         n = min(len(seq), CALIBRATION_FRAMES)
@@ -531,15 +620,21 @@ def calibration_digest(source: str | None) -> str:
     return h.hexdigest()
 
 
-def int8_cache_key(source_graph, source: str | None, calibration_crops: int, exclude: tuple, method: str) -> str:
+def int8_cache_key(source_graph, source: str | None, calibration_crops: int, exclude: tuple, method: str,
+                   scales: dict | None = None) -> str:
     """Everything that changes the quantised graph: the fp32 graph it starts from (weights, bias, head, layout, the
-    graph code), the calibration data and how its crops are taken, the quantiser's settings and versions."""
+    graph code), the calibration data and how its crops are taken (or the given activation scales), the quantiser's
+    settings and versions."""
+    import json
+
     import cv2
     import onnx
     import onnxruntime
 
     h = hashlib.sha1(source_graph.SerializeToString())
-    h.update("|".join([calibration_digest(source), str(calibration_crops), CALIBRATION_PRESET, method,
+    data = (hashlib.sha1(json.dumps(scales, sort_keys=True).encode()).hexdigest() if scales
+            else calibration_digest(source))
+    h.update("|".join([data, str(calibration_crops), CALIBRATION_PRESET, method,
                        ",".join(sorted(exclude)), onnxruntime.__version__, onnx.__version__, cv2.__version__,
                        QUANTISATION_VERSION]).encode())
     return h.hexdigest()[:16]
@@ -547,22 +642,24 @@ def int8_cache_key(source_graph, source: str | None, calibration_crops: int, exc
 
 def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | None = None,
                  calibration_crops: int = 96, cache_dir: str | None = None, head: str = "fused",
-                 exclude: tuple = (), method: str = "minmax") -> OnnxBackend:
+                 exclude: tuple = (), method: str = "minmax", scales: dict | None = None,
+                 name: str = "int8") -> OnnxBackend:
     """OnnxBackend with the statically quantised search graph.
 
-    Calibration crops come from `calibration` (a dataset root or OTB sequence folder), else $SIAMFC_CALIBRATION,
-    else the synthetic benchmark, which the package generates (so int8 works with no dataset at hand). The quantised
-    graph is cached on disk ($SIAMFC_CACHE_DIR, default ~/.cache/siamfc-plugin/onnx) under int8_cache_key:
-    calibration runs once per model and calibration data, and again whenever anything that changes its result does.
+    Calibration crops come from `calibration` (a dataset root, an OTB sequence folder or a curated training set),
+    else $SIAMFC_CALIBRATION, else the synthetic benchmark, which the package generates (so int8 works with no dataset
+    at hand). scales: activation scales to take instead of calibrating (activation_scales()). The quantised graph is
+    cached on disk ($SIAMFC_CACHE_DIR, default ~/.cache/siamfc-plugin/onnx) under int8_cache_key: calibration runs
+    once per model and calibration data, and again whenever anything that changes its result does.
     """
     _require_onnx()
     import onnx
 
     folded = fold_batchnorm(model.embedding)
     meta = _metadata(model)
-    source = calibration or os.environ.get(CALIBRATION_ENV) or None
+    source = None if scales else (calibration or os.environ.get(CALIBRATION_ENV) or None)
     source_graph = search_graph(folded, float(model.bias.detach()), SCORE_SCALE, meta, head, **INT8_LAYOUT)
-    key = int8_cache_key(source_graph, source, calibration_crops, exclude, method)
+    key = int8_cache_key(source_graph, source, calibration_crops, exclude, method, scales)
     cache = cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE
     path = os.path.join(cache, f"search-int8-{model.arch}-{key}.onnx")
     fp32 = OnnxBackend.from_model(model, threads, head)
@@ -573,17 +670,48 @@ def int8_backend(model: SiamFC, threads: int | None = None, calibration: str | N
         except Exception:  # a broken cache entry: calibrate again
             search = None
     if search is None:
-        log.info("calibrating the int8 search branch on %s", os.path.abspath(source) if source else "synthetic data")
-        crops = calibration_search_crops(model, source, calibration_crops, CALIBRATION_PRESET)
+        if scales:  # the scales decide every activation's quantiser: any crops feed the quantiser's calibrator
+            crops = np.random.default_rng(0).integers(0, 256, (3,) + (model.geometry.instance_size,) * 2 + (3,),
+                                                      dtype=np.uint8)
+        else:
+            log.info("calibrating the int8 search branch on %s",
+                     os.path.abspath(source) if source else "synthetic data")
+            crops = calibration_search_crops(model, source, calibration_crops, CALIBRATION_PRESET)
         middle = crops[len(crops) // 2]
         z = model.geometry.exemplar_size
         off = (middle.shape[0] - z) // 2
         feeds = fp32.embed_exemplar(np.ascontiguousarray(middle[None, off:off + z, off:off + z]))
-        search = quantize_search(source_graph, crops, feeds, exclude=exclude, method=method)
+        search = quantize_search(source_graph, crops, feeds, exclude=exclude, method=method, scales=scales)
         try:
             from ..common.atomic import write_with
 
             write_with(path, lambda tmp: _save(search, tmp))
         except OSError as exc:  # a read-only home: work without the cache
             log.warning("cannot cache the int8 model: %s", exc)
-    return OnnxBackend(fp32.exemplar_model, search, threads, "int8")
+    return OnnxBackend(fp32.exemplar_model, search, threads, name)
+
+
+def int8_real_backend(model: SiamFC, threads: int | None = None, crops_folder: str | None = None,
+                      calibration_crops: int = 96, cache_dir: str | None = None, head: str = "fused") -> OnnxBackend:
+    """int8 calibrated on real crops: on the curated training set `crops_folder` (curated_search_crops) when given,
+    else with the activation scales shipped for these weights (INT8_SCALES: calibrated on such a set when the
+    fidelity record judged them). Its `calibration` attribute says which: {"source", "crops", "scales"}."""
+    from ..common.errors import ConfigError
+
+    if crops_folder:
+        if not is_curated(crops_folder):
+            raise ConfigError(f"int8-real calibrates on a curated training set (a folder with {CURATION_SUMMARY}, "
+                              f"from `siamfc curate`): {crops_folder} is none")
+        backend = int8_backend(model, threads, calibration=crops_folder, calibration_crops=calibration_crops,
+                               cache_dir=cache_dir, head=head, name="int8-real")
+        backend.calibration = {"source": os.path.basename(os.path.normpath(crops_folder)),
+                               "crops": calibration_crops, "scales": activation_scales(backend.search_model)}
+        return backend
+    shipped = shipped_int8_scales(weights_digest(model))
+    if not shipped:
+        raise ConfigError("int8-real: no activation scales calibrated on real crops are shipped for these weights; "
+                          "give a curated training set (`calibration` option; `siamfc bench --real-crops DIR`)")
+    backend = int8_backend(model, threads, cache_dir=cache_dir, head=head, scales=shipped["scales"],
+                           name="int8-real")
+    backend.calibration = shipped
+    return backend

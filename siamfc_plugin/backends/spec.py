@@ -28,8 +28,15 @@ from ..core.config import PRESETS, parse_overrides, preset
 from ..core.geometry import GEOMETRY_FIELDS
 from ..models import SHIPPED_MODELS, shipped_model_path
 
+def published_path(text: str | None) -> str | None:
+    """core/published.py's published_path, imported when a checkpoint is named (not by `siamfc --help`)."""
+    from ..core.published import published_path as cached
+
+    return cached(text)
+
+
 # every scoring backend (backends/torch_backend.py builds them); 'auto': the fastest faithful one here (choice.py)
-BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8")
+BACKENDS = ("torch", "torch-fp32", "torch-fp16", "torch-bf16", "onnx", "int8", "int8-real")
 FP32_FAMILY = ("torch", "torch-fp32", "onnx")  # the reference's maths: the same results (identity "fp32")
 DEFAULT_ARCH = "alexnet-slim"
 SPEC_FILE = "tracker-spec.json"
@@ -53,7 +60,8 @@ class Option:
 OPTIONS = (
     Option("checkpoint", "--checkpoint", "SIAMFC_CHECKPOINT",
            "model checkpoint, or published SiamFC weights converted on the fly (a MatConvNet .mat, a siamfc-pytorch "
-           "or got-10k/siamfc .pth; see `siamfc import`) (default: the trained model shipped in the package)"),
+           "or got-10k/siamfc .pth; see `siamfc import`), or the name of a published net `siamfc weights get` "
+           "fetched (`siamfc weights list`) (default: the trained model shipped in the package)"),
     Option("preset", "--preset", "SIAMFC_PRESET", "tracking hyper-parameters (default siamfc-3s)",
            (("choices", sorted(PRESETS)),)),
     Option("arch", "--arch", "SIAMFC_ARCH", "architecture (default: the checkpoint's)",
@@ -99,8 +107,9 @@ class TrackerSpec:
         object.__setattr__(self, "device", self.device or "cpu")
         object.__setattr__(self, "threads", int(self.threads) if self.threads else None)
         object.__setattr__(self, "seed", int(self.seed or 0))
-        if self.checkpoint is not None:
-            object.__setattr__(self, "checkpoint", os.fspath(self.checkpoint))
+        if self.checkpoint is not None:  # a published net's name (core/published.py) means its cached file
+            checkpoint = os.fspath(self.checkpoint)
+            object.__setattr__(self, "checkpoint", published_path(checkpoint) or checkpoint)
         if self.threads is not None and self.threads < 0:
             raise ConfigError(f"threads must be >= 0, got {self.threads}")
         if self.arch is not None and self.arch not in ARCHITECTURES:
@@ -218,7 +227,7 @@ class TrackerSpec:
             if option.field == "overrides":
                 value = parse_overrides(value)
             elif option.field == "checkpoint":
-                value = os.path.abspath(value)
+                value = published_path(value) or os.path.abspath(value)
             values[option.field] = value
         return cls(**values)
 
@@ -257,7 +266,8 @@ class TrackerSpec:
                 elif option.field in ("threads", "seed"):
                     values[option.field] = int(text)
                 elif option.field == "checkpoint":
-                    values[option.field] = resolve_path(text) if resolve_path else os.path.abspath(text)
+                    values[option.field] = published_path(text) or (resolve_path(text) if resolve_path
+                                                                     else os.path.abspath(text))
                 else:
                     values[option.field] = text
             except ValueError as exc:

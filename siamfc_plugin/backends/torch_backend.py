@@ -6,8 +6,10 @@ Backends by name (make_backend, `--backend`):
 - torch-fp32: the same, never autocast (the reference on CUDA too).
 - torch-fp16, torch-bf16: CUDA autocast in that dtype (bf16 also runs on CPU, slowly without AVX512-BF16).
 - onnx:       onnxruntime, fp32, the exemplar and search graphs of siamfc_plugin.backends.onnx_backend.
-- int8:       onnxruntime, the search graph statically quantised to int8 (calibrated on real search crops of the
-              synthetic benchmark, or of $SIAMFC_CALIBRATION / the `calibration` option).
+- int8:       onnxruntime, the search graph statically quantised to int8 (calibrated on the search crops the tracker
+              takes on the synthetic benchmark, or on $SIAMFC_CALIBRATION / the `calibration` option).
+- int8-real:  the same, calibrated on real training crops: the activation scales shipped for these weights, or a
+              curated training set given as the `calibration` option.
 """
 from __future__ import annotations
 
@@ -155,8 +157,8 @@ from .spec import BACKENDS  # noqa: E402 -- the names are defined once, beside t
 def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | None = None, **options):
     """The scoring backend called `name` for `model` (see BACKENDS and the module docstring).
 
-    options: channels_last (torch*); head ('fused' or 'conv', onnx/int8); calibration (int8: a dataset root or
-    sequence folder for the calibration crops); calibration_crops (int8); calibration_method (int8: minmax,
+    options: channels_last (torch*); head ('fused' or 'conv', onnx/int8); calibration (int8: a dataset root,
+    sequence folder or curated training set for the calibration crops; int8-real: a curated training set); calibration_crops (int8); calibration_method (int8: minmax,
     percentile, entropy); exclude (int8: node names kept fp32); cache_dir (int8: where the quantised graph is cached).
     """
     from ..common.errors import ConfigError
@@ -170,13 +172,17 @@ def make_backend(name: str, model: SiamFC, device: str = "cpu", threads: int | N
             raise ConfigError(f"unknown backend {name!r}; choose one of {list(BACKENDS)}")
         return TorchBackend.from_model(model, device, channels_last=options.get("channels_last", True),
                                        precision=precision)
-    if name in ("onnx", "int8"):
+    if name in ("onnx", "int8", "int8-real"):
         if str(device).split(":")[0] != "cpu":
             raise ConfigError(f"backend {name!r} runs on the CPU only (got device {device!r})")
-        from .onnx_backend import OnnxBackend, int8_backend
+        from .onnx_backend import OnnxBackend, int8_backend, int8_real_backend
 
         if name == "onnx":
             return OnnxBackend.from_model(model, threads, head=options.get("head", "fused"))
+        if name == "int8-real":
+            return int8_real_backend(model, threads, options.get("calibration"),
+                                     calibration_crops=options.get("calibration_crops", 96),
+                                     cache_dir=options.get("cache_dir"), head=options.get("head", "fused"))
         return int8_backend(model, threads, calibration=options.get("calibration"),
                             calibration_crops=options.get("calibration_crops", 96),
                             cache_dir=options.get("cache_dir"), head=options.get("head", "fused"),

@@ -9,18 +9,23 @@ ratios. Boxes are compared with those of the eager fp32 reference ('torch' on th
 frames. Weights: --checkpoint, else the shipped model of the architecture, else seeded random weights (speed only;
 the JSON says which: "weights": "random" or the path).
 
-With no --backends it benches every backend installed here and says which it skipped and why (onnx and int8 need
-onnxruntime). Fidelity to the reference, for trained weights (fidelity.py): (a) per-frame shared-state steps (mean
-and 1st-percentile box IoU, centre shift in px) and (b) the one-pass AUC change per sequence, on the --dev
-sequences (the criterion: OTB-5 and VOT-3), else on the bench sequence alone. "faithful" (fidelity.judge): (a) mean
-IoU >= 0.99, (b) every sequence's AUC change within the eager fp32 reference's own spread there (the calibration in
-the fidelity record for these weights; without one, +-0.002) and (c) the mean AUC change within +-0.005.
+With no --backends it benches every backend installed here and says which it skipped and why (onnx, int8 and
+int8-real need onnxruntime). Fidelity to the reference, for trained weights (fidelity.py): (a) per-frame shared-state
+steps (mean and 1st-percentile box IoU, centre shift in px) and (b) the one-pass AUC change per sequence, on the
+--dev sequences, else on the bench sequence alone. "faithful" (fidelity.judge): (a) mean IoU >= 0.99, (b) the mean
+|AUC change| no larger than the largest mean |AUC change| of the eager fp32 reference's own perturbation runs on
+the same sequences (the calibration in the fidelity record for these weights; without one, 0.002) and (c) the mean
+AUC change within +-0.005. -v prints the recorded calibration's table (per sequence and per run).
 
---calibrate measures that spread instead of timing: the reference's one-pass AUC on every --dev sequence under the
-other thread count (1 <-> 2) and +-1 grey level of noise on the frames (one run per --seeds; --jpeg Q adds one run
-per seed of those frames re-encoded as JPEG), and every backend's fidelity judged against it; --record writes both
-into the fidelity record that `--backend auto` reads (siamfc_plugin/backends/fidelity_record.json). It resumes from <out>.partial when interrupted;
---sequence A,B shares the sequences between processes (merge their .partial files, then run once without it).
+--calibrate measures the reference's own noise instead of timing: its one-pass AUC on every --dev sequence (plus,
+with --validation CURATE_TOML, that curation's validation videos) under the other thread count (1 <-> 2) and +-1
+grey level of noise on the frames (one run per --seeds; --jpeg Q adds one run per seed of those frames re-encoded as
+JPEG; the rule needs at least 6 noise runs: --seeds 1,2,3 --jpeg 90), and every backend's fidelity judged against
+it, per sequence and per run; --record writes both into the fidelity record that `--backend auto` reads
+(siamfc_plugin/backends/fidelity_record.json), each verdict under its kernel path on this CPU, and int8-real's
+activation scales (calibrated on --real-crops, a curated training set) into backends/int8_scales.json. It resumes
+from <out>.partial when interrupted; --sequence A,B shares the sequences between processes (merge their .partial
+files, then run once without it).
 """
 from __future__ import annotations
 
@@ -196,9 +201,10 @@ def dev_sequences(roots: list[str]):
     return sorted_dev_sequences(roots, order=None)
 
 
-def measure_fidelity(models: dict, reference: str, config, geometry, sequences, spread: dict | None = None) -> dict:
-    """fidelity.measure for every benched backend but the reference, with progress on stderr; spread: the
-    reference's own spread per sequence (the calibration in the fidelity record), for the verdict."""
+def measure_fidelity(models: dict, reference: str, config, geometry, sequences,
+                     reference_changes: dict | None = None) -> dict:
+    """fidelity.measure for every benched backend but the reference, with progress on stderr; reference_changes:
+    the reference's own AUC change per sequence and run (the calibration in the fidelity record), for the verdict."""
     from tqdm import tqdm
 
     from ..core.tracker import SiamFCTracker
@@ -209,7 +215,7 @@ def measure_fidelity(models: dict, reference: str, config, geometry, sequences, 
     bar = tqdm(desc="fidelity", unit="seq", file=sys.stderr, leave=False)
     try:
         return measure(SiamFCTracker(models[reference], config, geometry), candidates, sequences,
-                       progress=lambda name: bar.update(1), spread=spread)
+                       progress=lambda name: bar.update(1), reference_changes=reference_changes)
     finally:
         bar.close()
 
@@ -217,7 +223,7 @@ def measure_fidelity(models: dict, reference: str, config, geometry, sequences, 
 def run_bench(root: str | None = None, sequence: str | None = None, backends=None,
               archs=("alexnet-slim",), scales=(3,), runs: int = 5, frames: int | None = None,
               spec=None, calibration: str | None = None, dev: list[str] | None = None,
-              log=print) -> dict[str, Any]:
+              real_crops: str | None = None, log=print) -> dict[str, Any]:
     """spec (backends/spec.py TrackerSpec): the weights (checkpoint, or random weights and their seed), device and
     threads; the backends, architectures and presets are bench's own lists."""
     from ..backends.onnx_backend import weights_digest
@@ -257,7 +263,7 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
             for backend_name in order:
                 if backend_name not in built:
                     start = time.perf_counter()
-                    options = {"calibration": calibration} if backend_name == "int8" and calibration else {}
+                    options = int8_options(backend_name, calibration, real_crops)
                     built[backend_name] = (make_backend(backend_name, model, device=device, threads=threads,
                                                        **options), time.perf_counter() - start)
                 backend, build_s = built[backend_name]
@@ -305,9 +311,9 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
                     row["fidelity"] = None
             else:
                 sequences = dev_sequences(dev) if dev else [(name, images, gt)]
-                spread = recorded_spread(digest, n_scales) if dev else None
+                changes = recorded_changes(digest, n_scales) if dev else None
                 fid = measure_fidelity({b: built[b][0] for b in order}, reference, config, model.geometry, sequences,
-                                       spread)
+                                       changes)
                 fidelity_runs.append({"arch": arch, "scales": n_scales, **fid})
                 for row in rows:
                     row["fidelity"] = fid["backends"].get(row["backend"], "reference")
@@ -330,18 +336,67 @@ def run_bench(root: str | None = None, sequence: str | None = None, backends=Non
     }
 
 
-def recorded_spread(digest: str, scales: int) -> dict | None:
-    """{sequence: the reference's spread} of the calibration in the fidelity record for these weights, or None."""
+def recorded_changes(digest: str, scales: int) -> dict | None:
+    """{sequence: {run: the reference's AUC change}} of the calibration in the fidelity record for these weights
+    (measured on this kind of CPU where there is one), or None."""
     from ..backends.choice import recorded_calibration
 
     calibration = recorded_calibration(digest, scales)
-    return {name: row["spread"] for name, row in calibration["sequences"].items()} if calibration else None
+    return {name: row["changes"] for name, row in calibration["sequences"].items()} if calibration else None
 
 
-def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | None = None, order=len):
-    """(name, decoded frames, ground truth) of the sequences under the dataset roots, decoded one at a time,
-    shortest first (an interrupted calibration has the most sequences done; order=None: as the roots list them);
-    names: only these; skip: not these (not decoded); frames: the first N of each."""
+def int8_options(name: str, calibration: str | None, real_crops: str | None) -> dict:
+    """make_backend's options of an int8 backend: int8 on `calibration` (default: the synthetic benchmark),
+    int8-real on the curated set `real_crops` (default: the scales shipped for these weights)."""
+    source = calibration if name == "int8" else real_crops if name == "int8-real" else None
+    return {"calibration": source} if source else {}
+
+
+def log_recorded_table(log, digest: str, scales: int) -> None:
+    """The fidelity record's calibration for these weights (this kind of CPU's, else another's) as a table: per
+    sequence the reference's change under each run and each backend's change measured on that CPU; then whether a
+    verdict holds on this machine's kernel paths."""
+    from ..backends.choice import _record_file, cpu_kind, faithful
+    from ..backends.fidelity import CALIBRATE_COMMAND, calibration_table, kernel_path
+
+    whole = _record_file()
+    per_kind = whole.get("calibrations", {}).get(digest, {}).get(str(scales)) or {}
+    kind = cpu_kind() if cpu_kind() in per_kind else next(iter(per_kind), None)
+    if kind is None:
+        log(f"no calibration in the fidelity record for these weights at {scales} scales; to calibrate this "
+            f"machine: {CALIBRATE_COMMAND}")
+        return
+    models = whole.get("models", {}).get(digest, {})
+    backends = {f"{name}@{path}": entry for name, per in models.items()
+                for path, entry in (per.get(str(scales)) or {}).items()
+                if entry.get("cpu_kind") == kind and not entry.get("reference")}
+    calibration = per_kind[kind]
+    log(f"fidelity record, {scales} scales: the reference's calibration on {calibration.get('cpu', kind)} ({kind}, "
+        f"rule {calibration.get('rule')}) and each backend's AUC change there")
+    for line in calibration_table(calibration, backends):
+        log("  " + line)
+    for name in sorted(models):
+        if name not in ("torch", "torch-fp32", "onnx"):
+            log(f"  here ({name} on kernel path {kernel_path(name)}): "
+                + faithful(name, digest, scales, {digest: models})[1])
+
+
+def validation_sequences(curate_config: str) -> list:
+    """The validation videos that a curation config holds out of training (its [validation]; the model-selection
+    rule's sequences beside the dev set), named "<source>/<video>"; the config's $SIAMFC_SOURCES and
+    $SIAMFC_SHARED_DATA name where they are."""
+    from ..training.curate import read_curation, validation_sequences as held_out
+
+    sources, _, split = read_curation(curate_config)
+    return held_out(sources, split)
+
+
+def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | None = None, order=len,
+                         extra=()):
+    """(name, decoded frames, ground truth) of the sequences under the dataset roots and of `extra` (Sequence
+    objects: the validation videos), decoded one at a time, shortest first (an interrupted calibration has the most
+    sequences done; order=None: as listed); names: only these; skip: not these (not decoded); frames: the first N of
+    each."""
     from ..data.images import read_frame
     from ..data.readers import read_sequences
 
@@ -350,6 +405,7 @@ def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | No
         if not os.path.isdir(root):
             raise FileNotFoundError(f"dev dataset root not found: {root}")
         found += read_sequences(root)
+    found += list(extra)
     if names:
         unknown = set(names) - {seq.name for seq in found}
         if unknown:
@@ -364,7 +420,8 @@ def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | No
 def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: str | None = None,
                     arch: str = "alexnet-slim", threads: int | None = None, seeds=(1, 2), jpeg: int | None = None,
                     calibration: str | None = None, state: str | None = None, frames: int | None = None,
-                    names=None, engine: str = "torch", log=print) -> dict[str, Any]:
+                    names=None, engine: str = "torch", validation: str | None = None,
+                    real_crops: str | None = None, log=print) -> dict[str, Any]:
     """The eager fp32 reference's own spread on every dev sequence and every backend's fidelity judged against it
     (fidelity.calibrate). state: a JSON file that keeps the finished sequences (a rerun resumes from it). frames: the
     first N frames of each sequence only (a quick check, not a calibration to record). names: these sequences only
@@ -375,7 +432,7 @@ def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: 
     from ..backends.onnx_backend import weights_digest
     from ..common.atomic import write_text
     from ..core.tracker import SiamFCTracker
-    from ..backends.fidelity import calibrate
+    from ..backends.fidelity import calibrate, kernel_path
 
     threads = threads or torch.get_num_threads()
     set_threads(threads)
@@ -398,12 +455,17 @@ def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: 
     for name in backends:
         if name in ("torch", "torch-fp32", engine):
             continue  # the reference itself
-        options = {"calibration": calibration} if name == "int8" and calibration else {}
-        candidates[name] = SiamFCTracker(make_backend(name, model, threads=threads, **options), config,
+        candidates[name] = SiamFCTracker(make_backend(name, model, threads=threads,
+                                                      **int8_options(name, calibration, real_crops)), config,
                                          model.geometry)
         set_threads(threads)
+    int8_real = getattr(candidates["int8-real"].backend, "calibration", None) if "int8-real" in candidates else None
+    extra = validation_sequences(validation) if validation else []
     key = {"weights_sha1": digest, "scales": scales, "threads": threads, "seeds": list(seeds), "jpeg": jpeg,
-           "frames": frames, "dev": [os.path.abspath(r) for r in dev], "engine": engine}
+           "frames": frames, "dev": [os.path.abspath(r) for r in dev], "engine": engine,
+           "validation": os.path.abspath(validation) if validation else None,
+           "int8_calibration": calibration or "synthetic",
+           "int8_real_calibration": int8_real["source"] if int8_real else None}
     done = {}
     if state and os.path.isfile(state):
         with open(state) as handle:
@@ -423,7 +485,7 @@ def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: 
         log(f"  {name} done ({time.strftime('%H:%M:%S')}, load average {os.getloadavg()[0]:.1f})")
 
     finished = [n for n, row in done.items() if set(row["backends"]) >= set(candidates)]
-    sequences = sorted_dev_sequences(dev, names, finished, frames)
+    sequences = sorted_dev_sequences(dev, names, finished, frames, extra=extra)
     result = calibrate(reference, candidates, sequences, threads, seeds, jpeg, done=done, save=save,
                        progress=progress, other_threads=other)
     if names:
@@ -432,24 +494,26 @@ def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: 
     return {"machine": info, "load_average_end": info_end, "cpu_kind": cpu_kind(),
             "date": datetime.datetime.now().isoformat(timespec="seconds"), "weights": weights,
             "weights_sha1": digest, "arch": model.arch, "scales": scales, "threads": threads, "seeds": list(seeds),
-            "jpeg": jpeg, "frames_per_sequence": frames or "all", "dev_roots": list(dev), "criterion": CRITERION,
-            "reference_engine": engine,
-            "int8_calibration": calibration or "synthetic", **result}
+            "jpeg": jpeg, "frames_per_sequence": frames or "all", "dev_roots": list(dev),
+            "validation": validation, "criterion": CRITERION, "reference_engine": engine,
+            "kernel_paths": {name: kernel_path(name) for name in candidates},
+            "int8_calibration": calibration or "synthetic", "int8_real_calibration": int8_real, **result}
 
 
 def log_calibration(log, report: dict) -> None:
+    from ..backends.fidelity import calibration_table
+
     engine = "eager torch" if report.get("reference_engine", "torch") == "torch" else report["reference_engine"]
-    log(f"reference spread ({engine} fp32, {report['threads']} threads; AUC change under "
-        f"{', '.join(report['perturbations'])}):")
-    for name, row in report["sequences"].items():
-        changes = "  ".join(f"{v:+.4f}" for v in row["changes"].values())
-        log(f"  {name:13s} {row['frames']:4d} frames  AUC {row['reference_auc']:.4f}  {changes}  spread "
-            f"{row['spread']:.4f}")
-    log(f"  mean AUC {report['mean_reference_auc']:.4f}; mean change "
-        + ", ".join(f"{k} {v:+.4f}" for k, v in report["mean_change"].items()))
+    log(f"calibration ({engine} fp32 reference, {report['threads']} threads, {len(report['sequences'])} sequences; "
+        f"AUC change under each run, and each backend's AUC change):")
+    paths = report.get("kernel_paths") or {}
+    for line in calibration_table(report, {f"{n}@{paths[n]}" if n in paths else n: b
+                                           for n, b in report["backends"].items()}):
+        log("  " + line)
     for name, fid in report["backends"].items():
         log(f"{name:11s} IoU mean {fid['mean_iou']:.4f} p1 {fid['p1_iou']:.4f}; AUC {fid['mean_auc']:.4f}, change "
-            f"mean {fid['mean_auc_delta']:+.4f} worst {fid['worst_auc_delta']:+.4f} ({fid['worst_sequence']}) -> "
+            f"mean {fid['mean_auc_delta']:+.4f}, mean |change| {fid['mean_abs_auc_delta']:.4f} (bound "
+            f"{report.get('bound') or 0:.4f}), worst {fid['worst_auc_delta']:+.4f} ({fid['worst_sequence']}) -> "
             + ("faithful" if fid["faithful"] else "NOT faithful: " + "; ".join(fid["why_not"])))
 
 
@@ -474,10 +538,13 @@ def cmd_calibrate(args) -> int:
     if args.record:
         check_writable(args.record, "--record", create=True)
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    if args.validation and not os.path.isfile(args.validation):
+        raise ConfigError(f"--validation: no curation config {args.validation}")
     report = run_calibration(args.dev, tuple(args.backends or ()), args.scales[0], args.checkpoint,
                              (args.archs or ["alexnet-slim"])[0], args.threads or None, tuple(args.seeds),
                              args.jpeg, args.calibration, state=None if args.no_save else path + ".partial",
-                             frames=args.frames, names=names, engine=args.reference_engine, log=say)
+                             frames=args.frames, names=names, engine=args.reference_engine,
+                             validation=args.validation, real_crops=args.real_crops, log=say)
     log_calibration(say, report)
     if not args.no_save:
         write_text(path, json.dumps(report, indent=1) + "\n")
@@ -488,10 +555,20 @@ def cmd_calibrate(args) -> int:
         previous = json.load(open(args.record)) if os.path.isfile(args.record) else {}
         about = {"arch": report["arch"], "cpu": report["machine"]["cpu"], "cpu_kind": cpu_kind(),
                  "threads": report["threads"], "source": os.path.basename(path),
-                 "reference_engine": report["reference_engine"]}
+                 "reference_engine": report["reference_engine"], "sequences": len(report["sequences"]),
+                 "onnxruntime": report["machine"].get("onnxruntime"), "torch": report["machine"]["torch"]}
         write_text(args.record, json.dumps(record_update(previous, report, report["weights_sha1"],
-                                                         report["scales"], about), indent=1) + "\n")
+                                                         report["scales"], about, cpu_flags()), indent=1) + "\n")
         say(f"wrote {args.record}")
+        real = report.get("int8_real_calibration")
+        if real and args.real_crops:  # the scales int8-real was judged with travel with the record
+            from ..backends.onnx_backend import INT8_SCALES
+
+            scales_path = os.path.join(os.path.dirname(os.path.abspath(args.record)), INT8_SCALES)
+            shipped = json.load(open(scales_path)) if os.path.isfile(scales_path) else {}
+            shipped[report["weights_sha1"]] = real
+            write_text(scales_path, json.dumps(shipped, indent=1) + "\n")
+            say(f"wrote {scales_path}")
     print(json.dumps(report))
     return 0
 
@@ -527,7 +604,12 @@ def cmd_bench(args) -> int:
         check_writable(args.out or os.path.join("benchmarks", "bench.json"), "--out", create=True)
     report = run_bench(args.root, args.sequence, tuple(args.backends or ()), tuple(args.archs),
                        tuple(args.scales), args.runs, args.frames, spec=spec, calibration=args.calibration,
-                       dev=args.dev, log=lambda text: print(text, flush=True))
+                       dev=args.dev, real_crops=args.real_crops, log=lambda text: print(text, flush=True))
+    if getattr(args, "verbose", False):  # which sequences moved, from the record `auto` reads
+        for digest, arch, scales in sorted({(r["weights_sha1"], r["arch"], r["scales"]) for r in report["results"]
+                                             if r["weights"] != "random"}):
+            print(f"{arch}:", flush=True)
+            log_recorded_table(lambda text: print(text, flush=True), digest, scales)
     if not args.no_save:
         from ..common.atomic import write_text
 
@@ -580,13 +662,21 @@ def register(subparsers, common) -> None:
                                                                  "5: siamfc-5s)")
     p.add_argument("--runs", type=int, default=5, help="timed runs per configuration (fps: their median)")
     p.add_argument("--frames", type=int, help="use only the first N frames")
-    p.add_argument("--calibration", help="int8: sequence folder or dataset root for the calibration crops")
+    p.add_argument("--calibration", help="int8: sequence folder, dataset root or curated training set for the "
+                                         "calibration crops (default: the synthetic benchmark)")
+    p.add_argument("--real-crops", metavar="CURATED_DIR",
+                   help="int8-real: calibrate on this curated training set (`siamfc curate`'s folder) instead of the "
+                        "activation scales shipped for the weights")
+    p.add_argument("--validation", metavar="CURATE_TOML",
+                   help="--calibrate: add the validation videos this curation config holds out of training (needs "
+                        "$SIAMFC_SOURCES and $SIAMFC_SHARED_DATA)")
     p.add_argument("--dev", type=_csv(str), metavar="ROOT,ROOT",
                    help="dataset roots whose sequences the fidelity criterion runs on (default: the bench sequence)")
     p.add_argument("--calibrate", action="store_true",
-                   help="calibrate the faithfulness rule instead of timing: the eager fp32 reference's own AUC spread "
-                        "on every --dev sequence (the other thread count, +-1 grey level of noise per --seeds) and "
-                        "every backend's fidelity judged against it; resumes from <out>.partial")
+                   help="calibrate the faithfulness rule instead of timing: the eager fp32 reference's own AUC changes "
+                        "on every --dev (and --validation) sequence (the other thread count, +-1 grey level of noise "
+                        "per --seeds, JPEG per --jpeg) and every backend's fidelity judged against them; resumes "
+                        "from <out>.partial")
     p.add_argument("--seeds", type=_csv(int), default=[1, 2], help="--calibrate: noise seeds (default 1,2)")
     p.add_argument("--reference-engine", choices=["torch", "onnx"], default="torch",
                    help="--calibrate: the fp32 engine the reference runs on (default torch, eager; onnx: the same "

@@ -47,6 +47,8 @@ class Entry:
     deterministic: bool = True
     # the row's label where it is not the name: published weights are labelled by their source (core/provenance.py)
     label: str | None = None
+    # the trax edge's own settings (SIAMFC_POLYGON, SIAMFC_REGION) of a trackers.ini entry: VOT runs only
+    edge_env: dict = field(default_factory=dict)
 
     @property
     def eval_args(self) -> list[str]:
@@ -55,12 +57,13 @@ class Entry:
 
     @property
     def trax_env(self) -> dict[str, str]:
-        return self.spec.to_env() if self.spec else {"SIAMFC_PEER": self.peer}
+        return {**self.spec.to_env(), **self.edge_env} if self.spec else {"SIAMFC_PEER": self.peer}
 
     def fingerprint(self) -> dict:
         """What the entry's results depend on (the spec's identity: weights by content, not by path)."""
         return {"kind": self.kind, "peer": self.peer,
-                "identity": self.spec.identity() if self.spec else None}
+                "identity": self.spec.identity() if self.spec else None, **({"edge": self.edge_env}
+                                                                              if self.edge_env else {})}
 
 
 def siamfc_entry(spec: TrackerSpec) -> Entry:
@@ -70,6 +73,26 @@ def siamfc_entry(spec: TrackerSpec) -> Entry:
     source = spec.source()
     label = f"{source['label']}, preset {spec.preset}" if source else None
     return Entry(name=spec.name, kind="siamfc", spec=spec, deterministic=True, label=label)
+
+
+def registry_entry(name: str) -> Entry:
+    """The SiamFC entry `name` of the plugin's trackers.ini (toolkits/vot/workspace.py writes it; any case), run with
+    that entry's settings: its SIAMFC_* variables are the spec (a published net by its name, from the weights
+    cache), its trax edge's own (SIAMFC_POLYGON) reach the VOT run. Its row is named by the spec, as the entry is
+    (trackers.ini's entries carry their trackers' default names)."""
+    from siamfc_plugin.common.errors import ConfigError
+    from siamfc_plugin.toolkits.vot.siamfc_trax import EDGE_VARIABLES, resolve_path
+    from siamfc_plugin.toolkits.vot.workspace import TRACKERS, published_entries
+
+    entries = TRACKERS + published_entries()
+    found = [(entry, env) for entry, _, env in entries if entry.lower() == name.lower()]
+    if not found:
+        raise ConfigError(f"--tracker {name}: trackers.ini has no SiamFC entry of that name; its entries: "
+                          f"{', '.join(entry for entry, _, _ in entries)}")
+    entry, env = found[0]
+    row = siamfc_entry(TrackerSpec.from_env(env, resolve_path=lambda path: resolve_path(path, env)))
+    row.edge_env = {key: env[key] for key in EDGE_VARIABLES if key in env}
+    return row
 
 
 def peer_entry(peer: str) -> Entry:

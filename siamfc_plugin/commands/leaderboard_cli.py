@@ -18,6 +18,10 @@ def add_leaderboard_arguments(p: argparse.ArgumentParser, default_out: str = "le
                                   "(default: the embedded synthetic benchmark)")
     p.add_argument("--vot-root", help="dataset root for the VOT baseline (default: --root)")
     p.add_argument("--out", default=default_out, help=f"output folder (default: {default_out}/)")
+    p.add_argument("--tracker", action="append", default=[], metavar="ENTRY",
+                   help="another SiamFC tracker beside ours: a SiamFC entry of the plugin's trackers.ini, run with "
+                        "its settings, e.g. SiamFC-authors-2016-08-17 (the authors' net, after `siamfc weights get "
+                        "SiamFC-authors-2016-08-17`) (repeatable)")
     p.add_argument("--peers", help="comma-separated peers (default: every one this OpenCV provides: MIL, KCF, "
                                    "CSRT, Static)")
     p.add_argument("--sequences", help="comma-separated sequence names (default: all)")
@@ -66,7 +70,12 @@ def cmd_leaderboard(args) -> int:
         reason = peer_unavailable_reason(peer)
         if reason:
             raise ValueError(reason)
-    specs = [run.siamfc_entry(TrackerSpec.from_args(args))] + [run.peer_entry(p) for p in peers]
+    specs = [run.siamfc_entry(TrackerSpec.from_args(args))]
+    specs += [run.registry_entry(name) for name in getattr(args, "tracker", [])]
+    names_seen = [s.name.lower() for s in specs]
+    if len(set(names_seen)) != len(names_seen):
+        raise ValueError(f"--tracker names a tracker twice ({', '.join(s.name for s in specs)})")
+    specs += [run.peer_entry(p) for p in peers]
 
     root = args.root or run.ensure_synthetic()
     vot_root = args.vot_root or root

@@ -22,9 +22,10 @@ def load_average() -> list[float] | None:
 def write_speed_record(folder: str, load_at_start: list[float] | None, sequences: int | None = None) -> str:
     """<folder>/machine.json for a run that started at `load_at_start` (load_average() then) and ends now."""
     from .atomic import write_text
-    from .machine import cpu_model
+    from .machine import PROC_CPUINFO, cpu_model
 
-    record = {"cpu": cpu_model(), "logical_cores": os.cpu_count(), "load_average_start": load_at_start,
+    # the hardware that took the times, even where $SIAMFC_CPUINFO makes the plugin decide as on another kind
+    record = {"cpu": cpu_model(PROC_CPUINFO), "logical_cores": os.cpu_count(), "load_average_start": load_at_start,
               "load_average_end": load_average(), "written": datetime.datetime.now().isoformat(timespec="seconds")}
     if sequences is not None:
         record["sequences_run"] = sequences

@@ -43,6 +43,8 @@ from ..data.annotations import AnnotatedImage, read_coco_json, read_voc, read_yo
 from ..data.images import read_frame
 from .pairs import affine_crop
 from .sources import Track, got10k_tracks, vid_tracks
+from .teacher import (NanoTrackNet, NanoTrackTracker, PseudoLabelSpec, pseudo_label_track, teacher_files,
+                      tracking)
 from .video_sources import (benchmark_names, davis_tracks, forbidden_track, lasot_tracks, mot_tracks,
                             sequence_track)
 
@@ -156,15 +158,21 @@ def read_config(path: str) -> tuple[list[CurateSource], CropSpec]:
     return sources, spec
 
 
-def read_curation(path: str) -> tuple[list[CurateSource], CropSpec, ValidationSplit]:
-    """read_config plus the optional [validation] table (ValidationSplit)."""
+def _curation_tables(path: str) -> dict[str, Any]:
     from .trainer import _toml
 
     with open(path, "rb") as handle:
         values = _toml().load(handle)
-    unknown = set(values) - {"crop", "sources", "validation"}
+    unknown = set(values) - {"crop", "sources", "validation", "teacher"}
     if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (expected [crop], [validation], [[sources]])")
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)} (expected [crop], [validation], [teacher], "
+                          "[[sources]])")
+    return values
+
+
+def read_curation(path: str) -> tuple[list[CurateSource], CropSpec, ValidationSplit]:
+    """read_config plus the optional [validation] table (ValidationSplit)."""
+    values = _curation_tables(path)
     sources = []
     for entry in values.get("sources", []):
         entry = {k: _expand(v) for k, v in entry.items()}
@@ -179,6 +187,23 @@ def read_curation(path: str) -> tuple[list[CurateSource], CropSpec, ValidationSp
     if unknown_sources:
         raise ConfigError(f"{path}: [validation] names sources {sorted(unknown_sources)} that the config lacks")
     return sources, dataclass_from_dict(CropSpec, values.get("crop", {}), "crop"), split
+
+
+def read_pseudo_labels(path: str) -> PseudoLabelSpec | None:
+    """The optional [teacher] table: pseudo-labels for the unannotated frames of the named `sequence` sources
+    (whose 0,0,0,0 lines mean "no box drawn", not "object absent"); None where the config has none."""
+    table = _curation_tables(path).get("teacher")
+    if table is None:
+        return None
+    spec = dataclass_from_dict(PseudoLabelSpec, table, "teacher")
+    kinds = {source.name: source.kind for source in read_config(path)[0]}
+    for name in spec.sources:
+        if name not in kinds:
+            raise ConfigError(f"{path}: [teacher] names source {name!r}, which the config lacks")
+        if kinds[name] != "sequence":
+            raise ConfigError(f"{path}: [teacher] source {name!r} is {kinds[name]}; pseudo-labels are for sequence "
+                              "sources, where a frame without a box is unannotated (elsewhere it means absent)")
+    return spec
 
 
 def _expand(value):
@@ -285,14 +310,18 @@ def check_not_benchmark(source: CurateSource, tracks: list[Track]) -> None:
                               "list its name in allow_names with the reason)")
 
 
-def video_jobs(source: CurateSource, spec: CropSpec, held_out: set[str] = frozenset()) -> tuple[list[CurateJob], dict]:
-    """Jobs for the tracks of a video source, except those of the `held_out` (validation) videos."""
+def video_jobs(source: CurateSource, spec: CropSpec, held_out: set[str] = frozenset(),
+               pseudo_labels: PseudoLabelSpec | None = None) -> tuple[list[CurateJob], dict]:
+    """Jobs for the tracks of a video source, except those of the `held_out` (validation) videos; with
+    `pseudo_labels`, the teacher's boxes join the annotated frames first (teacher.pseudo_label_track)."""
     tracks = read_video_source(source)
     check_not_benchmark(source, tracks)
     validation = [t for t in tracks if video_of(t) in held_out]
     tracks = [t for t in tracks if video_of(t) not in held_out]
     counts = {"tracks_read": len(tracks) + len(validation), "validation_tracks": len(validation),
               "tracks_trained": len(tracks), "frames_read": sum(len(t) for t in tracks), "frames_dropped": 0}
+    if pseudo_labels is not None:
+        tracks, counts["pseudo_labels"] = _pseudo_label(tracks, pseudo_labels)
     jobs = []
     for track in tracks:
         size_cache: dict[str, tuple[int, int]] = {}
@@ -316,6 +345,17 @@ def video_jobs(source: CurateSource, spec: CropSpec, held_out: set[str] = frozen
                                   f"{source.name}:{video_of(track)}"))
     counts["tracks_kept"] = len(jobs)
     return jobs, counts
+
+
+def _pseudo_label(tracks: list[Track], spec: PseudoLabelSpec) -> tuple[list[Track], dict[str, int]]:
+    tracker = NanoTrackTracker(NanoTrackNet(spec.folder))
+    totals = {"unannotated": 0, "kept": 0, "dropped": 0}
+    labelled = []
+    for track in tqdm(tracks, desc="pseudo-labels", unit="track", dynamic_ncols=True):
+        track, counts = pseudo_label_track(track, tracking(tracker, track.frames), spec.min_iou)
+        labelled.append(track)
+        totals = {key: totals[key] + counts[key] for key in totals}
+    return labelled, totals
 
 
 def crop_object(image: np.ndarray, box: np.ndarray, spec: CropSpec, geometry: Geometry = Geometry()):
@@ -399,22 +439,29 @@ def validation_sequences(sources: list[CurateSource], split: ValidationSplit) ->
 
 
 def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), workers: int = 0,
-           split: ValidationSplit = ValidationSplit()) -> dict[str, Any]:
-    """Curate every source into `out` (resumable), leaving out `split`'s validation videos; returns the summary
-    also written to curation.json."""
+           split: ValidationSplit = ValidationSplit(), pseudo_labels: PseudoLabelSpec | None = None) -> dict[str, Any]:
+    """Curate every source into `out` (resumable), leaving out `split`'s validation videos, with the teacher's
+    pseudo-labels for the sources `pseudo_labels` names; returns the summary also written to curation.json."""
     summary_path = os.path.join(out, "curation.json")
+    teacher = pseudo_labels.record() if pseudo_labels is not None and pseudo_labels.pseudo_labels else None
+    if teacher:
+        teacher_files(pseudo_labels.folder)  # before any source is read
     if os.path.isfile(summary_path):
         with open(summary_path) as handle:
-            previous = json.load(handle).get("crop")
-        if previous and previous != dataclasses.asdict(spec):
-            raise ConfigError(f"{out} was curated with other crop settings {previous}; use a new folder")
+            previous = json.load(handle)
+        if previous.get("crop") and previous["crop"] != dataclasses.asdict(spec):
+            raise ConfigError(f"{out} was curated with other crop settings {previous['crop']}; use a new folder")
+        if previous.get("pseudo_labels") != teacher:
+            raise ConfigError(f"{out} was curated with other pseudo-label settings ({previous.get('pseudo_labels')}, "
+                              f"now {teacher}); use a new folder")
     seen_keys: set[str] = set()
     jobs: list[CurateJob] = []
     per_source: dict[str, dict] = {}
     held = validation_videos(sources, split)
     for source in sources:
         if source.kind in VIDEO_KINDS:
-            source_jobs, counts = video_jobs(source, spec, set(held.get(source.name, [])))
+            labels = pseudo_labels if teacher and source.name in pseudo_labels.sources else None
+            source_jobs, counts = video_jobs(source, spec, set(held.get(source.name, [])), labels)
         else:
             source_jobs, counts = still_jobs(source, spec, seen_keys)
         counts.update({"kind": source.kind, "tracks": len(source_jobs),
@@ -427,7 +474,8 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
         raise ConfigError("curate: two tracks map to the same folder name; give the sources distinct names")
     # every source is read and checked (benchmark names, layouts) before anything is written
     os.makedirs(out, exist_ok=True)
-    atomic_write_text(summary_path, json.dumps({"crop": dataclasses.asdict(spec), "complete": False}, indent=1))
+    atomic_write_text(summary_path, json.dumps({"crop": dataclasses.asdict(spec), "complete": False,
+                                                "pseudo_labels": teacher}, indent=1))
     written = set(_run(jobs, out, spec, workers))
     unreadable = [job for job in jobs if job.name not in written]
     jobs = [job for job in jobs if job.name in written]
@@ -437,7 +485,7 @@ def curate(sources: list[CurateSource], out: str, spec: CropSpec = CropSpec(), w
     summary = {"crop": dataclasses.asdict(spec), "complete": True, "tracks": len(jobs),
                "frames": int(sum(len(j.frames) for j in jobs)), "tracks_unreadable": len(unreadable),
                "sources": per_source, "classes": _class_counts(jobs),
-               "validation": {"rule": dataclasses.asdict(split), "videos": held}}
+               "validation": {"rule": dataclasses.asdict(split), "videos": held}, "pseudo_labels": teacher}
     atomic_write_text(summary_path, json.dumps(summary, indent=1))
     return summary
 

@@ -41,13 +41,18 @@ class PairConfig(Geometry):  # the geometry fields (exemplar_size, ..., context)
     occlusion_prob: float = 0.0  # part of the target in the search view covered by a patch of its surroundings
 
 
+def response_offsets(response_size: int, total_stride: int) -> np.ndarray:
+    """Search-crop pixels of each score-map column (row) from the search-crop centre: the cells are centred."""
+    return (np.arange(response_size) - (response_size - 1) / 2.0) * total_stride
+
+
 def make_labels(response_size: int, total_stride: int, radius: float, offset=(0.0, 0.0),
                 negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Labels (+1 within `radius` crop pixels of the target, -1 elsewhere) and balanced weights (sum 1).
 
     `offset` is the target centre's (dx, dy) from the search-crop centre, in crop pixels.
     """
-    grid = (np.arange(response_size) - (response_size - 1) / 2.0) * total_stride
+    grid = response_offsets(response_size, total_stride)
     dx = grid[None, :] - offset[0]
     dy = grid[:, None] - offset[1]
     positive = (np.sqrt(dx ** 2 + dy ** 2) <= radius) & (not negative)

@@ -10,6 +10,12 @@ the better baseline (the higher mean AUC of the two existing models) exceeds the
 over the sequences; each of its seeds must qualify on its own as well. Of a qualifying configuration the seed with
 the median combined AUC ships (not the best seed: picking the maximum of noisy runs is the selection error this
 rule replaces). When nothing qualifies, the better baseline stays.
+
+Clean comparisons: a sequence used to choose a model (a checkpoint among epochs or runs, or a configuration) would
+flatter it, so every model carries the sequences it was selected on (`selected_on`: the checkpoint's own key, which
+the trainer writes into best.pth; else a `<checkpoint>.selection.json` beside it, which is how the shipped model,
+whose bytes identify it, records its selection; else `siamfc select --selected-on LABEL=...`). Every comparison of
+two models leaves out the sequences either of them was selected on, and the report lists what it left out.
 """
 from __future__ import annotations
 
@@ -22,10 +28,50 @@ import numpy as np
 from tqdm import tqdm
 
 from ..common.atomic import write_text as atomic_write_text
+from ..common.errors import ConfigError
 from ..data.images import read_frame
 from ..data.readers import Sequence, read_sequences
 
-FRAME_CACHE_BYTES = 2 << 30  # decode a sequence once for all models when its frames fit in this much memory
+FRAME_CACHE_BYTES = 2 << 30
+DEVELOPMENT_GROUPS = {  # names `--selected-on` accepts for the development sets the early models were chosen on
+    "dev": ("otb/Crossing", "otb/DragonBaby", "otb/FaceOcc1", "otb/Human3", "otb/MotorRolling", "vot/ball1",
+            "vot/book", "vot/bag"),
+    "otb-dev": ("otb/Crossing", "otb/DragonBaby", "otb/FaceOcc1", "otb/Human3", "otb/MotorRolling"),
+}
+
+
+def expand_selected_on(names) -> set[str]:
+    """Sequence names, with the group names of DEVELOPMENT_GROUPS expanded."""
+    out: set[str] = set()
+    for name in names:
+        out |= set(DEVELOPMENT_GROUPS.get(name, (name,)))
+    return out
+
+
+def selection_sidecar(checkpoint: str) -> str:
+    return os.path.splitext(checkpoint)[0] + ".selection.json"
+
+
+def checkpoint_selected_on(checkpoint: str) -> set[str]:
+    """The sequences a checkpoint was selected on: its `selected_on` key, else its sidecar's, else none."""
+    sidecar = selection_sidecar(checkpoint)
+    if os.path.isfile(sidecar):
+        with open(sidecar) as handle:
+            return expand_selected_on(json.load(handle)["selected_on"])
+    from ..core.checkpoint import read_checkpoint
+
+    return expand_selected_on(read_checkpoint(checkpoint).get("selected_on", ()))
+
+
+def _base(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def clean(names, selected: set[str]) -> list[str]:
+    """`names` less those in `selected` (matched whole, or on the part after the last "/": the trainer records its
+    validation folder's bare sequence names)."""
+    bare = {_base(n) for n in selected}
+    return [n for n in names if n not in selected and _base(n) not in bare]  # decode a sequence once for all models when its frames fit in this much memory
 
 
 def development_sequences(shared_root: str) -> list[Sequence]:
@@ -77,8 +123,11 @@ class Paired:
     n: int
 
     @staticmethod
-    def of(a: dict[str, float], b: dict[str, float]) -> "Paired":
-        names = sorted(set(a) & set(b))
+    def of(a: dict[str, float], b: dict[str, float], left_out: set[str] = frozenset()) -> "Paired":
+        """a - b over the sequences both scored, less `left_out` (those either model was selected on)."""
+        names = clean(sorted(set(a) & set(b)), left_out)
+        if not names:
+            raise ConfigError("no sequence is left to compare on: every one was used to select one of the models")
         diff = np.array([a[n] - b[n] for n in names])
         se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else float("nan")
         return Paired(float(diff.mean()), se, int((diff > 0).sum()), len(diff))
@@ -100,24 +149,39 @@ class Decision:
     configurations: dict[str, dict] = field(default_factory=dict)
     ships: str = ""  # the model label that ships
     reason: str = ""
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # sequences left out of the baselines' ranking
 
 
 def decide(scores: dict[str, dict[str, float]], configurations: dict[str, list[str]],
-           baselines: list[str]) -> Decision:
-    """Apply the rule (module docstring). `configurations`: {configuration: [model labels, one per seed]}."""
-    means = {label: mean_se(list(scores[label].values()))[0] for label in baselines}
+           baselines: list[str], selected_on: dict[str, set[str]] | None = None) -> Decision:
+    """Apply the rule (module docstring). `configurations`: {configuration: [model labels, one per seed]};
+    `selected_on`: {model label: sequences it was selected on}, left out of every comparison it takes part in."""
+    selected = {label: set((selected_on or {}).get(label, ())) for label in scores}
+    # the baselines are ranked on the sequences none of them was selected on
+    baseline_left_out = set().union(*(selected[b] for b in baselines))
+    if not all(clean(scores[b], baseline_left_out) for b in baselines):
+        raise ConfigError("no sequence is left to rank the baselines on: every one was used to select one of them")
+    means = {label: mean_se([scores[label][n] for n in clean(sorted(scores[label]), baseline_left_out)])[0]
+             for label in baselines}
     better = max(baselines, key=lambda label: means[label])
-    decision = Decision(means, better)
+    decision = Decision(means, better, left_out={"baselines": sorted(baseline_left_out)})
     qualifying = []
     for config, labels in configurations.items():
+        config_selected = set().union(*(selected[label] for label in labels))
         names = sorted(set.intersection(*(set(scores[label]) for label in labels)))
         seed_mean = {n: float(np.mean([scores[label][n] for label in labels])) for n in names}
-        entry = {"seeds": labels, "mean_auc": mean_se(list(seed_mean.values())),
-                 "per_seed_auc": {label: mean_se([scores[label][n] for n in names])[0] for label in labels},
-                 "paired": {b: Paired.of(seed_mean, scores[b]).__dict__ for b in baselines},
-                 "per_seed_paired": {label: Paired.of(scores[label], scores[better]).__dict__ for label in labels}}
-        config_gain = Paired.of(seed_mean, scores[better])
-        seeds_gain = all(Paired.of(scores[label], scores[better]).significant_gain() for label in labels)
+        own = clean(names, config_selected)
+        entry = {"seeds": labels, "mean_auc": mean_se([seed_mean[n] for n in own]),
+                 "per_seed_auc": {label: mean_se([scores[label][n] for n in own])[0] for label in labels},
+                 "paired": {b: Paired.of(seed_mean, scores[b], config_selected | selected[b]).__dict__
+                            for b in baselines},
+                 "per_seed_paired": {label: Paired.of(scores[label], scores[better],
+                                                      selected[label] | selected[better]).__dict__
+                                     for label in labels},
+                 "left_out": {b: sorted(config_selected | selected[b]) for b in baselines}}
+        config_gain = Paired.of(seed_mean, scores[better], config_selected | selected[better])
+        seeds_gain = all(Paired.of(scores[label], scores[better], selected[label] | selected[better])
+                         .significant_gain() for label in labels)
         entry["qualifies"] = bool(config_gain.significant_gain() and seeds_gain and len(labels) >= 3)
         decision.configurations[config] = entry
         if entry["qualifies"]:
@@ -137,6 +201,7 @@ def decide(scores: dict[str, dict[str, float]], configurations: dict[str, list[s
 
 
 def write_report(path: str, scores, decision: Decision, models: dict[str, str], sequences: list[Sequence],
-                 preset: str) -> None:
+                 preset: str, selected_on: dict[str, set[str]] | None = None) -> None:
     atomic_write_text(path, json.dumps({"models": models, "preset": preset, "sequences": [s.name for s in sequences],
+                                        "selected_on": {k: sorted(v) for k, v in (selected_on or {}).items()},
                                         "auc": scores, "decision": decision.__dict__}, indent=1))

@@ -29,8 +29,9 @@ from ..data.readers import read_sequences
 from ..core.frame_loop import run_sequence
 from ..core.network import SiamFC, arch_spec
 from ..core.tracker import SiamFCTracker
-from .pairs import PairConfig, PairSampler, RunPairs
+from .pairs import PairConfig, PairSampler, RunPairs, response_offsets
 from .sources import SourceSpec, load_source
+from .teacher import TeacherCollate, TeacherSpec, teacher_files
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class TrainConfig:
     arch: str = "alexnet-slim"
     sources: list[dict[str, Any]] = field(default_factory=list)  # SourceSpec fields: kind, root, weight, ...
     pairs: dict[str, Any] = field(default_factory=dict)  # PairConfig overrides
+    teacher: dict[str, Any] = field(default_factory=dict)  # TeacherSpec: soft targets from NanoTrack v2 (off: {})
     epochs: int = 50
     pairs_per_epoch: int = 50_000
     batch_size: int = 8
@@ -80,9 +82,13 @@ class TrainConfig:
         for spec in self.sources:
             dataclass_from_dict(SourceSpec, spec, "source")
         self.pair_config()
+        self.teacher_spec()
 
     def pair_config(self) -> PairConfig:
         return dataclass_from_dict(PairConfig, self.pairs, "pairs")
+
+    def teacher_spec(self) -> TeacherSpec:
+        return dataclass_from_dict(TeacherSpec, self.teacher, "teacher")
 
     @classmethod
     def from_file(cls, path: str, overrides: dict[str, Any] | None = None) -> "TrainConfig":
@@ -98,8 +104,9 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any], overrides: dict[str, Any] | None = None) -> "TrainConfig":
         values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
         for key, value in (overrides or {}).items():
-            if key.startswith("pairs."):
-                values.setdefault("pairs", {})[key[6:]] = value
+            table, dot, name = key.partition(".")
+            if dot and table in ("pairs", "teacher"):
+                values.setdefault(table, {})[name] = value
             else:
                 values[key] = value
         return dataclass_from_dict(cls, values, "train config")
@@ -141,8 +148,14 @@ def lr_at(step: int, total: int, start: float, end: float) -> float:
 
 
 def balanced_logistic_loss(scores: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """sum over the map of w * log(1 + exp(-y v)), averaged over the batch (weights sum to 1 per map)."""
-    per_position = F.softplus(-labels * scores.float())
+    """sum over the map of w * log(1 + exp(-y v)), averaged over the batch (weights sum to 1 per map).
+
+    Labels between -1 and +1 are soft targets (the teacher's, training/teacher.py): with p = (y + 1) / 2 the term is
+    the cross-entropy p log(1 + exp(-v)) + (1 - p) log(1 + exp(v)), which for y = +-1 is the paper's term to the
+    last bit (p is exactly 1 or 0)."""
+    scores = scores.float()
+    target = (labels + 1) / 2
+    per_position = target * F.softplus(-scores) + (1 - target) * F.softplus(scores)
     return (weights * per_position).sum() / scores.shape[0]
 
 
@@ -168,6 +181,9 @@ class Trainer:
         # channels-last on the CPU: oneDNN's convolutions (forward and backward) run about 1.25x faster on NHWC
         # (AMD EPYC, AVX512-BF16: slim and final net, fp32 and bf16); the weights and checkpoints are the same numbers
         self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        self.teacher = config.teacher_spec()
+        if self.teacher.weight > 0:
+            teacher_files(self.teacher.folder)  # missing or other files: a clear error before any work
         self.model.to(memory_format=self.memory_format)
         self.net = self.model
         if self.world > 1:
@@ -221,8 +237,12 @@ class Trainer:
         One loader for the whole run: starting loader workers every epoch cost seconds per epoch on a GPU."""
         per_epoch = list(range(self.rank, len(sampler), self.world))[: self.steps_per_epoch() * self.config.batch_size]
         workers = self.config.workers
+        collate = None
+        if self.teacher.weight > 0:  # soft targets: the teacher runs on each batch where it is assembled
+            pairs = sampler.config
+            collate = TeacherCollate(self.teacher, response_offsets(pairs.response_size, pairs.total_stride))
         return DataLoader(RunPairs(sampler, per_epoch, first_epoch, self.config.epochs),
-                          batch_size=self.config.batch_size, shuffle=False, num_workers=workers,
+                          batch_size=self.config.batch_size, shuffle=False, num_workers=workers, collate_fn=collate,
                           prefetch_factor=4 if workers else None, pin_memory=self.device.type == "cuda",
                           worker_init_fn=_single_threaded if workers else None,
                           # spawned, not forked: a worker forked while OpenCV's (or OpenMP's) thread pool runs in
@@ -337,7 +357,9 @@ class Trainer:
         cfg = self.config
         if record.get("val_auc", -1.0) > self.best_auc:
             self.best_auc = record["val_auc"]
-            save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary())
+            # best.pth was chosen on the validation sequences: `siamfc select` leaves them out of its comparisons
+            save_checkpoint(self.best_path, self.model, preset(cfg.val_preset), self.summary(),
+                            extra={"selected_on": sorted(record.get("val_auc_per_sequence", {}))})
         if cfg.snapshot_every and self.epoch % cfg.snapshot_every == 0:
             save_checkpoint(os.path.join(cfg.out_dir, f"epoch-{self.epoch:03d}.pth"), self.model,
                             preset(cfg.val_preset), self.summary())

@@ -40,13 +40,25 @@ from got10k.trackers import Tracker  # noqa: E402  (after the numpy patch)
 class Got10kTracker(Tracker):
     """got10k's four-method Tracker around a core with init(image, box) and update(image) -> x,y,w,h.
 
+    spec (backends/spec.py TrackerSpec) and record: the tracker's description and what its results folder records
+    beside it; the experiments of toolkits/got10k/experiments.py write them into the results folder
+    (tracker-spec.json), as `siamfc eval` does, so that either can resume or report the other's results.
     track() shows the frames of the sequence it runs (frames done/total, fps) on a terminal, unless `quiet`
     (common/progress.py: never in a log or a pipe)."""
 
-    def __init__(self, core, name: str = "SiamFC", is_deterministic: bool = True, quiet: bool = False) -> None:
+    def __init__(self, core, name: str = "SiamFC", is_deterministic: bool = True, spec=None,
+                 record: dict | None = None, quiet: bool = False) -> None:
         super().__init__(name=name, is_deterministic=is_deterministic)
         self.core = core
+        self.spec = spec
+        self.record = dict(record or {})
         self.quiet = quiet
+
+    @classmethod
+    def from_built(cls, built, quiet: bool = False) -> "Got10kTracker":
+        """The tracker build_tracker() built (backends/build.py BuiltTracker), named and recorded exactly as `siamfc
+        eval` names and records it."""
+        return cls(built.tracker, name=built.name, spec=built.spec, record=built.results_record(), quiet=quiet)
 
     def init(self, image, box) -> None:
         self.core.init(np.asarray(image), box)

@@ -6,10 +6,13 @@
 - got10k: got10k's ExperimentGOT10k on a val or test split.
 - vot: got10k's ExperimentVOT (patched for numpy 2) on a vot-toolkit sequences folder (color/ sub-folders).
 Each writes got10k's own results, performance.json and plots; results are written atomically and finished
-sequences are never re-run or overwritten unless `overwrite=True`.
+sequences are never re-run or overwritten unless `overwrite=True`. run(tracker) first makes the tracker's results
+folder carry its spec (tracker-spec.json, claim_results) when the tracker has one (Got10kTracker.from_built): the
+record `siamfc eval` writes, so that the Python API and the command line resume and report each other's results.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -49,6 +52,45 @@ class FolderDataset:
         return len(self.sequences)
 
 
+def claim_results(experiment, tracker, overwrite: bool = False) -> None:
+    """Make `tracker`'s results folder in `experiment` carry the tracker's spec and record (backends/spec.py
+    claim_folder: tracker-spec.json) when it has a spec (Got10kTracker.from_built); results of another tracker there
+    are an error naming both, unless overwrite (then they are deleted)."""
+    spec = getattr(tracker, "spec", None)
+    if spec is None:
+        return
+    from ...backends.spec import claim_folder
+
+    claim_folder(tracker_results_dir(experiment, tracker.name), spec, overwrite, getattr(tracker, "record", None))
+
+
+class ClaimsResults:
+    """run(tracker) claims the tracker's results folder first (claim_results), then runs got10k's experiment, and
+    records where its times were taken (speed_recorded)."""
+
+    def run(self, tracker, visualize=False):
+        claim_results(self, tracker)
+        with speed_recorded(self, tracker.name):
+            return super().run(tracker, visualize=visualize)
+
+
+@contextlib.contextmanager
+def speed_recorded(experiment, tracker_name: str):
+    """machine.json (common/speed_record.py: the CPU and the load average) beside the tracker's results when the
+    block tracked sequences: their times were taken on this machine, under this load. A block that only found
+    finished sequences leaves the record of the run that made them."""
+    from ...common.speed_record import load_average, write_speed_record
+
+    def finished() -> int:
+        return sum(os.path.exists(record_file(experiment, tracker_name, n)) for n in experiment.dataset.seq_names)
+
+    before, load_at_start = finished(), load_average()
+    yield
+    ran = finished() - before
+    if ran > 0:
+        write_speed_record(tracker_results_dir(experiment, tracker_name), load_at_start, ran)
+
+
 def _atomic_record(record_file: str, boxes, times) -> None:
     """got10k's OTB-style record (boxes, then times in times/), each file written atomically."""
     write_text(record_file, "\n".join(",".join(f"{v:.3f}" for v in box) for box in np.asarray(boxes)) + "\n")
@@ -75,7 +117,7 @@ class ReportPlots:
             one_pass_panel(curves, os.path.join(report_dir, f"{kind}_plots.png"), kind, title)
 
 
-class ExperimentOTBFolder(ReportPlots, ExperimentOTB):
+class ExperimentOTBFolder(ReportPlots, ClaimsResults, ExperimentOTB):
     """ExperimentOTB over any OTB-layout folder; `name` names the results and reports sub-folders."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
@@ -148,7 +190,7 @@ class VOTFolder(VOT):
         return img_files, anno
 
 
-class ExperimentVOTFolder(ExperimentVOT):
+class ExperimentVOTFolder(ClaimsResults, ExperimentVOT):
     """ExperimentVOT on a local vot-toolkit sequences folder, offline."""
 
     def __init__(self, root_dir: str, experiments=("supervised",), result_dir: str = "results",
@@ -166,7 +208,7 @@ class ExperimentVOTFolder(ExperimentVOT):
         self.tags = ["camera_motion", "illum_change", "occlusion", "size_change", "motion_change", "empty"]
 
 
-class ExperimentUAV123Folder(ReportPlots, ExperimentUAV123):
+class ExperimentUAV123Folder(ReportPlots, ClaimsResults, ExperimentUAV123):
     """got10k's UAV123 experiment (NaN-aware metrics) over UAV123Folder."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
@@ -179,6 +221,10 @@ class ExperimentUAV123Folder(ReportPlots, ExperimentUAV123):
 
     def _record(self, record_file, boxes, times):
         _atomic_record(record_file, boxes, times)
+
+
+class ExperimentGOT10kFolder(ClaimsResults, ExperimentGOT10k):
+    """got10k's GOT-10k experiment, its results folder claimed for the tracker's spec."""
 
 
 GOT10K_SUBSETS = ("val", "test")
@@ -241,7 +287,7 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
     if dataset == "got10k":
         if subset == "val":
             check_got10k_val(root)
-        experiment = ExperimentGOT10k(root, subset, result_dir, report_dir)
+        experiment = ExperimentGOT10kFolder(root, subset, result_dir, report_dir)
         if names:
             keep = [i for i, n in enumerate(experiment.dataset.seq_names) if n in names]
             for attr in ("seq_names", "seq_dirs", "anno_files"):
@@ -303,8 +349,9 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
     batch > 0 tracks up to that many sequences at once (one network batch per frame step; same boxes).
-    spec (a backends.spec.TrackerSpec, SiamFC's): the results folder records it (tracker-spec.json, with `record`),
-    and results of another spec there are an error unless overwrite (claim_folder), never reported as this one's.
+    spec (a backends.spec.TrackerSpec, SiamFC's; default: the tracker's own, Got10kTracker.from_built): the results
+    folder records it (tracker-spec.json, with `record`, default the tracker's), and results of another spec there
+    are an error unless overwrite (claim_folder), never reported as this one's.
     quiet: got10k's own line per sequence ("--Sequence 3/5: FaceOcc1", on stdout) is not printed either.
     """
     if not os.path.isdir(root):
@@ -313,31 +360,24 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     report_dir = os.path.join(out_dir, "reports")
     experiment = make_experiment(dataset, root, result_dir, report_dir, subset, names)
     mine = tracker_results_dir(experiment, tracker.name)
+    spec = spec if spec is not None else getattr(tracker, "spec", None)
+    record = record if record is not None else getattr(tracker, "record", None)
     if spec is not None:
         from ...backends.spec import claim_folder
 
         claim_folder(mine, spec, overwrite, record)
     elif overwrite and os.path.isdir(mine):
         shutil.rmtree(mine)
-    from ...common.speed_record import load_average, write_speed_record
-
-    def finished() -> int:
-        return sum(os.path.exists(record_file(experiment, tracker.name, n)) for n in experiment.dataset.seq_names)
-
-    before, load_at_start = finished(), load_average()
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
         from ...backends.batched import shared_factory
 
-        run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
+        with speed_recorded(experiment, tracker.name):
+            run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:
-        import contextlib
         import io
 
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-            experiment.run(tracker)
-    ran = finished() - before
-    if ran > 0:  # the times just written were taken on this machine, under this load
-        write_speed_record(mine, load_at_start, ran)
+            experiment.run(tracker)  # ClaimsResults.run: the speed record too
     performance = report(experiment, [tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
 

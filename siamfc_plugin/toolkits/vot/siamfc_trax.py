@@ -8,7 +8,8 @@ variables of the tracker spec (siamfc_plugin/backends/spec.py OPTIONS; the same 
 as the command line's), and one of the trax edge's own:
 
     SIAMFC_CHECKPOINT      model file; a relative path is looked up in the `paths` of trackers.ini (PYTHONPATH),
-                           then SIAMFC_ROOT, then this repository, then the working folder. Default: the shipped model.
+                           then SIAMFC_ROOT, then this repository, then the working folder; or the name of a
+                           published net in the weights cache (`siamfc weights get NAME`). Default: the shipped model.
     SIAMFC_PRESET          siamfc-3s (default), or any preset `siamfc track --help` lists
     SIAMFC_ARCH            alexnet-slim, alexnet (default: the checkpoint's)
     SIAMFC_SET             tracker config overrides, "key=value;key=value" (e.g. "window_influence=0.5;scale_lr=0.1")
@@ -43,6 +44,9 @@ from .trax_server import MultiObjectSession, TrackingSession
 from .trax_server import serve as serve_session
 
 # ---- settings from the environment ---------------------------------------------------------------------------------
+EDGE_VARIABLES = ("SIAMFC_POLYGON", "SIAMFC_REGION")  # this edge's own, beside the tracker spec's SIAMFC_* variables
+
+
 def resolve_path(path: str, env: Mapping[str, str] | None = None) -> str:
     """An absolute path for a (possibly relative) file named in trackers.ini.
 

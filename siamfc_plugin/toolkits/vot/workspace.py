@@ -111,24 +111,32 @@ TRACKERS = [
 ]
 
 
-# Published SiamFC weights (docs/model.md, "Published weights"), converted on the fly from the file at
-# SIAMFC_CHECKPOINT (relative: published/ beside trackers.ini; .gitignored), each run with its source tracker's preset
-# and labelled by its source, never as this plugin's model. A missing file stops the entry with "checkpoint not found".
-PUBLISHED = [
-    ("siamfc_authors", "SiamFC, authors' MatConvNet net 2016-08-17 (colour)",
-     {"SIAMFC_PRESET": "siamfc-matconvnet-3s", "SIAMFC_POLYGON": "matconvnet",
-      "SIAMFC_CHECKPOINT": "published/2016-08-17.net.mat"}),
-    ("siamfc_authors_5s", "SiamFC, authors' MatConvNet net 2016-08-17 (colour), 5 scales (params-5s.txt)",
-     {"SIAMFC_PRESET": "siamfc-matconvnet-5s", "SIAMFC_POLYGON": "matconvnet",
-      "SIAMFC_CHECKPOINT": "published/2016-08-17.net.mat"}),
-    ("siamfc_authors_gray", "SiamFC, authors' MatConvNet net 2016-08-17 (gray025: a quarter of the training pairs grey)",
-     {"SIAMFC_PRESET": "siamfc-matconvnet-3s", "SIAMFC_POLYGON": "matconvnet",
-      "SIAMFC_CHECKPOINT": "published/2016-08-17_gray025.net.mat"}),
-    ("siamfc_pytorch", "SiamFC, huanglianghua/siamfc-pytorch net (siamfc_alexnet_e50.pth)",
-     {"SIAMFC_PRESET": "siamfc-pytorch", "SIAMFC_CHECKPOINT": "published/siamfc_alexnet_e50.pth"}),
-    ("siamfc_got10k", "SiamFC, got-10k/siamfc net (model.pth)",
-     {"SIAMFC_PRESET": "siamfc-got10k", "SIAMFC_CHECKPOINT": "published/got10k_siamfc_model.pth"}),
-]
+# Published SiamFC weights (docs/model.md, "Published weights"), each run with its source tracker's preset and
+# labelled by its source, never as this plugin's model. Each entry is named as got10k names the same tracker's
+# results (its default name: one row per net on a page), and SIAMFC_CHECKPOINT names the net, which `siamfc weights
+# get NAME` puts in the per-user weights cache (core/published.py); a net not fetched yet stops the entry with that
+# command. got-10k/siamfc publishes no net: its entry reads the file you trained (published/ is .gitignored).
+GOT10K_FILE = "got10k_siamfc_model.pth"
+
+
+def published_entries() -> list[tuple[str, str, dict]]:
+    """(name, label, SIAMFC_* variables) of the published nets' entries (built when asked: `siamfc vot --help`
+    imports this module and should not import the catalogue)."""
+    from ...core.provenance import GOT10K_FORMAT, SOURCE_PRESET, identifier_for, label_for
+    from ...core.published import PUBLISHED_NETS
+
+    authors, gray, pytorch = PUBLISHED_NETS
+    matconvnet = {"SIAMFC_POLYGON": "matconvnet"}
+    return [
+        (authors.name, authors.label,
+         {"SIAMFC_PRESET": authors.preset, **matconvnet, "SIAMFC_CHECKPOINT": authors.name}),
+        (f"{authors.name}-siamfc-matconvnet-5s", f"{authors.label}, 5 scales (params-5s.txt)",
+         {"SIAMFC_PRESET": "siamfc-matconvnet-5s", **matconvnet, "SIAMFC_CHECKPOINT": authors.name}),
+        (gray.name, gray.label, {"SIAMFC_PRESET": gray.preset, **matconvnet, "SIAMFC_CHECKPOINT": gray.name}),
+        (pytorch.name, pytorch.label, {"SIAMFC_PRESET": pytorch.preset, "SIAMFC_CHECKPOINT": pytorch.name}),
+        (identifier_for(GOT10K_FORMAT, GOT10K_FILE), label_for(GOT10K_FORMAT, GOT10K_FILE),
+         {"SIAMFC_PRESET": SOURCE_PRESET[GOT10K_FORMAT], "SIAMFC_CHECKPOINT": f"published/{GOT10K_FILE}"}),
+    ]
 
 
 PEERS = (
@@ -170,12 +178,12 @@ def trackers_ini_text(paths: str | None = ".") -> str:
         "# env_SIAMFC_PRESET = siamfc-3s",
         "# env_SIAMFC_ARCH = alexnet",
         "",
-        "# Published SiamFC weights, run as their authors' trackers run them (docs/model.md, \"Published weights\").",
-        "# Put the file you have where env_SIAMFC_CHECKPOINT points (published/ is .gitignored) or set it to your path;",
-        "# it is converted on the fly (or convert once: siamfc import FILE --out model.pth, and point at model.pth).",
+        "# Published SiamFC weights, run as their authors' trackers run them (docs/model.md, \"Published weights\"),",
+        "# each entry named as got10k names its results. `siamfc weights get NAME` fetches a net into the per-user cache,",
+        "# where env_SIAMFC_CHECKPOINT = NAME finds it; a path to a file of your own works too (converted on the fly).",
         "",
     ]
-    for name, label, env in PUBLISHED:
+    for name, label, env in published_entries():
         lines += _siamfc_entry(name, label, env, paths)
     lines += [
         "# Peer trackers (analysis/ leaderboards): OpenCV trackers and a static-box baseline behind one trax entry,",

@@ -13,6 +13,9 @@ got10k (0.1.3)::
     <out>/results/<EXP>/<tracker>/<seq>/<seq>_<run:03d>.txt and <seq>_time.txt (GOT-10k)
     <out>/reports/<EXP>/<tracker>/performance.json
 
+Where the times were taken (siamfc_plugin/common/speed_record.py): machine.json (CPU, cores, load average at the
+start and end of the run) in <out>/results/<EXP>/<tracker>/ and <ws>/results/<tracker>/.
+
 `frames` tables have one row per tracker x sequence x run x frame with columns
 toolkit, experiment, tracker, sequence, run, frame, state (init | tracked | failure | skip), x, y, w, h (the
 predicted box; NaN for special frames; polygons as their bounding box), time (s), confidence,
@@ -852,3 +855,30 @@ def _report_row(exp: str, tracker: str, seq: str, values: dict, path: str, kind:
             "success_rate": number("success_rate"), "speed_fps": number("speed_fps"), "ao": number("ao"),
             "sr50": number("sr"), "sr75": sr75, "accuracy": number("accuracy"),
             "failures_weighted": number("robustness"), "report": path}
+
+
+SPEED_RECORD = "machine.json"
+
+
+def read_speed_records(got10k_dir: str | None = None, vot_workspace: str | None = None) -> dict[tuple, dict]:
+    """{(toolkit, experiment, tracker): record} from the machine.json files beside the results (experiment None
+    for VOT: one record per tracker's results folder). Unreadable records are left out (the figure then says the
+    CPU was not recorded)."""
+    found = {}
+    patterns = []
+    if got10k_dir:
+        patterns.append(("got10k", os.path.join(got10k_dir, "results", "*", "*", SPEED_RECORD)))
+    if vot_workspace:
+        patterns.append(("vot", os.path.join(vot_workspace, "results", "*", SPEED_RECORD)))
+    for toolkit, pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            parts = os.path.normpath(path).split(os.sep)
+            try:
+                with open(path) as handle:
+                    record = json.load(handle)
+            except (OSError, ValueError):
+                continue
+            if isinstance(record, dict) and record.get("cpu"):
+                key = (toolkit, parts[-3], parts[-2]) if toolkit == "got10k" else (toolkit, None, parts[-2])
+                found[key] = record
+    return found

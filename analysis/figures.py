@@ -21,11 +21,37 @@ MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "<", ">", "h", "p", "d", "8",
 REALTIME_FPS = 25.0
 
 
+# The page's own trackers (SiamFC in any spelling: got10k's "SiamFC-3s", a VOT id "siamfc_authors", the paper's
+# "SiameseFC-AlexNet") in strong colours, drawn thicker and on top; the peers in muted ones, never grey (the EAO
+# interval band and the notes are grey), so that a page's own rows stand out at a glance.
+OWN_PREFIXES = ("siamfc", "siamesefc")
+OWN_COLOURS = ("#1565c0", "#d84315", "#2e7d32", "#6a1b9a", "#c2185b", "#00838f", "#f9a825", "#283593")
+OWN_LINEWIDTH, PEER_LINEWIDTH = 2.6, 1.4
+
+
+def _muted(colour) -> tuple:
+    """Half way to a mid grey: the hue kept (peers stay apart), the saturation halved or more."""
+    return tuple(0.5 * c + 0.5 * 0.62 for c in matplotlib.colors.to_rgb(colour))
+
+
+# tab20 without its two greys, muted
+PEER_COLOURS = tuple(_muted(c) for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15))
+
+
+def is_own(name: str) -> bool:
+    """True for the page's own trackers (SiamFC rows, measured or published)."""
+    from .tables import tracker_key
+
+    return tracker_key(name).startswith(OWN_PREFIXES)
+
+
 class Style:
     """A colour and marker per tracker, derived from its name alone (a CRC-32 of analysis.tables.tracker_key), so
     a tracker keeps them in every figure and every report, whichever other trackers are there; "SiamFC" (got10k)
-    and "siamfc" (a VOT registry id) share one. Two names that land on the same colour get different markers
-    (20 colours x 15 markers); `trackers` only moves such a rare full collision to the next free pair."""
+    and "siamfc" (a VOT registry id) share one. Own trackers (is_own) take a strong colour (OWN_COLOURS), peers a
+    muted one (PEER_COLOURS). Two peers that land on the same colour get different markers; `trackers` only moves
+    such a rare full collision to the next free pair, and gives own trackers of one page different colours (a
+    few strong colours: lines, which have no markers, must still tell them apart)."""
 
     def __init__(self, trackers=()) -> None:
         import zlib
@@ -33,26 +59,41 @@ class Style:
         from .tables import tracker_key
 
         self.key = tracker_key
-        cmap = plt.get_cmap("tab20")
         self.colour, self.marker = {}, {}
-        taken = set()
+        taken, own_taken = set(), set()
         for key in sorted({tracker_key(n) for n in trackers}):
+            own = key.startswith(OWN_PREFIXES)
+            palette = OWN_COLOURS if own else PEER_COLOURS
             code = zlib.crc32(key.encode("utf-8"))
-            while (code % 20, (code // 20) % len(MARKERS)) in taken:
+            for _ in range(len(palette) * len(MARKERS)):
+                pair = (palette[code % len(palette)], MARKERS[(code // len(palette)) % len(MARKERS)])
+                if pair not in taken and not (own and pair[0] in own_taken and len(own_taken) < len(palette)):
+                    break
                 code += 1
-            taken.add((code % 20, (code // 20) % len(MARKERS)))
-            self.colour[key], self.marker[key] = cmap(code % 20), MARKERS[(code // 20) % len(MARKERS)]
-        self._cmap = cmap
+            taken.add(pair)
+            if own:
+                own_taken.add(pair[0])
+            self.colour[key], self.marker[key] = pair
 
     def __call__(self, name: str) -> dict:
+        """Colour, marker and drawing order (own trackers on top), for markers: ax.plot(x, y, **style(name))."""
         import zlib
 
         key = self.key(name)
+        own = key.startswith(OWN_PREFIXES)
         if key not in self.colour:
+            palette = OWN_COLOURS if own else PEER_COLOURS
             code = zlib.crc32(key.encode("utf-8"))
-            return {"color": self._cmap(code % 20), "marker": MARKERS[(code // 20) % len(MARKERS)]}
-        return {"color": self.colour[key], "marker": self.marker[key]}
+            colour, marker = palette[code % len(palette)], MARKERS[(code // len(palette)) % len(MARKERS)]
+        else:
+            colour, marker = self.colour[key], self.marker[key]
+        return {"color": colour, "marker": marker, "zorder": 4 if own else 3}
 
+    def line(self, name: str) -> dict:
+        """Colour, width and drawing order of a tracker's curve: own trackers thicker and on top."""
+        own = is_own(name)
+        return {"color": self(name)["color"], "linewidth": OWN_LINEWIDTH if own else PEER_LINEWIDTH,
+                "zorder": 4 if own else 3}
 
 
 def figure_title(fig) -> str:
@@ -62,7 +103,11 @@ def figure_title(fig) -> str:
     return " | ".join(p.replace("\n", " ") for p in parts if p)
 
 
-def save(fig, path_png: str) -> str:
+def save(fig, path_png: str | None):
+    """Write the figure as PNG and PDF (its title in their metadata); return the PNG's path. path_png None: the
+    figure itself, unsaved (for inspection: every figure function below takes path None)."""
+    if path_png is None:
+        return fig
     os.makedirs(os.path.dirname(os.path.abspath(path_png)), exist_ok=True)
     title = figure_title(fig)
     fig.savefig(path_png, dpi=150, bbox_inches="tight", metadata={"Title": title})
@@ -87,7 +132,7 @@ def _ranking_axis(ax, table: pd.DataFrame, style: Style, title: str, value: str 
         return
     for rank, row in table.iterrows():
         ax.plot(rank + 1, row[value], linestyle="none", markersize=9, markeredgecolor="black",
-                markeredgewidth=0.5, label=f"{row['tracker']} ({row[value]:.3f})", **style(row["tracker"]))
+                markeredgewidth=0.5, label=f"{row['tracker']} (EAO {row[value]:.3f})", **style(row["tracker"]))
         if n <= 6:  # more names would overlap: the legend (outside the axes) names them
             ax.annotate(row["tracker"], (rank + 1, row[value]), textcoords="offset points", xytext=(0, 8),
                         ha="center", fontsize=7)
@@ -155,10 +200,10 @@ def eao_curves(curves: dict[str, np.ndarray], path: str, low: int | None = None,
     for tracker in order:
         curve = np.asarray(curves[tracker], float)
         score = (scores or {}).get(tracker)
-        label = tracker + ("" if score is None else f" [{score:.3f}]" if np.isfinite(score) else " [n/a]")
-        ax.plot(np.arange(len(curve)), curve, label=label, color=style(tracker)["color"], linewidth=1.6)
+        label = tracker + ("" if score is None else f" [EAO {score:.3f}]" if np.isfinite(score) else " [EAO n/a]")
+        ax.plot(np.arange(len(curve)), curve, label=label, **style.line(tracker))
     if low is not None and high is not None:
-        ax.axvspan(low, high, color="grey", alpha=0.15, label=f"EAO interval [{low}, {high}]")
+        ax.axvspan(low, high, color="grey", alpha=0.15, zorder=1, label=f"EAO interval [{low}, {high}]")
     ax.set_xlabel("sequence length (frames)")
     ax.set_ylabel("expected average overlap")
     ax.set_ylim(0, 1)
@@ -168,37 +213,58 @@ def eao_curves(curves: dict[str, np.ndarray], path: str, low: int | None = None,
     return save(fig, path)
 
 
+def _success_axis(ax, curves: dict[str, dict[str, np.ndarray]], style: Style) -> None:
+    """Success curves, best AUC first; the legend says its number is the AUC."""
+    for tracker in sorted(curves, key=lambda t: -float(np.mean(curves[t]["success_curve"]))):
+        succ = np.asarray(curves[tracker]["success_curve"], float)
+        ax.plot(IOU_THRESHOLDS[: len(succ)], succ, label=f"{tracker} [AUC {succ.mean():.3f}]", **style.line(tracker))
+    ax.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
+           title="Success plot (legend: AUC, the area under the curve)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left", frameon=True)
+    ax.title.set_fontsize(10)
+
+
+def _precision_axis(ax, curves: dict[str, dict[str, np.ndarray]], style: Style) -> None:
+    """Precision curves, best precision at 20 px first; the legend says its number is that precision."""
+    for tracker in sorted(curves, key=lambda t: -float(curves[t]["precision_curve"][20])):
+        prec = np.asarray(curves[tracker]["precision_curve"], float)
+        ax.plot(CENTER_THRESHOLDS[: len(prec)], prec, label=f"{tracker} [P@20px {prec[20]:.3f}]",
+                **style.line(tracker))
+    ax.set(xlabel="location error threshold (px)", ylabel="precision", xlim=(0, 50), ylim=(0, 1.02),
+           title="Precision plot (legend: P@20px, the precision at 20 px)")
+    ax.axvline(20, color="grey", linestyle=":", linewidth=1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", frameon=True)
+    ax.title.set_fontsize(10)
+
+
 def otb_plots(curves: dict[str, dict[str, np.ndarray]], path: str, title: str = "OTB one-pass (OPE)",
               style: Style | None = None) -> str:
     """Success plot (legend: AUC) and precision plot (legend: precision at 20 px), several trackers."""
     style = style or Style(curves.keys())
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    by_auc = sorted(curves, key=lambda t: -float(np.mean(curves[t]["success_curve"])))
-    for tracker in by_auc:
-        succ = np.asarray(curves[tracker]["success_curve"], float)
-        left.plot(IOU_THRESHOLDS[: len(succ)], succ, color=style(tracker)["color"], linewidth=1.8,
-                  label=f"{tracker} [{succ.mean():.3f}]")
-    by_prec = sorted(curves, key=lambda t: -float(curves[t]["precision_curve"][20]))
-    for tracker in by_prec:
-        prec = np.asarray(curves[tracker]["precision_curve"], float)
-        right.plot(CENTER_THRESHOLDS[: len(prec)], prec, color=style(tracker)["color"], linewidth=1.8,
-                   label=f"{tracker} [{prec[20]:.3f}]")
-    left.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
-             title="Success plot (legend: AUC)")
-    right.set(xlabel="location error threshold (px)", ylabel="precision", xlim=(0, 50), ylim=(0, 1.02),
-              title="Precision plot (legend: precision at 20 px)")
-    right.axvline(20, color="grey", linestyle=":", linewidth=1)
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left" if ax is left else "lower right", frameon=True)
-        ax.title.set_fontsize(10)
+    _success_axis(left, curves, style)
+    _precision_axis(right, curves, style)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return save(fig, path)
 
 
-def attribute_bars(table: pd.DataFrame, path: str, derived: tuple[str, ...] = (), style: Style | None = None
-                   ) -> str:
+def one_pass_panel(curves: dict[str, dict[str, np.ndarray]], path: str, kind: str, title: str,
+                   style: Style | None = None) -> str:
+    """The success plot (kind 'success') or the precision plot ('precision') alone: got10k's own report files
+    (success_plots.png, precision_plots.png), drawn like the leaderboard's."""
+    style = style or Style(curves.keys())
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    (_success_axis if kind == "success" else _precision_axis)(ax, curves, style)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def attribute_bars(table: pd.DataFrame, path: str, derived: tuple[str, ...] = (), style: Style | None = None,
+                   title: str = "VOT baseline") -> str:
     """Per-attribute accuracy and failures (VOT tags). table: tracker, attribute, frames, accuracy,
     failures_per_100 (see analysis.tables.attribute_table). Attributes without tagged frames are marked."""
     attributes = list(dict.fromkeys(table["attribute"]))
@@ -211,10 +277,11 @@ def attribute_bars(table: pd.DataFrame, path: str, derived: tuple[str, ...] = ()
     for i, tracker in enumerate(trackers):
         rows = table[table["tracker"] == tracker].set_index("attribute").reindex(attributes)
         offset = (i - (len(trackers) - 1) / 2) * width
+        edge = {"edgecolor": "black", "linewidth": 1.0 if is_own(tracker) else 0.4}
         top.bar(x + offset, rows["accuracy"].to_numpy(float), width, label=tracker, color=style(tracker)["color"],
-                edgecolor="black", linewidth=0.4)
+                **edge)
         bottom.bar(x + offset, rows["failures_per_100"].to_numpy(float), width, color=style(tracker)["color"],
-                   edgecolor="black", linewidth=0.4)
+                   **edge)
     frames = table.groupby("attribute", sort=False)["frames"].max().reindex(attributes)
     source = table.groupby("attribute", sort=False)["source"].first().reindex(attributes) if "source" in table \
         else pd.Series("tags", index=attributes)
@@ -232,7 +299,7 @@ def attribute_bars(table: pd.DataFrame, path: str, derived: tuple[str, ...] = ()
     for ax in (top, bottom):
         ax.grid(axis="y", alpha=0.3)
     top.legend(fontsize=8, ncol=min(4, len(trackers)), frameon=False, loc="upper right")
-    note = "Per-attribute results on tagged frames (VOT baseline)."
+    note = f"Per-attribute results on tagged frames ({title})."
     if derived:
         note += " *derived here from the ground truth (no .tag files)."
     top.set_title(note, fontsize=9)
@@ -267,7 +334,8 @@ def speed_accuracy(points: pd.DataFrame, path: str, style: Style | None = None, 
         ax.text(REALTIME_FPS, 0.02, " 25 fps", transform=ax.get_xaxis_transform(), fontsize=7, color="grey",
                 va="bottom")
         metric = rows["metric"].iloc[0] if len(rows) else "score"
-        ax.set(xlabel="speed (frames per second, this machine)", ylabel=metric, ylim=(0, 1))
+        ax.set(xlabel="speed (frames per second; CPU and load: see the title)" if note else
+               "speed (frames per second)", ylabel=metric, ylim=(0, 1))
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, numpoints=1)
         ax.set_title(bench, fontsize=10)
@@ -284,10 +352,10 @@ def got10k_plot(curves: dict[str, np.ndarray], path: str, title: str = "GOT-10k"
     areas = {t: float(np.mean(c)) for t, c in curves.items()}
     for tracker in sorted(curves, key=lambda t: -areas[t]):
         curve = np.asarray(curves[tracker], float)
-        ax.plot(np.linspace(0, 1, len(curve)), curve, color=style(tracker)["color"], linewidth=1.8,
-                label=f"{tracker} [{areas[tracker]:.3f}]")
+        ax.plot(np.linspace(0, 1, len(curve)), curve, label=f"{tracker} [AO {areas[tracker]:.3f}]",
+                **style.line(tracker))
     ax.set(xlabel="overlap threshold", ylabel="success rate", xlim=(0, 1), ylim=(0, 1.02),
-           title="Success plot (legend: area = AO)")
+           title="Success plot (legend: AO, the area under the curve = the mean overlap)")
     ax.title.set_fontsize(10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
@@ -341,19 +409,18 @@ def longterm_plots(pr_curves: dict[str, np.ndarray], f_curves: dict[str, np.ndar
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.3))
     order = sorted(set(pr_curves) | set(f_curves), key=lambda t: -np.nan_to_num(scores.get(t, np.nan), nan=-1.0))
     for tracker in order:
-        colour = style(tracker)["color"]
         score = scores.get(tracker, np.nan)
-        label = f"{tracker} [F {score:.3f}]" if np.isfinite(score) else f"{tracker} [n/a]"
+        label = f"{tracker} [F-score {score:.3f}]" if np.isfinite(score) else f"{tracker} [F-score n/a]"
         curve = pr_curves.get(tracker)
         f = f_curves.get(tracker)
         if curve is not None and len(curve):
-            left.plot(curve[:, 0], curve[:, 1], color=colour, linewidth=1.6, label=label)
+            left.plot(curve[:, 0], curve[:, 1], label=label, **style.line(tracker))
             if f is not None and np.isfinite(f).any() and len(f) == len(curve):
                 best = int(np.nanargmax(f))
                 left.plot(curve[best, 0], curve[best, 1], linestyle="none", markeredgecolor="black", markersize=8,
                           **style(tracker))
                 finite = np.isfinite(curve[:, 2])
-                right.plot(curve[finite, 2], f[finite], color=colour, linewidth=1.6, label=label)
+                right.plot(curve[finite, 2], f[finite], label=label, **style.line(tracker))
                 right.plot(curve[best, 2], f[best], linestyle="none", markeredgecolor="black", markersize=8,
                            **style(tracker))
     left.set_xlabel("tracking recall")
@@ -394,7 +461,7 @@ def vots_plots(summary: pd.DataFrame, quality_plots: dict[str, np.ndarray], path
     left.set_title("accuracy-robustness", fontsize=10)
     for tracker, curve in quality_plots.items():
         curve = np.asarray(curve, float)
-        right.plot(curve[:, 0], curve[:, 1], color=style(tracker)["color"], linewidth=1.6, label=tracker)
+        right.plot(curve[:, 0], curve[:, 1], label=tracker, **style.line(tracker))
     right.set_xlabel("overlap threshold")
     right.set_ylabel("share of frames above it")
     right.set_xlim(0, 1)

@@ -164,13 +164,16 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
             subset=["fps", "score"])
         points = points[points["fps"] > 0]
     if len(points):
+        machine = speed_machine(collect.read_speed_records(got10k_dir, vot_workspace), points)
         result.figures["speed_accuracy"] = figures.speed_accuracy(
-            points, os.path.join(fig_dir, "speed_accuracy.png"), style)
+            points, os.path.join(fig_dir, "speed_accuracy.png"), style, note=machine)
         sections.append(Section("Speed vs accuracy", [
-            ("text", "Measured on this machine only (CPU unless a GPU device was given); published speeds were "
-                     "measured on other hardware and are not plotted here. The static box (no computation) has "
-                     "no meaningful speed: its fps is shown as '-' and it is left out here. VOT speeds include the "
-                     "trax round trip and the tracker's own frame decoding; got10k speeds are update times only."),
+            ("text", f"Measured speeds only ({machine}; from the machine.json beside each tracker's results: "
+                     "the load average is that of the whole machine, so a busy machine slows every tracker). "
+                     "Published speeds were measured on other hardware and are not plotted here. The static box "
+                     "(no computation) has no meaningful speed: its fps is shown as '-' and it is left out here. "
+                     "VOT speeds include the trax round trip and the tracker's own frame decoding; got10k speeds "
+                     "are update times only."),
             ("figure", result.figures["speed_accuracy"])]))
 
     problem_table = collect.problems_table(problems)
@@ -198,6 +201,32 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
     with open(os.path.join(out, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=2, default=str)
     return result
+
+
+def speed_machine(records: dict[tuple, dict], points: pd.DataFrame) -> str:
+    """One line naming where the plotted speeds were measured: the CPU(s), cores, and the 1-minute load average
+    range over the runs' starts and ends, from the results' records; which trackers have none."""
+    cpus, loads, missing = {}, [], []
+    for key, tracker in zip(points["record"], points["tracker"]):
+        record = records.get(tuple(key)) if isinstance(key, (tuple, list)) else None
+        if record is None:
+            missing.append(tracker)
+            continue
+        cpus.setdefault(f"{record['cpu']}, {record.get('logical_cores', '?')} logical cores", []).append(tracker)
+        loads += [v[0] for v in (record.get("load_average_start"), record.get("load_average_end"))
+                  if isinstance(v, list) and v]
+    parts = []
+    if len(cpus) == 1:
+        parts.append(f"CPU: {next(iter(cpus))}")
+    elif cpus:
+        parts.append("CPUs: " + "; ".join(f"{cpu} ({', '.join(dict.fromkeys(t))})" for cpu, t in cpus.items()))
+    if loads:
+        low, high = min(loads), max(loads)
+        parts.append(f"load average {low:.1f}" + (f"-{high:.1f}" if high > low else "")
+                     + " (1 min, at the runs' starts and ends)")
+    if missing:
+        parts.append("CPU and load not recorded for " + ", ".join(dict.fromkeys(missing)))
+    return "; ".join(parts)
 
 
 def _cpu_name() -> str:
@@ -318,9 +347,11 @@ def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state:
         exp_curves, os.path.join(state["fig_dir"], f"otb_{key}_success_precision.png"),
         f"{exp} one-pass evaluation (got10k): {int(board['sequences'].max())} sequences"
         + (f"; {absent} frames with the target absent excluded" if absent else ""), style)
+    count = int(board["sequences"].max()) if len(board) else 0
     for _, row in board.iterrows():
-        state["speed"].append({"benchmark": f"{exp} one-pass (got10k)", "tracker": row["tracker"],
-                               "fps": row["fps"], "score": row["success_auc"], "metric": "success AUC"})
+        state["speed"].append({"benchmark": f"{exp} one-pass (got10k): {count} sequences", "tracker": row["tracker"],
+                               "fps": row["fps"], "score": row["success_auc"], "metric": "success AUC",
+                               "record": ("got10k", exp, row["tracker"])})
         state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} success AUC",
                                    "value": row["success_auc"]})
     if has_truth:
@@ -361,9 +392,11 @@ def _got10k_section(exp: str, reports, curves, state: dict) -> None:
             exp_curves, os.path.join(state["fig_dir"], f"got10k_{key}_success.png"),
             f"{exp} (got10k): {int(board['sequences'].max())} sequences", state["style"])
         blocks.append(("figure", result.figures[f"got10k_{key}"]))
+    count = int(board["sequences"].max()) if len(board) else 0
     for _, row in board.iterrows():
-        state["speed"].append({"benchmark": f"{exp} (got10k)", "tracker": row["tracker"], "fps": row["fps"],
-                               "score": row["ao"], "metric": "AO"})
+        state["speed"].append({"benchmark": f"{exp} (got10k): {count} sequences", "tracker": row["tracker"],
+                               "fps": row["fps"], "score": row["ao"], "metric": "AO",
+                               "record": ("got10k", exp, row["tracker"])})
         state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} AO", "value": row["ao"]})
     state["sections"].append(Section(f"{exp} (got10k)", blocks))
 
@@ -497,11 +530,11 @@ def _kind_section(analysis, suffix: str, state: dict) -> None:
         figure = figures.longterm_plots({t: c for t, c in analysis.pr_curves.items() if t in names},
                                         {t: c for t, c in analysis.curves.items() if t in names}, scores,
                                         os.path.join(state["fig_dir"], f"vot{suffix}_longterm.png"), style,
-                                        title=f"VOT {exp}, {stack}")
+                                        title=f"VOT {exp}, {stack}: {len(analysis.sequences or ())} sequences")
     else:
         figure = figures.vots_plots(board, {t: c for t, c in analysis.pr_curves.items() if t in names},
                                     os.path.join(state["fig_dir"], f"vot{suffix}_vots.png"), style,
-                                    title=f"VOT {exp}, {stack}")
+                                    title=f"VOT {exp}, {stack}: {len(analysis.sequences or ())} sequences")
     result.figures[f"{kind}{suffix}"] = figure
     for _, row in board.iterrows():
         key = "fscore" if kind == "longterm" else "quality"
@@ -556,17 +589,20 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
                        + (f"; {not_comparable}" if not_comparable else ""),
         published_title="published VOT2015 (SiamFC paper, Table 3; not measured here; interval "
                         f"[{PUBLISHED_EAO_INTERVAL[0]}, {PUBLISHED_EAO_INTERVAL[1]}])", style=style,
-        title=f"VOT {exp}, {stack}")
+        title=f"VOT {exp}, {stack}")  # the measured panel's title has the sequence count; the published is VOT2015's
     result.figures[f"ar_plot{suffix}"] = figures.ar_plot(
         board, os.path.join(state["fig_dir"], f"vot{suffix}_ar_plot.png"), analysis.sensitivity,
-        title=f"Accuracy-robustness, {exp} ({'VOT2020-style multistart' if kind == 'multistart' else 'VOT2015-style supervised'})",
-        style=style, kind=kind)
+        title=f"Accuracy-robustness, VOT {exp} "
+              f"({'VOT2020-style multistart' if kind == 'multistart' else 'VOT2015-style supervised'}): "
+              f"{len(sequences)} sequences", style=style, kind=kind)
     result.figures[f"eao_curves{suffix}"] = figures.eao_curves(
         analysis.curves, os.path.join(state["fig_dir"], f"vot{suffix}_eao_curves.png"), analysis.eao_low,
-        analysis.eao_high, dict(zip(board["tracker"], board["eao"])), style, title=f"VOT {exp}, {stack}")
+        analysis.eao_high, dict(zip(board["tracker"], board["eao"])), style,
+        title=f"VOT {exp}, {stack}: {len(sequences)} sequences")
     for _, row in board.iterrows():
-        state["speed"].append({"benchmark": f"VOT {exp} (vot-toolkit)", "tracker": row["tracker"],
-                               "fps": row["fps"], "score": row["eao"], "metric": "EAO"})
+        state["speed"].append({"benchmark": f"VOT {exp} (vot-toolkit): {len(sequences)} sequences",
+                               "tracker": row["tracker"], "fps": row["fps"], "score": row["eao"], "metric": "EAO",
+                               "record": ("vot", None, row["tracker"])})
         state["headlines"].append({"tracker": row["tracker"], "column": f"VOT {exp} EAO", "value": row["eao"]})
     if kind == "multistart":
         text = (f"Multistart experiment (VOT2020 style): the tracker starts at every anchor frame "
@@ -631,7 +667,8 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
             f"VOT {exp} per attribute" + (" (* derived from the ground truth)" if derived else ""),
             f"tab:vot{suffix}-attributes")
         result.figures[f"attributes{suffix}"] = figures.attribute_bars(
-            attributes, os.path.join(state["fig_dir"], f"vot{suffix}_attributes.png"), derived, style)
+            attributes, os.path.join(state["fig_dir"], f"vot{suffix}_attributes.png"), derived, style,
+            title=f"VOT {exp}: {len(sequences)} sequences")
         blocks += [
             ("text", "Per attribute: VOT tags (camera motion, illumination change, motion change, occlusion, size "
                      "change) from the sequences' .tag files; 'all' is the toolkit's accuracy (so it equals the "
@@ -653,17 +690,23 @@ def _stack_words(analysis, kind_words: str) -> str:
 
 
 def _published_section(supervised, datasize_curve: str | None, state: dict) -> None:
+    """The SiamFC paper's numbers, only where the page has something to set them beside: its VOT2015 table (Table 3)
+    beside a VOT2015-style supervised section (where that section does not already show it), and its data-size
+    table and figure (Table 2, VOT2015 EAOs) beside such a section or a shipped data-size curve. A got10k-only page
+    carries neither."""
     result = state["result"]
     published = state.get("published_rows")
+    shipped = tables.read_datasize_curve(datasize_curve) if datasize_curve else None
+    if supervised is None and shipped is None:
+        return
     blocks = []
-    if published is not None and len(published):
+    if supervised is not None and published is not None and len(published):
         result.tables["published_vot2015"] = tables.write_table(
             published, tables.PUBLISHED_COLUMNS, os.path.join(state["tab_dir"], "published_vot2015"),
             "Published VOT2015 numbers (SiamFC paper, Table 3; reference, not measured here)", "tab:published")
         if not state.get("published_shown"):
             blocks.append(("published", (published, tables.PUBLISHED_COLUMNS)))
     datasize = tables.published_datasize()
-    shipped = tables.read_datasize_curve(datasize_curve) if datasize_curve else None
     result.tables["published_datasize"] = tables.write_table(
         datasize, tables.DATASIZE_COLUMNS, os.path.join(state["tab_dir"], "published_datasize"),
         "Effect of the amount of training data (SiamFC paper, Table 2; published)", "tab:datasize")

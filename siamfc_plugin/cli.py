@@ -20,13 +20,65 @@ from .core.config import parse_overrides
 
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `siamfc eval: error: argument --subset: invalid choice: ... (see --help)`,
-    and no abbreviations (`siamfc bench --backend int8` would otherwise run as --backends int8)."""
+    no abbreviations (`siamfc bench --backend int8` would otherwise run as --backends int8), and typos named: an
+    unknown option is reported as such, with the closest valid one, before anything else argparse would say about
+    the same command line (`--bx` is otherwise "the following arguments are required: --box")."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self._words: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(args, namespace)
+        unknown = self._unknown_options(extras)
+        if unknown:  # a (sub)command's own typo, named here rather than as the top parser's "unrecognized"
+            self.error(self._unknown_message(unknown[0]))
+        return namespace, extras
+
+    def _unknown_options(self, words: list[str]) -> list[str]:
+        """The words that look like options of this parser but are none. A parser with subcommands looks only at
+        the words before its subcommand (the rest are the subcommand's, which checks them itself)."""
+        found = []
+        for word in words:
+            if word == "--":
+                break
+            if not word.startswith("-") or word == "-":
+                if self._subparsers is not None:
+                    break
+                continue
+            if self._negative_number_matcher.match(word) and not self._has_negative_number_optionals:
+                continue
+            if word.split("=", 1)[0] not in self._option_string_actions:
+                found.append(word.split("=", 1)[0])
+        return found
+
+    def _unknown_message(self, word: str) -> str:
+        import difflib
+
+        options = [o for o in self._option_string_actions if o.startswith("--") == word.startswith("--")]
+        close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+        return f"unknown option {word}" + (f" (did you mean {close[0]}?)" if close else "")
 
     def error(self, message: str):
+        import difflib
+        import re
+
+        unknown = self._unknown_options(self._words)
+        if unknown and not message.startswith("unknown option"):  # the typo explains what follows from it
+            named = self._unknown_message(unknown[0])
+            if "did you mean" in named or message.startswith(("the following arguments are required",
+                                                               "unrecognized arguments")):
+                message = named
+        choice = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if choice:
+            close = difflib.get_close_matches(choice.group(2), re.findall(r"'([^']*)'", choice.group(3)), n=1)
+            if close:
+                message += f" (did you mean {close[0]}?)"
+        needs_value = re.match(r"argument (\S+?)(?:/\S+)?: expected one argument$", message)
+        if needs_value:
+            message += f"; a value that starts with '-' is written {needs_value.group(1)}=VALUE"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -55,8 +107,9 @@ def cmd_track(args) -> int:
     from .backends.build import announce_backend, build_tracker
     from .backends.spec import TrackerSpec
     from .common.atomic import write_text
+    from .common import progress
     from .core.frame_loop import track_frames
-    from .data.video import annotate_writer, check_video_path, iterate_frames
+    from .data.video import annotate_writer, check_video_path, frame_count, iterate_frames
 
     from .common.paths import check_writable
     from .data.video import check_frame_source
@@ -73,11 +126,13 @@ def cmd_track(args) -> int:
     announce_backend(built)
     tracker = built.tracker
     boxes, writer = [], None
-    for result in track_frames(tracker, (frame for _, frame in iterate_frames(args.input)), args.box):
+    frames = progress.frames((frame for _, frame in iterate_frames(args.input)), frame_count(args.input),
+                             "tracking", quiet=args.quiet)
+    for result in track_frames(tracker, frames, args.box):
         boxes.append(result.box)
         if args.video:
             writer = writer or annotate_writer(args.video, result.image.shape, args.fps)
-            writer.write(result.image, result.box, result.confidence)
+            writer.write(result.image, result.box, result.confidence, result.index)
     if writer:
         writer.close()
     text = "\n".join(",".join(f"{v:.2f}" for v in b) for b in boxes) + "\n"
@@ -118,9 +173,9 @@ def cmd_eval(args) -> int:
     if args.ray:
         eval_on_ray(args, spec, names, extra)  # every sequence's results; the report below reads them
         args.overwrite = False
-    tracker = Got10kTracker.from_built(built)  # named and recorded as the README's Python example does
+    tracker = Got10kTracker.from_built(built, quiet=args.quiet)  # named and recorded as the README's Python example does
     summary = run_experiment(tracker, args.dataset, args.root, args.out, overwrite=args.overwrite,
-                             subset=args.subset, names=names, batch=getattr(args, "batch", 0))
+                             subset=args.subset, names=names, batch=getattr(args, "batch", 0), quiet=args.quiet)
     headline = {k: v for k, v in summary.items() if k != "report_files"}
     for key, value in headline.items():
         print(f"{key:>16}: {value:.4f}" if isinstance(value, float) else f"{key:>16}: {value}")
@@ -359,10 +414,15 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
 
     p = sub.add_parser("track", parents=[common], help="track one target through a video file or image folder")
     p.add_argument("input", help="video file, folder of images (sorted by name) or OTB sequence folder (img/)")
-    p.add_argument("--box", type=parse_box, required=True, help="initial box x,y,w,h in the first frame")
-    p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame")
-    p.add_argument("--video", help="write an annotated video here (.mp4 or .avi)")
+    p.add_argument("--box", type=parse_box, required=True,
+                   help="the target's box in the first frame: x,y,w,h in pixels, x,y its top-left corner, 0-based "
+                        "(the image's top-left pixel is 0,0; OTB's groundtruth_rect.txt is 1-based: subtract 1)")
+    p.add_argument("--output", "-o", help="boxes file (default: stdout), one x,y,w,h line per frame (0-based)")
+    p.add_argument("--video", help="write an annotated video here (.mp4 or .avi): the box, the frame number and "
+                                   "the tracker's confidence (0-1) above the box")
     p.add_argument("--fps", type=float, default=30.0, help="frame rate of --video (default 30)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line (it is shown only when stderr is a terminal anyway)")
     p.set_defaults(func=cmd_track)
 
     p = sub.add_parser("eval", parents=[common], help="run a toolkit's experiment and report its metrics")
@@ -383,6 +443,9 @@ def build_parser(command=ALL) -> argparse.ArgumentParser:
                    help="run only shard K of N (1-based; a Slurm job array task), no report; a plain run with the "
                         "same options afterwards writes the report")
     p.add_argument("--json", action="store_true", help="end with one JSON line of headline metrics")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress: neither the frames of the running sequence (shown only when stderr is a "
+                        "terminal) nor got10k's line per sequence")
     p.set_defaults(func=cmd_eval)
 
     from .commands.leaderboard_cli import add_leaderboard_arguments

@@ -24,6 +24,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+# What a skipped test says: what the data is and what to do (a fresh clone has no ../shared/data; docs/data.md)
+SHARED_DATA_ABSENT = ("needs the project's real test sequences (hand-annotated OTB, VOT and GOT-10k-layout data, "
+                      "kept beside the repository, never in it), and {path} is absent. Nothing to do on a clone of "
+                      "your own: the rest of the suite runs without it. To run this test too, build that folder "
+                      "from the public datasets and set SIAMFC_SHARED_DATA to it: docs/data.md says what it holds "
+                      "and where each dataset comes from")
+
+
 # Every kind of CPU the project has met, as /proc/cpuinfo shows it (tests/cpuinfo/): AVX2 only, AVX-512 VNNI,
 # AVX-512 BF16, AMX. A test that takes `simulated_cpu` runs once per kind, the plugin reading that file in place of
 # this machine's /proc/cpuinfo ($SIAMFC_CPUINFO, common/machine.py), so that a kind CI lacks is tested all the same.
@@ -51,7 +59,7 @@ def bf16_kernels_here() -> bool:
 def shared_path(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real data not available: {path} is absent (set SIAMFC_SHARED_DATA to ../shared/data)")
+        pytest.skip(SHARED_DATA_ABSENT.format(path=path))
     return path
 
 

@@ -773,7 +773,10 @@ def test_datasize_figure_takes_the_shipped_curve(maintainer, tmp_path):
     with_curve = mpimg.imread(out / "figures" / "datasize.png")
     assert "datasize.csv" in (out / "index.md").read_text()
     done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output")])
-    without = mpimg.imread(out / "figures" / "datasize.png")
+    assert not (out / "figures" / "datasize.png").exists()  # a got10k-only page without a curve: no VOT2015 figure
+    done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output"), "--vot-workspace",
+                    str(maintainer / "workspace")])
+    without = mpimg.imread(out / "figures" / "datasize.png")  # beside the VOT section: Table 2 alone
     assert with_curve.shape[1] > 1.6 * without.shape[1]  # a second panel
     (tmp_path / "bad.csv").write_text("share,score\n0.5,0.3\n")
     done = _report(["--out", str(out), "--got10k", str(maintainer / "got10k-output"), "--datasize-curve",

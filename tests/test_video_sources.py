@@ -187,7 +187,7 @@ def test_selection_leaves_out_the_sequences_a_model_was_selected_on(tmp_path):
 
 
 def test_shipped_model_records_the_sequences_it_was_selected_on(tmp_path):
-    """The shipped weights were picked on the 8 development sequences: its sidecar says so, a trainer's best.pth
+    """The shipped weights were picked on the five OTB development sequences: its sidecar says so, a trainer's best.pth
     carries its validation sequences, and `siamfc select --selected-on` adds to both."""
     import torch
 
@@ -196,7 +196,7 @@ def test_shipped_model_records_the_sequences_it_was_selected_on(tmp_path):
     from siamfc_plugin.models import shipped_model_path
     from siamfc_plugin.training.selection import DEVELOPMENT_GROUPS, checkpoint_selected_on
 
-    assert checkpoint_selected_on(shipped_model_path()) == set(DEVELOPMENT_GROUPS["dev"])
+    assert checkpoint_selected_on(shipped_model_path()) == set(DEVELOPMENT_GROUPS["otb-dev"])
     torch.manual_seed(0)
     best = tmp_path / "best.pth"
     save_checkpoint(best, SiamFC("alexnet-slim"), extra={"selected_on": ["Crossing", "bag"]})
@@ -244,17 +244,14 @@ def test_learning_curves_use_fixed_pairs_and_plot(tmp_path):
 
 
 def test_shipped_model_recipe_sits_beside_it_and_parses(monkeypatch):
-    """pysot's pattern: the released model's curation and training configs beside its weights, both valid."""
+    """pysot's pattern: the released model's training config beside its weights, valid (this model read
+    ../shared/data/train as it is: no curation config)."""
     from siamfc_plugin.models import shipped_model_path
-    from siamfc_plugin.training.curate import read_curation
     from siamfc_plugin.training.trainer import TrainConfig
 
     stem = os.path.splitext(shipped_model_path())[0]
-    monkeypatch.setenv("SIAMFC_SHARED_DATA", "/shared")
-    monkeypatch.setenv("SIAMFC_SOURCES", "/sources")
-    sources, crop, split = read_curation(stem + ".curate.toml")
-    assert (crop.margin, crop.quality) == (16, 75) and not split.every  # the set the GPU run carried
-    assert [s.name for s in sources][:2] == ["got10k", "vid"] and "davis" not in [s.name for s in sources]
+    assert not os.path.exists(stem + ".curate.toml")
     config = TrainConfig.from_file(stem + ".train.toml")
-    assert (config.epochs * config.pairs_per_epoch, config.seed, config.arch) == (20_000, 12, "alexnet-slim")
-    assert {s["root"] for s in config.sources} == {".cache/curated-shipped"}
+    assert (config.pairs_per_epoch, config.seed, config.arch, config.snapshot_every) == (4000, 1, "alexnet-slim", 1)
+    assert config.init_checkpoint == "runs/slim/best.pth"  # stage 1: configs/train_shared_slim.toml
+    assert {s["root"] for s in config.sources} == {"../shared/data/train/got10k", "../shared/data/train/coco"}

@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -233,7 +234,6 @@ def write_vot_sequences(sequences: list[ViewSequence], folder: str) -> list[str]
 # Progress of the long phases (tqdm on stderr), from the lines the toolkits print as they go: got10k prints
 # "--Sequence i/n" as it starts a sequence, vot-toolkit "NN %" as a tracker's share of its runs is done.
 GOT10K_SEQUENCE = re.compile(r"--Sequence (\d+)/(\d+)")
-VOT_PERCENT = re.compile(r"^\s*(\d+) %\s*$")
 
 
 def _streamed(command: list[str], on_line, env: dict | None = None) -> tuple[int, str]:
@@ -256,28 +256,14 @@ def _got10k_progress(bar):
     return on_line
 
 
-def _vot_progress(bar):
-    """The bar counts percent over all trackers: vot prints each tracker's own 0-100 %."""
-    state = {"tracker": 0, "last": 0}
-
-    def on_line(line: str) -> None:
-        match = VOT_PERCENT.match(line)
-        if match:
-            value = int(match.group(1))
-            if value < state["last"]:  # the next tracker started
-                state["tracker"] += 1
-            state["last"] = value
-            bar.update(min(bar.total, state["tracker"] * 100 + value) - bar.n)
-    return on_line
-
-
+GOT10K_SEQUENCE = re.compile(r"--Sequence (\d+)/(\d+)")
 def _count_sequences(root: str) -> int:
     return sum(1 for e in os.listdir(root) if os.path.isdir(os.path.join(root, e)))
 
 
 def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool = False) -> dict[str, dict]:
     """One-pass OTB-style evaluation of every tracker; returns {name: summary} (got10k's headline numbers)."""
-    from tqdm import tqdm
+    from siamfc_plugin.common import progress
 
     summaries = {}
     for spec in specs:
@@ -285,7 +271,7 @@ def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool 
         if spec.kind == "siamfc":
             command = [sys.executable, "-m", "siamfc_plugin", "eval", "--dataset", "otb", "--root", otb_root,
                        "--out", out_dir, "--json", *spec.eval_args] + (["--overwrite"] if overwrite else [])
-            with tqdm(total=_count_sequences(otb_root), desc=f"got10k {spec.name}", unit="seq") as bar:
+            with progress.bar(_count_sequences(otb_root), desc=f"got10k {spec.name}", unit="seq") as bar:
                 code, output = _streamed(command, _got10k_progress(bar))
                 bar.update(bar.total - bar.n)
             if code != 0:
@@ -381,17 +367,25 @@ def run_vot_baseline(workspace: str, specs: list[Entry], sequences: list[ViewSeq
             shutil.rmtree(os.path.join(workspace, "results", name, VOT_EXPERIMENT), ignore_errors=True)
     env = dict(os.environ, VOT_PERSISTENT_CACHE="0", PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH")) if p))
-    from tqdm import tqdm
+    from siamfc_plugin.toolkits.vot.progress import EvaluationProgress, Run
 
-    with tqdm(total=100 * len(names), desc=f"VOT baseline ({len(names)} trackers)", unit="%") as bar:
+    from siamfc_plugin.common.speed_record import load_average
+    from siamfc_plugin.toolkits.vot.workspace import record_speeds
+
+    shown = EvaluationProgress([Run(name, VOT_EXPERIMENT, _listed(workspace), repetitions) for name in names])
+    load_at_start, started = load_average(), time.time()
+    try:
         code, evaluate = _streamed([sys.executable, "-m", "vot", "evaluate", "--workspace", workspace, *names],
-                                   _vot_progress(bar), env)
+                                   shown, env)
+    finally:
+        shown.close()
     if code != 0:
         raise RuntimeError(f"vot evaluate failed ({code}):\n{evaluate[-4000:]}")
     missing = _missing_results(workspace, names, repetitions)
     if missing:
         raise RuntimeError("vot evaluate left no results for " + ", ".join(missing) +
                            f"\n--- vot output (tail) ---\n{evaluate[-4000:]}")
+    record_speeds(workspace, names, load_at_start, started)
     shutil.rmtree(os.path.join(workspace, "cache"), ignore_errors=True)  # never a stale analysis cache
     _vot(["analysis", "--workspace", workspace, "--format", "json", "--name", "leaderboard", *names], env)
     path = os.path.join(workspace, "analysis", "leaderboard.json")

@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 
 from ..toolkits.vot import workspace as ws
 from ..toolkits.vot.workspace import VotError
@@ -24,9 +25,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # ---- running the toolkit -------------------------------------------------------------------------------------------
 def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: bool = True,
-                timeout: float | None = None, cwd: str | None = None) -> tuple[int, str]:
+                timeout: float | None = None, cwd: str | None = None, on_line=None) -> tuple[int, str]:
     """Run `python -m vot ARGUMENTS`; return (exit status, output without colour codes). Output is echoed to stderr
-    as it comes when `echo`."""
+    as it comes when `echo`, except the lines `on_line(line)` (called with each) answers True for: those it shows
+    its own way (toolkits/vot/progress.py)."""
     environment = dict(os.environ)
     environment.update(env or {})
     environment.setdefault("PYTHONUNBUFFERED", "1")
@@ -44,11 +46,14 @@ def run_toolkit(arguments: list[str], env: dict[str, str] | None = None, echo: b
             timer = threading.Timer(timeout, process.kill)
             timer.daemon = True
             timer.start()
+        from tqdm import tqdm
+
         for line in process.stdout:
             lines.append(ANSI.sub("", line))
-            if echo:
-                sys.stderr.write(line)
-                sys.stderr.flush()
+            if on_line is not None and on_line(lines[-1]):
+                continue
+            if echo:  # above a progress bar, if one is drawn
+                tqdm.write(line.rstrip("\n"), file=sys.stderr)
         process.wait()
         if timer:
             timer.cancel()
@@ -229,7 +234,7 @@ def cmd_test(args) -> int:
     if registry.endswith(".ini"):  # the toolkit says only "Tracker does not exist" and exits 0
         entries = _read_ini(registry).sections()
         if tracker not in entries:
-            raise VotError(f"tracker {tracker!r} is not in {registry} (entries: {', '.join(entries)})")
+            raise VotError(unknown_tracker(tracker, entries, registry))
     env = tracker_env_from_args(args)
     with tempfile.TemporaryDirectory(prefix="siamfc-vot-test-") as tmp:
         if env:
@@ -255,6 +260,32 @@ def _load_workspace(path: str):
     return Workspace.load(path)
 
 
+def unknown_tracker(reference: str, entries: list[str], where: str) -> str:
+    """The message for a tracker name that is no registry entry: the closest entry, then all of them."""
+    import difflib
+
+    close = difflib.get_close_matches(reference, entries, n=1, cutoff=0.6)
+    return (f"tracker {reference!r} is not in {where}" + (f" (did you mean {close[0]}?)" if close else "")
+            + f"; entries: {', '.join(entries)}")
+
+
+def check_tracker_names(workspace: str, trackers: list[str]) -> None:
+    """Every tracker named is an entry of the workspace's registries, as the toolkit resolves them, checked before
+    the toolkit starts: it would otherwise prepare its run, then end in a ToolkitException that lists nothing."""
+    from vot.tracker import parse_reference
+
+    known = _load_workspace(workspace).registry.identifiers()
+    registries = ws.read_config(workspace).get("registry") or []
+    where = "the registry of " + workspace + " (" + ", ".join(
+        registries if isinstance(registries, list) else [registries]) + ")"
+    for reference in trackers:
+        if reference.startswith("#"):  # the toolkit's plural reference: every tracker with this tag
+            continue
+        identifier, _ = parse_reference(reference)
+        if identifier not in known:
+            raise VotError(unknown_tracker(reference, known, where))
+
+
 def check_results(workspace_dir: str, trackers: list[str], experiments: list[str] | None = None
                   ) -> list[tuple[str, str, str]]:
     """(tracker, experiment, sequence) for every sequence without complete results, by the toolkit's own scan."""
@@ -272,6 +303,16 @@ def check_results(workspace_dir: str, trackers: list[str], experiments: list[str
                     if not complete:
                         missing.append((tracker.identifier, key, transformed.name))
     return missing
+
+
+def _runs(workspace: str, trackers: list[str], experiments: list[str] | None) -> list:
+    """The runs to show progress for; none where the toolkit cannot even load the workspace (it says why itself)."""
+    from ..toolkits.vot.progress import evaluation_runs
+
+    try:
+        return evaluation_runs(workspace, trackers, experiments)
+    except Exception:  # noqa: BLE001 - a progress display only; the evaluation reports the real error
+        return []
 
 
 ERROR_LINE = re.compile(r"Tracker (\S+) encountered an error at sequence (\S+): (.*)")
@@ -299,6 +340,7 @@ def cmd_evaluate(args) -> int:
             os.rmdir(alias_dir)
     ws.list_sequences(workspace)  # a clear message when the workspace or its sequences are missing
     ws.check_sequence_files(workspace)  # a missing frame named, before the toolkit fails on it without a name
+    check_tracker_names(workspace, args.trackers)
     if args.stack:
         if ws.is_stock_stack(workspace, args.stack):  # run through the compat experiments (0.9.0's crash)
             path = ws.patch_stack(args.stack, workspace)
@@ -316,7 +358,17 @@ def cmd_evaluate(args) -> int:
     claim_results(workspace, args.trackers, overwrite=args.force)
     command = ["evaluate", "--workspace", workspace] + (["--force"] if args.force else []) + \
         (["--experiments", ",".join(experiments)] if experiments else []) + list(args.trackers)
-    code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout)
+    from ..common import progress
+    from ..common.speed_record import load_average
+    from ..toolkits.vot.progress import EvaluationProgress
+
+    shown = EvaluationProgress(_runs(workspace, args.trackers, experiments) if progress.wanted(args.quiet) else [],
+                               quiet=args.quiet)
+    load_at_start, started = load_average(), time.time()
+    try:
+        code, output = run_toolkit(command, echo=not args.quiet, timeout=args.timeout, on_line=shown)
+    finally:
+        shown.close()
 
     errors = ERROR_LINE.findall(output)
     logs = LOG_LINE.findall(output)
@@ -342,6 +394,7 @@ def cmd_evaluate(args) -> int:
         if not errors and not missing:
             lines.append(_tail(output))
         raise VotError("\n".join(lines))
+    ws.record_speeds(workspace, [t for t in args.trackers if not t.startswith("#")], load_at_start, started)
     print(f"evaluation complete: {', '.join(args.trackers)} on {len(ws.list_sequences(workspace))} sequences")
     if args.no_analysis:
         return 0
@@ -571,7 +624,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--name", help="name of the analysis JSON (default siamfc-<time>)")
     p.add_argument("--no-analysis", action="store_true", help="only run the experiments")
     p.add_argument("--timeout", type=float, help="stop the toolkit after this many seconds")
-    p.add_argument("--quiet", action="store_true", help="do not echo the toolkit's output")
+    p.add_argument("--quiet", action="store_true",
+                   help="do not echo the toolkit's output, and no progress line (sequence, repetition, ETA: shown "
+                        "only when stderr is a terminal)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("table", help="print accuracy, failures, robustness and EAO from an analysis JSON")

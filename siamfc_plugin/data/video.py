@@ -49,6 +49,19 @@ def iterate_frames(source: str) -> Iterator[tuple[int, np.ndarray]]:
         raise FrameReadError(f"video {source} has no readable frames")
 
 
+def frame_count(source: str) -> int | None:
+    """How many frames iterate_frames(source) will give: exact for an image folder, the container's own count for a
+    video file (None where it has none)."""
+    if os.path.isdir(source):
+        return len(_folder_frames(source))
+    capture = cv2.VideoCapture(source)
+    try:
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    return count if count > 0 else None
+
+
 def check_frame_source(source: str) -> None:
     """FrameReadError, before any tracking, unless `source` is a folder of frames of one size or a file that is not
     text (FFmpeg decodes a text file as a few frames of noise, and boxes of frames of another size would stay in
@@ -104,6 +117,19 @@ def check_video_path(path: str) -> None:
         raise ValueError(f"--video {path}: folder {folder} does not exist")
 
 
+def _banner(image: np.ndarray, text: str) -> None:
+    """`text` in white on a dark band at the top left, scaled with the frame's height (readable on any
+    background, at any resolution)."""
+    scale = max(0.45, image.shape[0] / 720 * 0.7)
+    thickness = max(1, int(round(scale * 1.5)))
+    (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    pad = max(3, height // 3)
+    band = image[: height + baseline + 2 * pad, : width + 2 * pad]
+    band[:] = (band * 0.35).astype(image.dtype)  # darkened, not hidden
+    cv2.putText(image, text, (pad, pad + height), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness,
+                cv2.LINE_AA)
+
+
 class AnnotatedVideo:
     def __init__(self, path: str, shape: tuple[int, ...], fps: float) -> None:
         check_video_path(path)
@@ -112,11 +138,14 @@ class AnnotatedVideo:
         if not self.writer.isOpened():
             raise OSError(f"cannot write video {path}")
 
-    def write(self, frame: np.ndarray, box, confidence: float) -> None:
+    def write(self, frame: np.ndarray, box, confidence: float, index: int) -> None:
+        """The frame with the box (green) and, at the top left, "frame N" (1-based: line N of the boxes file) and
+        "confidence 0.87" (the tracker's confidence in this box, 0-1: SiamFC's is the sigmoid of its score-map
+        peak; README, "One example per user")."""
         image = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
         x, y, w, h = (int(round(v)) for v in box)
         cv2.rectangle(image, (x, y), (x + w, y + h), (0, 255, 0), 2)
-        cv2.putText(image, f"{confidence:.2f}", (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 1)
+        _banner(image, f"frame {index + 1}  confidence {confidence:.2f}")
         self.writer.write(image)
 
     def close(self) -> None:

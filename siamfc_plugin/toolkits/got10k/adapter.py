@@ -1,8 +1,11 @@
 """got10k edge: a got10k Tracker wrapping any tracking core, and the numpy-2 / offline patches got10k 0.1.3 needs."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from ...common import progress
 from ...core.frame_loop import run_frames
 
 
@@ -44,20 +47,23 @@ class Got10kTracker(Tracker):
 
     spec (backends/spec.py TrackerSpec) and record: the tracker's description and what its results folder records
     beside it; the experiments of toolkits/got10k/experiments.py write them into the results folder
-    (tracker-spec.json), as `siamfc eval` does, so that either can resume or report the other's results."""
+    (tracker-spec.json), as `siamfc eval` does, so that either can resume or report the other's results.
+    track() shows the frames of the sequence it runs (frames done/total, fps) on a terminal, unless `quiet`
+    (common/progress.py: never in a log or a pipe)."""
 
     def __init__(self, core, name: str = "SiamFC", is_deterministic: bool = True, spec=None,
-                 record: dict | None = None) -> None:
+                 record: dict | None = None, quiet: bool = False) -> None:
         super().__init__(name=name, is_deterministic=is_deterministic)
         self.core = core
         self.spec = spec
         self.record = dict(record or {})
+        self.quiet = quiet
 
     @classmethod
-    def from_built(cls, built) -> "Got10kTracker":
+    def from_built(cls, built, quiet: bool = False) -> "Got10kTracker":
         """The tracker build_tracker() built (backends/build.py BuiltTracker), named and recorded exactly as `siamfc
         eval` names and records it."""
-        return cls(built.tracker, name=built.name, spec=built.spec, record=built.results_record())
+        return cls(built.tracker, name=built.name, spec=built.spec, record=built.results_record(), quiet=quiet)
 
     def init(self, image, box) -> None:
         self.core.init(np.asarray(image), box)
@@ -67,5 +73,16 @@ class Got10kTracker(Tracker):
 
     def track(self, img_files, box, visualize=False):
         """As got10k's track(), but frames decoded by OpenCV (faster than PIL) and decoding kept out of the times."""
-        run = run_frames(self.core, img_files, np.asarray(box, dtype=np.float64))
+        frames = progress.frames(img_files, len(img_files), sequence_name(img_files), quiet=self.quiet, leave=False)
+        run = run_frames(self.core, frames, np.asarray(box, dtype=np.float64))
         return run.boxes, run.seconds
+
+
+def sequence_name(img_files) -> str:
+    """The sequence a list of frame paths belongs to: <seq>/img/0001.jpg (OTB), <seq>/color/... (VOT),
+    <seq>/00000001.jpg (GOT-10k)."""
+    if not len(img_files):
+        return ""
+    folder = os.path.dirname(str(img_files[0]))
+    name = os.path.basename(folder)
+    return os.path.basename(os.path.dirname(folder)) if name in ("img", "color") else name

@@ -16,6 +16,7 @@ line resume and report each other's results.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -72,11 +73,30 @@ def claim_results(experiment, tracker, overwrite: bool = False) -> None:
 
 
 class ClaimsResults:
-    """run(tracker) claims the tracker's results folder first (claim_results), then runs got10k's experiment."""
+    """run(tracker) claims the tracker's results folder first (claim_results), then runs got10k's experiment, and
+    records where its times were taken (speed_recorded)."""
 
     def run(self, tracker, visualize=False):
         claim_results(self, tracker)
-        return super().run(tracker, visualize=visualize)
+        with speed_recorded(self, tracker.name):
+            return super().run(tracker, visualize=visualize)
+
+
+@contextlib.contextmanager
+def speed_recorded(experiment, tracker_name: str):
+    """machine.json (common/speed_record.py: the CPU and the load average) beside the tracker's results when the
+    block tracked sequences: their times were taken on this machine, under this load. A block that only found
+    finished sequences leaves the record of the run that made them."""
+    from ...common.speed_record import load_average, write_speed_record
+
+    def finished() -> int:
+        return sum(os.path.exists(record_file(experiment, tracker_name, n)) for n in experiment.dataset.seq_names)
+
+    before, load_at_start = finished(), load_average()
+    yield
+    ran = finished() - before
+    if ran > 0:
+        write_speed_record(tracker_results_dir(experiment, tracker_name), load_at_start, ran)
 
 
 def _atomic_record(record_file: str, boxes, times) -> None:
@@ -87,7 +107,25 @@ def _atomic_record(record_file: str, boxes, times) -> None:
     write_text(time_file, "\n".join(f"{t:.8f}" for t in np.asarray(times)) + "\n")
 
 
-class ExperimentOTBFolder(ClaimsResults, ExperimentOTB):
+class ReportPlots:
+    """got10k's success_plots.png and precision_plots.png (in the report folder), drawn by analysis.figures as on the
+    leaderboard: titled with the experiment and its sequence count, each legend naming its metric (got10k 0.1.3's
+    say "Success plots of OPE" and a bare number, and change matplotlib's global font size)."""
+
+    def plot_curves(self, tracker_names):
+        from analysis.figures import one_pass_panel
+
+        report_dir = os.path.join(self.report_dir, tracker_names[0])
+        with open(os.path.join(report_dir, "performance.json")) as handle:
+            performance = json.load(handle)
+        curves = {name: values["overall"] for name, values in performance.items()}
+        title = (f"{os.path.basename(self.result_dir)} one-pass evaluation (got10k): "
+                 f"{len(self.dataset.seq_names)} sequences")
+        for kind in ("success", "precision"):
+            one_pass_panel(curves, os.path.join(report_dir, f"{kind}_plots.png"), kind, title)
+
+
+class ExperimentOTBFolder(ReportPlots, ClaimsResults, ExperimentOTB):
     """ExperimentOTB over any OTB-layout folder (layout 'otb', or 'dtb70': the same files, commas only, never the
     OTB table); `name` names the results and reports sub-folders."""
 
@@ -198,7 +236,7 @@ class ExperimentVOTFolder(ClaimsResults, ExperimentVOT):
         write_text(time_file, "\n".join(lines))
 
 
-class ExperimentUAV123Folder(ClaimsResults, ExperimentUAV123):
+class ExperimentUAV123Folder(ReportPlots, ClaimsResults, ExperimentUAV123):
     """got10k's UAV123 experiment (NaN-aware metrics) over UAV123Folder."""
 
     def __init__(self, root_dir: str, result_dir: str = "results", report_dir: str = "reports",
@@ -393,7 +431,7 @@ def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch
 
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
                    subset: str = "val", names: list[str] | None = None, batch: int = 0, spec=None,
-                   record: dict | None = None) -> dict[str, Any]:
+                   record: dict | None = None, quiet: bool = False) -> dict[str, Any]:
     """Run `tracker` (a got10k Tracker) through the experiment, write its report and plots, return the headline.
 
     Finished sequences are skipped (got10k's own resume rule); overwrite=True deletes this tracker's results first.
@@ -401,6 +439,7 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     spec (a backends.spec.TrackerSpec, SiamFC's; default: the tracker's own, Got10kTracker.from_built): the results
     folder records it (tracker-spec.json, with `record`, default the tracker's), and results of another spec there
     are an error unless overwrite (claim_folder), never reported as this one's.
+    quiet: got10k's own line per sequence ("--Sequence 3/5: FaceOcc1", on stdout) is not printed either.
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: {root}")
@@ -421,9 +460,13 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
         from ...backends.batched import shared_factory
 
-        run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
+        with speed_recorded(experiment, tracker.name):
+            run_experiment_batched(experiment, shared_factory(tracker.core), tracker.name, batch_size=batch)
     else:
-        experiment.run(tracker)
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+            experiment.run(tracker)  # ClaimsResults.run: the speed record too
     performance = report(experiment, [tracker.name])
     return summarise(dataset, experiment, tracker.name, performance)
 

@@ -732,3 +732,16 @@ def latest_analysis(workspace: str) -> str:
                                 "`siamfc vot evaluate` (or `vot analysis --format json`) first")
     return max(files, key=os.path.getmtime)
 
+
+
+def record_speeds(workspace: str, trackers: list[str], load_at_start: list[float] | None, started: float) -> None:
+    """results/<tracker>/machine.json (common/speed_record.py) for each tracker that wrote results since `started`
+    (time.time() when `vot evaluate` began): the CPU and load its trajectories' times were taken under. A tracker
+    whose sequences were all there already keeps its earlier record."""
+    from ...common.speed_record import write_speed_record
+
+    for tracker in trackers:
+        folder = os.path.join(workspace, "results", tracker.split("@")[0])
+        written = [p for p in glob.glob(os.path.join(folder, "*", "*", "*")) if os.path.getmtime(p) >= started]
+        if written:
+            write_speed_record(folder, load_at_start, len({os.path.dirname(p) for p in written}))

@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import measures
 from .groundtruth import bounding_box, read_regions
+from .result_files import ResultFileError, read_got10k_results, vot_region_issue
 
 FRAME_COLUMNS = ["toolkit", "experiment", "tracker", "sequence", "run", "frame", "state", "x", "y", "w", "h",
                  "time", "confidence", "gt_x", "gt_y", "gt_w", "gt_h", "overlap", "center_error"]
@@ -664,12 +665,6 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
-def _load_boxes(path: str) -> np.ndarray:
-    """Boxes of a got10k results file; lines that are not a box (got10k's VOT records hold the special codes 1, 2, 0
-    of initialisation, failure, skip) become NaN rows, polygons their bounding boxes."""
-    return np.array([bounding_box(r) for r in read_regions(path)], dtype=np.float64).reshape(-1, 4)
-
-
 def _load_times(path: str, length: int) -> np.ndarray:
     return read_value_file(path, length) if os.path.isfile(path) else np.full(length, np.nan)
 
@@ -721,38 +716,48 @@ def read_groundtruth(root: str) -> dict[str, np.ndarray]:
 
 def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None,
                           problems: list[Problem] | None = None) -> pd.DataFrame:
-    """Every frame of every got10k results file. groundtruth: {experiment: {sequence: boxes}} (optional).
-    An unreadable or empty file, and one with fewer or more boxes than the sequence has frames, is appended to
-    `problems` with its path (an empty or unreadable one is left out; a cut-short one is scored as far as it goes,
-    its missing frames are not counted as anything), and every other file is kept."""
+    """Every frame of every got10k results file, each read by the rules of analysis.result_files.
+    groundtruth: {experiment: {sequence: boxes}} (optional; the row count is checked against it).
+
+    Listed in `problems`, naming the file and its lines: an unreadable or empty file (left out); rows that are not
+    valid boxes (other separators, another number of values, NaN, width or height <= 0: kept as failures, box NaN,
+    overlap 0); a file with fewer rows than the sequence has frames (scored as far as it goes, the rest is missing,
+    not absent) or more (left out: not this sequence's results). Every other file is kept as it is."""
     problems = problems if problems is not None else []
-    rows: list[dict] = []
+    rows: list[pd.DataFrame] = []
     for r in got10k_runs(out_dir):
         where = ("got10k", r["experiment"], r["tracker"], r["sequence"])
+        gt = (groundtruth or {}).get(r["experiment"], {}).get(r["sequence"])
         try:
-            boxes = _load_boxes(r["boxes"])
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            record = read_got10k_results(r["boxes"], len(gt) if gt is not None else None,
+                                         special_codes="/" in r["experiment"])
+        except (OSError, ResultFileError) as exc:
             problems.append(Problem(*where, f"{r['boxes']} is unreadable ({exc})"))
             continue
-        n = len(boxes)
+        n = record.rows
         if n == 0:
             problems.append(Problem(*where, f"{r['boxes']} is empty ({os.path.getsize(r['boxes'])} bytes): "
                                             "the run did not finish or the file was damaged; re-run this sequence"))
             continue
+        if record.issues or record.length_issue:
+            consequence = []
+            if record.issues:
+                consequence.append(f"{len(record.issues)} row(s) not a valid box: scored as failures (overlap 0)")
+            if record.length_issue and gt is not None and n < len(gt):
+                consequence.append("its frames are scored as far as they go, the rest is missing, not absent")
+            elif record.length_issue:
+                consequence.append("not scored")
+            problems.append(Problem(*where, record.describe() + " -- " + "; ".join(consequence)))
+        if gt is not None and n > len(gt):
+            continue
+        boxes = record.boxes
         times = _load_times(r["times"], n)
-        gt = (groundtruth or {}).get(r["experiment"], {}).get(r["sequence"])
-        if gt is not None and len(gt) != n:
-            problems.append(Problem(*where, (
-                f"{r['boxes']} has {n} of {len(gt)} boxes (cut short: the run was interrupted or the file "
-                "damaged); its frames are scored as far as they go, the rest is missing, not absent"
-                if n < len(gt) else f"{r['boxes']} has {n} boxes for {len(gt)} frames (another sequence's "
-                "results?); not scored per frame")))
-            if n < len(gt):
-                gt = gt[:n]
-        if gt is not None and len(gt) == n:
+        if gt is not None:
+            gt = gt[:n]
             scored = boxes.copy()
             scored[0] = gt[0]  # got10k scores frame 1 as the ground truth
             overlap = measures.rect_iou(scored, gt)
+            overlap[~np.all(np.isfinite(scored), axis=1) & np.all(np.isfinite(gt), axis=1)] = 0.0  # a failure
             error = measures.center_error(scored, gt)
         else:
             gt = np.full((n, 4), np.nan)

@@ -82,7 +82,8 @@ def cmd_report(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     problems = outputs.data.get("problems")
     if problems is not None and len(problems):
-        print(f"{len(problems)} result(s) missing, partial or unreadable (listed in the report):", file=sys.stderr)
+        print(f"{len(problems)} problem(s) listed in the report (results missing, partial, damaged or unreadable; "
+              "abnormal tracker answers):", file=sys.stderr)
         for _, row in problems.iterrows():
             where = "/".join(str(v) for v in (row["experiment"], row["tracker"], row["sequence"]) if v)
             print(f"  {row['toolkit']} {where}: {row['why']}", file=sys.stderr)

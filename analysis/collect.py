@@ -229,7 +229,8 @@ _ANCHOR_FILE = re.compile(r"^(?P<seq>.+)_(?P<anchor>\d{8})\.(?:bin|txt)$")  # mu
 
 @dataclass
 class Problem:
-    """A result that is missing, partial or unreadable: reported in the leaderboard, never a crash."""
+    """A result that is missing, partial, damaged or unreadable, or an abnormal tracker answer: listed in the
+    leaderboard (naming the file and its rows or frames), never a crash."""
 
     toolkit: str
     experiment: str
@@ -255,24 +256,43 @@ def _anchors(folder: str, length: int) -> np.ndarray:
     return read_value_file(path, length) if os.path.isfile(path) else np.zeros(length)
 
 
-def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
-                       sequences: dict[str, VotSequence] | None = None, problems: list[Problem] | None = None
-                       ) -> pd.DataFrame:
-    """Every frame of every run under <ws>/results (optionally one experiment / some trackers). Multistart runs
-    (<seq>_<anchor:08d>.bin) get run = anchor frame, and backward runs are mapped back to sequence frames.
-    Unreadable or short trajectories are appended to `problems` (and left out or kept as far as they go)."""
+@dataclass
+class VotRun:
+    """One trajectory file of a VOT workspace: tracker, experiment, sequence, run (repetition, or the anchor frame
+    of a multistart run), path, and how its entries map to sequence frames (frame = start + step * index)."""
+
+    tracker: str
+    experiment: str
+    sequence: VotSequence
+    run: int
+    path: str
+    start: int = 0
+    step: int = 1
+    anchored: bool = False  # a multistart run: `run` is its anchor frame
+
+    @property
+    def stem(self) -> str:
+        return os.path.splitext(self.path)[0]
+
+    @property
+    def expected(self) -> int:
+        """Frames the run must cover: to the sequence's end (forward) or its start (a backward multistart run)."""
+        return self.sequence.length - self.start if self.step > 0 else self.start + 1
+
+
+def vot_runs(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+             sequences: dict[str, VotSequence] | None = None) -> list[VotRun]:
+    """Every trajectory file under <ws>/results (optionally one experiment / some trackers) of a known sequence.
+    Multistart runs (<seq>_<anchor:08d>.bin) get run = anchor frame; backward ones step -1 (anchor.value < 0)."""
     sequences = sequences if sequences is not None else read_vot_sequences(workspace)
-    problems = problems if problems is not None else []
     results_root = os.path.join(workspace, "results")
-    rows: list[dict] = []
-    if not os.path.isdir(results_root):
-        return pd.DataFrame(columns=FRAME_COLUMNS)
-    for tracker in sorted(os.listdir(results_root)):
+    runs: list[VotRun] = []
+    for tracker in sorted(os.listdir(results_root)) if os.path.isdir(results_root) else []:
         if trackers is not None and tracker not in trackers:
             continue
         tracker_dir = os.path.join(results_root, tracker)
         for exp in sorted(os.listdir(tracker_dir)) if os.path.isdir(tracker_dir) else []:
-            if experiment is not None and exp != experiment:
+            if experiment is not None and exp != experiment or not os.path.isdir(os.path.join(tracker_dir, exp)):
                 continue
             for seq_name in sorted(os.listdir(os.path.join(tracker_dir, exp))):
                 seq_dir = os.path.join(tracker_dir, exp, seq_name)
@@ -287,29 +307,134 @@ def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: 
                         continue
                     path = os.path.join(seq_dir, entry)
                     if match:
-                        run, start, step = int(match.group("run")), 0, 1
-                    else:
-                        if anchors is None:
-                            anchors = _anchors(os.path.join(workspace, "sequences", seq_name), seq.length)
-                        run = start = int(anchor.group("anchor"))
-                        step = -1 if start < len(anchors) and anchors[start] < 0 else 1
-                    stem = os.path.splitext(path)[0]
-                    try:
-                        trajectory = read_vot_trajectory(path)
-                    except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
-                        problems.append(Problem("vot", exp, tracker, seq_name, f"{path} is unreadable ({exc})"))
+                        runs.append(VotRun(tracker, exp, seq, int(match.group("run")), path))
                         continue
-                    expected = seq.length - start if step > 0 else start + 1
-                    if not trajectory:
-                        problems.append(Problem("vot", exp, tracker, seq_name,
-                                                f"{path} is empty ({os.path.getsize(path)} bytes): re-run it"))
-                        continue
-                    if len(trajectory) < expected:
-                        problems.append(Problem("vot", exp, tracker, seq_name,
-                                                f"{path} stops after {len(trajectory)} of {expected} frames "
-                                                "(the run was interrupted)"))
-                    rows.extend(_vot_run_rows(tracker, exp, seq, run, trajectory, stem, start, step))
+                    if anchors is None:
+                        anchors = _anchors(os.path.join(workspace, "sequences", seq_name), seq.length)
+                    start = int(anchor.group("anchor"))
+                    step = -1 if start < len(anchors) and anchors[start] < 0 else 1
+                    runs.append(VotRun(tracker, exp, seq, start, path, start, step, anchored=True))
+    return runs
+
+
+def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+                       sequences: dict[str, VotSequence] | None = None, problems: list[Problem] | None = None
+                       ) -> pd.DataFrame:
+    """Every frame of every run under <ws>/results (optionally one experiment / some trackers). Multistart runs
+    (<seq>_<anchor:08d>.bin) get run = anchor frame, and backward runs are mapped back to sequence frames.
+    Listed in `problems`, naming the file: an unreadable or empty trajectory (left out), one shorter than its
+    sequence (kept as far as it goes) or longer (the frames past the sequence's end left out), and entries the
+    toolkit cannot score (analysis.result_files.vot_region_issue: an unknown special code, NaN values)."""
+    problems = problems if problems is not None else []
+    rows: list[dict] = []
+    for r in vot_runs(workspace, experiment, trackers, sequences):
+        where = ("vot", r.experiment, r.tracker, r.sequence.name)
+        try:
+            trajectory = read_vot_trajectory(r.path)
+        except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
+            problems.append(Problem(*where, f"{r.path} is unreadable ({exc})"))
+            continue
+        if not trajectory:
+            problems.append(Problem(*where, f"{r.path} is empty ({os.path.getsize(r.path)} bytes): re-run it"))
+            continue
+        if len(trajectory) < r.expected:
+            problems.append(Problem(*where, f"{r.path} stops after {len(trajectory)} of {r.expected} frames "
+                                            "(the run was interrupted)"))
+        elif len(trajectory) > r.expected:
+            problems.append(Problem(*where, f"{r.path} has {len(trajectory)} frames, the sequence {r.expected} "
+                                            "(another sequence's results?): the frames past its end are left out"))
+            trajectory = trajectory[:r.expected]
+        issues = [(i, why) for i, (kind, value) in enumerate(trajectory)
+                  for why in [vot_region_issue(kind, value)] if why]
+        if issues:
+            listed = "; ".join(f"frame {r.start + r.step * i + 1}: {why}" for i, why in issues[:6])
+            more = f"; and {len(issues) - 6} more" if len(issues) > 6 else ""
+            problems.append(Problem(*where, f"{r.path}: {listed}{more} -- not a region the toolkit can "
+                                            "score (the file was damaged or the tracker is broken)"))
+        rows.extend(_vot_run_rows(r.tracker, r.experiment, r.sequence, r.run, trajectory, r.stem, r.start, r.step))
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+# the `error` property of the plugin's trax server (siamfc_plugin/toolkits/vot/trax_server.py), stored by the
+# toolkit as <run>_error.value (one line per frame, empty when the answer was normal), and what each code means
+TRAX_ERRORS = {
+    "frame_unreadable": "the frame file is missing or cannot be decoded: the tracker answered its last box with "
+                        "confidence 0",
+    "bad_image": "the frame has a shape or type the tracker cannot use: the tracker answered its last box with "
+                 "confidence 0",
+    "bad_region": "the initialisation region was refused (NaN, no area, outside the frame): the tracker had no "
+                  "target until the next initialisation",
+    "not_initialized": "the tracker had no target (a refused initialisation): it answered the empty box",
+    "bad_request": "the toolkit's request lacked a frame or a region",
+}
+
+
+def read_property_file(path: str) -> list[str]:
+    """A `_<key>.value` file of text values (one line per frame, '' where the frame has none)."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return [line.strip() for line in handle.read().splitlines()]
+
+
+def _frame_file(workspace: str, sequence: str, frame: int) -> str:
+    """The color channel's file of a 1-based frame number, from the sequence file's pattern ('' if unknown)."""
+    try:
+        with open(os.path.join(workspace, "sequences", sequence, "sequence")) as handle:
+            for line in handle:
+                key, _, value = line.strip().partition("=")
+                if key.strip() == "channels.color":
+                    return value.strip() % frame
+    except (OSError, TypeError, ValueError):
+        pass
+    return ""
+
+
+def _spans(numbers: list[int]) -> str:
+    """1, 2, 3, 7 -> '1-3, 7'."""
+    numbers, out = sorted(set(numbers)), []
+    for n in numbers:
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in out)
+
+
+def vot_abnormal_answers(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+                         sequences: dict[str, VotSequence] | None = None) -> list[Problem]:
+    """Every abnormal answer of a trax tracker (the `error` property its answers carry: an unreadable frame, a
+    failed decode, a refused region), one problem per tracker, experiment, sequence and kind, naming the frames
+    (1-based, with the frame file) and the runs. The toolkit scores these answers like any other."""
+    found: dict[tuple, dict] = {}
+    for r in vot_runs(workspace, experiment, trackers, sequences):
+        path = r.stem + "_error.value"
+        if not os.path.isfile(path):
+            continue
+        try:
+            values = read_property_file(path)
+        except OSError:
+            continue
+        for index, code in enumerate(values):
+            if not code:
+                continue
+            entry = found.setdefault((r.tracker, r.experiment, r.sequence.name, code),
+                                     {"frames": [], "runs": [], "anchored": r.anchored})
+            entry["frames"].append(r.start + r.step * index + 1)
+            entry["runs"].append(r.run)
+    problems = []
+    for (tracker, exp, name, code), entry in sorted(found.items()):
+        frames = sorted(set(entry["frames"]))
+        files = [f for f in (_frame_file(workspace, name, f) for f in frames[:3]) if f]
+        where = f"frame {_spans(frames)}" if len(frames) == 1 else f"frames {_spans(frames)}"
+        if files:
+            where += " (" + ", ".join(files) + (", ..." if len(frames) > 3 else "") + ")"
+        runs = sorted(set(entry["runs"]))
+        meaning = TRAX_ERRORS.get(code, "an answer the tracker marked abnormal")
+        runs_text = (f"in the run{'s' if len(runs) > 1 else ''} from anchor frame{'s' if len(runs) > 1 else ''} "
+                     f"{_spans(runs)}" if entry["anchored"] else f"in run{'s' if len(runs) > 1 else ''} {_spans(runs)}")
+        problems.append(Problem("vot", exp, tracker, name, (
+            f"the tracker answered '{code}' at {where}, {runs_text}: "
+            f"{meaning}; the toolkit's scores include these answers")))
+    return problems
 
 
 def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, trajectory, stem: str,

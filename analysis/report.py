@@ -179,7 +179,8 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
     if len(problem_table):
         columns = [tables.Column(c, c) for c in collect.PROBLEM_COLUMNS]
         sections.append(Section("Incomplete or failed runs", [
-            ("text", f"{len(problem_table)} result(s) missing, partial or unreadable. The numbers above use what "
+            ("text", f"{len(problem_table)} problem(s): results missing, partial, damaged or unreadable, and abnormal "
+                     "tracker answers, each naming its file, rows or frames. The numbers above use what "
                      "was there; a tracker with missing sequences is scored on fewer sequences than the others."),
             ("table", (problem_table, columns))]))
 
@@ -526,6 +527,7 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
     summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
     analysis.summary = summary
     problems += collect.missing_vot_results(workspace, exp, names, kind, sequences)
+    problems += collect.vot_abnormal_answers(workspace, exp, names, sequences)
     problems += [collect.Problem("vot", exp, t, "", why) for t, why in analysis.missing if t in names]
     frames = collect.collect_vot_frames(workspace, exp, names, sequences, problems)
     all_frames.append(frames)

@@ -674,6 +674,42 @@ def check_sequence_files(workspace: str) -> None:
                        + "; ".join(problems))
 
 
+# analyses whose `burnin` is a count of frames left out of the accuracy after each initialisation (vot-toolkit
+# 0.9.0); the multistart analyses' `burnin` only switches the bounding of regions to the image on or off
+BURN_IN_MODULES = ("vot.analysis.supervised", "vot.analysis.accuracy")
+
+
+def burn_ins(workspace: str) -> dict[str, tuple[int, str]]:
+    """{experiment: (burn-in, analysis)} of the workspace's stack, as the toolkit resolves it (its defaults
+    included): the largest number of frames an analysis of the experiment leaves out of the accuracy after each
+    initialisation. Experiments without such an analysis are absent."""
+    from vot.workspace import Workspace
+
+    out: dict[str, tuple[int, str]] = {}
+    for name, experiment in Workspace.load(workspace).stack.experiments.items():
+        for analysis in experiment.analyses:
+            burnin = getattr(analysis, "burnin", None)
+            if type(analysis).__module__ in BURN_IN_MODULES and isinstance(burnin, int) and burnin > 0 and \
+                    burnin > out.get(name, (0, ""))[0]:
+                out[name] = (burnin, type(analysis).__name__)
+    return out
+
+
+def short_of_burn_in(workspace: str, lengths: dict[str, int]) -> list[str]:
+    """Warnings for sequences no longer than an experiment's burn-in (`burn_ins`): every frame of theirs falls in
+    the burn-in after the first initialisation, so they add no frame to the accuracy (the toolkit scores them 0,
+    with weight 0)."""
+    warnings = []
+    for experiment, (burnin, analysis) in sorted(burn_ins(workspace).items()):
+        short = [f"{name} ({frames} frames)" for name, frames in lengths.items() if frames <= burnin]
+        if short:
+            warnings.append(f"experiment {experiment}: sequence(s) {', '.join(short)} are no longer than the "
+                            f"burn-in of its {analysis} analysis ({burnin} frames after each initialisation are left out of the "
+                            "accuracy): they add no frame to the accuracy (the toolkit gives them accuracy 0 with "
+                            "weight 0); use longer sequences (a larger --frames)")
+    return warnings
+
+
 # ---- results -------------------------------------------------------------------------------------------------------
 INITIALIZATION, FAILURE, UNKNOWN = 1, 2, 0
 

@@ -133,6 +133,31 @@ def read_got10k_results(path: str, frames: int | None = None, special_codes: boo
     return result
 
 
+def read_got10k_times(path: str) -> tuple[np.ndarray, list[RowIssue]]:
+    """A got10k times file (one time per frame in seconds; got10k's VOT records one column per repetition): the
+    times of the first column (NaN where a line is not numbers) and the lines got10k's loader (``np.loadtxt``)
+    cannot read: not numbers, or another number of columns than the first line."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResultFileError(f"{path} is not a text file ({exc.reason} at byte {exc.start})") from None
+    times, issues, columns = [], [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        values, why = _row_values(line)
+        if values is None:
+            issues.append(RowIssue(number, why, False))
+            times.append(np.nan)
+            continue
+        columns = len(values) if columns is None else columns
+        if len(values) != columns:
+            issues.append(RowIssue(number, f"{len(values)} value(s) where the first line has {columns}", False))
+        times.append(values[0])
+    return np.asarray(times, dtype=np.float64), issues
+
+
 # ---- vot-toolkit trajectories ----------------------------------------------------------------------------------------
 VOT_SPECIAL_CODES = (0, 1, 2)  # vot.tracker.Trajectory: 0 unknown (skip), 1 initialisation, 2 failure
 

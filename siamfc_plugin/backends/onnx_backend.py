@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from ..core.network import SCORE_SCALE, SiamFC, fold_batchnorm
+from ..common.errors import ConfigError, InputError, InputNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str, den
         out = f"{prefix}{i}"
         if isinstance(m, nn.Conv2d):
             if m.padding_mode != "zeros" or isinstance(m.padding, str):
-                raise ValueError("only explicit zero padding is exported")
+                raise InputError("only explicit zero padding is exported")
             weight = m.weight.detach().cpu().float().numpy()
             groups = m.groups
             if groups > 1 and m.in_channels // groups <= dense_groups:
@@ -110,12 +111,12 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str, den
             s = _pair(m.stride if m.stride is not None else m.kernel_size)
             p = _pair(m.padding)
             if _pair(m.dilation) != (1, 1):
-                raise ValueError("dilated max-pooling is not exported")
+                raise InputError("dilated max-pooling is not exported")
             nodes.append(helper.make_node("MaxPool", [current], [out], name=f"{prefix}pool{i}", kernel_shape=list(k),
                                           strides=list(s), pads=[p[0], p[1], p[0], p[1]],
                                           ceil_mode=int(m.ceil_mode)))
         else:
-            raise ValueError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
+            raise InputError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
         current = out
     return nodes, inits, current
 
@@ -177,7 +178,7 @@ def _split_head(embedding: nn.Sequential) -> tuple[nn.Sequential, nn.Conv2d]:
     layers = list(embedding)
     last = layers[-1]
     if not isinstance(last, nn.Conv2d) or last.bias is None or last.stride != (1, 1) or last.padding != (0, 0):
-        raise ValueError("the fused head needs an embedding that ends with a bare stride-1 unpadded conv with bias")
+        raise InputError("the fused head needs an embedding that ends with a bare stride-1 unpadded conv with bias")
     return nn.Sequential(*layers[:-1]), last
 
 
@@ -187,7 +188,7 @@ def exemplar_graph(embedding: nn.Sequential, metadata: dict | None = None, head:
     from onnx import TensorProto, helper, numpy_helper
 
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+        raise ConfigError(f"unknown head {head!r}; choose one of {list(HEADS)}")
     pre, x = _input_nodes("exemplar", "z_")
     nodes, inits, out = _embedding_nodes(embedding, x, "z_")
     nodes[-1].output[0] = "features"
@@ -253,7 +254,7 @@ def search_graph(embedding: nn.Sequential, bias: float, score_scale: float = SCO
     from onnx import TensorProto, helper, numpy_helper
 
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+        raise ConfigError(f"unknown head {head!r}; choose one of {list(HEADS)}")
     pre, x = _input_nodes("search", "x_")
     body = _split_head(embedding)[0] if head == "fused" else embedding
     nodes, inits, feat = _embedding_nodes(body, x, "x_", dense_groups, s2d_first)
@@ -353,7 +354,7 @@ def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarra
             yield frames, boxes
         return
     if not os.path.isdir(source):
-        raise FileNotFoundError(f"calibration data not found: {source}")
+        raise InputNotFoundError(f"calibration data not found: {source}")
     if os.path.isdir(os.path.join(source, "img")):
         sequences = read_otb_sequence(source)
     else:
@@ -378,7 +379,7 @@ def calibration_search_crops(model: SiamFC, source: str | None = None, count: in
         for frame in frames[1:]:
             tracker.update(frame)
     if not recorder.crops:
-        raise ValueError(f"no calibration crops from {source!r}")
+        raise InputError(f"no calibration crops from {source!r}")
     crops = np.concatenate(recorder.crops)
     pick = np.unique(np.linspace(0, len(crops) - 1, min(count, len(crops))).round().astype(int))
     return crops[pick]
@@ -405,7 +406,7 @@ def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3
             return next(self.items, None)
 
     if method not in CALIBRATION_METHODS:
-        raise ValueError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
+        raise ConfigError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
     extra = {"CalibPercentile": percentile} if method == "percentile" else {}
     methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
                "entropy": CalibrationMethod.Entropy}
@@ -520,7 +521,7 @@ def calibration_digest(source: str | None) -> str:
     from ..data.readers import read_otb_sequence, read_sequences
 
     if not os.path.isdir(source):
-        raise FileNotFoundError(f"calibration data not found: {source}")
+        raise InputNotFoundError(f"calibration data not found: {source}")
     sequences = read_otb_sequence(source) if os.path.isdir(os.path.join(source, "img")) else read_sequences(source)
     for seq in sequences:
         n = min(len(seq), CALIBRATION_FRAMES)

@@ -18,6 +18,7 @@ import tempfile
 
 from ..toolkits.vot import workspace as ws
 from ..toolkits.vot.workspace import VotError
+from ..common.errors import InputNotFoundError, UsageError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -71,7 +72,7 @@ def _read_ini(path: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser()
     parser.optionxform = str  # keep the case the file uses
     if not parser.read(path):
-        raise FileNotFoundError(f"tracker registry not found: {path}")
+        raise InputNotFoundError(f"tracker registry not found: {path}")
     return parser
 
 
@@ -155,7 +156,7 @@ def default_registry() -> str:
 # ---- commands ------------------------------------------------------------------------------------------------------
 def cmd_prepare(args) -> int:
     if args.anchor_spacing < 1:
-        raise ValueError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
+        raise UsageError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
     names = [n for n in (args.names or "").split(",") if n] or None
     new_workspace = not os.path.exists(args.workspace)
     try:

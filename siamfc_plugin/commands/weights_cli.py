@@ -7,6 +7,7 @@ import os
 import sys
 
 import numpy as np
+from ..common.errors import ConfigError, UsageError
 
 
 def cmd_import(args) -> int:
@@ -18,7 +19,7 @@ def cmd_import(args) -> int:
     if not args.check and not args.out:
         raise ConfigError("give --out PATH (the checkpoint to write) or --check")
     if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise FileNotFoundError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
+        raise UsageError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
     model, provenance = import_weights(args.file)  # CheckpointError (one line, exit 2) before anything is written
     if args.check:
         report = {"provenance": provenance, **check_report(model)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.errors import SiamFCError
+from ..common.errors import InputError, SiamFCError, UsageError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -59,7 +59,7 @@ def polygon_to_box(values, mode: str = "aabb") -> np.ndarray:
     if v.size == 4:
         return v.copy()
     if v.size < 6 or v.size % 2:
-        raise ValueError(f"a region needs 4 rectangle values or an even number >= 6 of polygon values, got {v.size}")
+        raise InputError(f"a region needs 4 rectangle values or an even number >= 6 of polygon values, got {v.size}")
     xs, ys = v[0::2], v[1::2]
     x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
     w, h = x1 - x0, y1 - y0
@@ -128,7 +128,7 @@ def match_frames(name: str, frames: list[str], lines: int, missing: str = "error
     the frame, or, with missing='drop', that line is dropped (the frame is not scored). Frames beyond the last
     line are ignored (OTB folders hold some). Names without a number are paired in order, as listed."""
     if missing not in MISSING_FRAMES:
-        raise ValueError(f"missing frames: {missing!r} is not one of {MISSING_FRAMES}")
+        raise UsageError(f"missing frames: {missing!r} is not one of {MISSING_FRAMES}")
     numbers = frame_numbers(frames)
     if numbers is None or not frames:
         n = min(len(frames), lines)
@@ -269,7 +269,7 @@ def detect_layout(root: str) -> str:
         return "mixed"
     subsets = [name for name in ("train", "val", "test") if os.path.isdir(os.path.join(root, name))]
     hint = f" (a GOT-10k root? name one of its subsets: {os.path.join(root, subsets[0])})" if subsets else ""
-    raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside{hint}")
+    raise InputError(f"cannot tell the layout of {root}: no OTB, VOT or GOT-10k sequence folder inside{hint}")
 
 
 def read_sequences(root: str, layout: str | None = None, names: list[str] | None = None,
@@ -290,7 +290,7 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
         if layout == "mixed":
             kind = detect_sequence_layout(folder)
             if kind is None:
-                raise ValueError(f"{folder}: not a sequence folder of any known layout (OTB, VOT, GOT-10k)")
+                raise InputError(f"{folder}: not a sequence folder of any known layout (OTB, VOT, GOT-10k)")
         elif layout in ("vot", "got10k") and detect_sequence_layout(folder) == "vot-legacy":
             kind = "vot-legacy"  # frames at the root and VOT labels: its polygons and labels are kept
         if kind == "vot-legacy":
@@ -306,5 +306,5 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
         elif layout_of == "got10k":
             out.append(read_got10k_sequence(folder, missing_frames))
         else:
-            raise ValueError(f"unknown layout {layout!r}")
+            raise UsageError(f"unknown layout {layout!r}")
     return out

@@ -17,7 +17,7 @@ import numpy as np
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
 from ...data.readers import detect_layout, detect_sequence_layout, list_images, match_frames, read_sequences
-from ...common.errors import SiamFCError
+from ...common.errors import FrameReadError, InputError, InputNotFoundError, SiamFCError, UsageError
 
 
 class VotError(SiamFCError):
@@ -235,7 +235,7 @@ def read_config(workspace: str) -> dict:
 
     path = os.path.join(workspace, "config.yaml")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{workspace} is not a VOT workspace (no config.yaml); "
+        raise InputNotFoundError(f"{workspace} is not a VOT workspace (no config.yaml); "
                                 "create one with `siamfc vot prepare --workspace DIR ...`")
     with open(path) as handle:
         return yaml.safe_load(handle) or {}
@@ -308,7 +308,7 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
 
     source = resolve_stack(stack, workspace)
     if source is None:
-        raise FileNotFoundError(f"stack {stack!r} is neither a toolkit stack nor a file in {workspace}")
+        raise InputNotFoundError(f"stack {stack!r} is neither a toolkit stack nor a file in {workspace}")
     with open(source) as handle:
         data = yaml.safe_load(handle)
     replaced = []
@@ -421,7 +421,7 @@ def write_sequence(folder: str, name: str, frames: list[str], groundtruth_lines:
 
             image = cv2.imread(src, cv2.IMREAD_UNCHANGED)
             if image is None:
-                raise OSError(f"cannot read frame {src}")
+                raise FrameReadError(f"cannot read frame {src} (OpenCV cannot decode it)")
             cv2.imwrite(dst, image)
     write_text(os.path.join(folder, "groundtruth.txt"), "\n".join(groundtruth_lines) + "\n")
     write_text(os.path.join(folder, "sequence"),
@@ -540,15 +540,15 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
     listed = os.path.join(target, "list.txt")  # the workspace's list (never the source's)
     existing = _read_lines(listed) if os.path.isfile(listed) else []
     if add and overwrite:
-        raise ValueError("give one of --add (keep the prepared sequences, add these) or --overwrite (replace them)")
+        raise UsageError("give one of --add (keep the prepared sequences, add these) or --overwrite (replace them)")
     if os.path.isfile(listed) and not (overwrite or add):
         raise VotError(f"{target} is already prepared (list.txt exists); pass --add to add these sequences beside "
                        "it, or --overwrite to replace it (results of the old sequences stay in results/: delete "
                        "them if names are reused)")
     if (source is None) == (not synthetic):
-        raise ValueError("give exactly one of a source folder (--from) or --synthetic")
+        raise UsageError("give exactly one of a source folder (--from) or --synthetic")
     if source is not None and not os.path.isdir(source):
-        raise FileNotFoundError(f"dataset folder not found: {source}")
+        raise InputNotFoundError(f"dataset folder not found: {source}")
 
     os.makedirs(workspace, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".sequences-", dir=workspace)
@@ -591,7 +591,7 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                     prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
                     prepared[-1].layout = by_name[name].layout or layout
         if not prepared:
-            raise ValueError(f"no sequences found in {source or 'the generator'}")
+            raise InputError(f"no sequences found in {source or 'the generator'}")
         names_here = [p.name for p in prepared]
         twice = sorted({n for n in names_here if names_here.count(n) > 1})
         if twice:
@@ -623,7 +623,7 @@ def _choose(available: list[str], names: list[str] | None, count: int | None) ->
     if names:
         missing = [n for n in names if n not in available]
         if missing:
-            raise ValueError(f"sequences {missing} not found; available: {available}")
+            raise InputError(f"sequences {missing} not found; available: {available}")
         chosen = list(names)
     else:
         chosen = list(available)
@@ -635,7 +635,7 @@ def list_sequences(workspace: str) -> list[str]:
     root = os.path.join(workspace, str(config.get("sequences", "sequences")))
     listed = os.path.join(root, "list.txt")
     if not os.path.isfile(listed):
-        raise FileNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
+        raise InputNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
     return _read_lines(listed)
 
 
@@ -737,7 +737,7 @@ def reinitialisations(codes: list[int | None]) -> int:
 def latest_analysis(workspace: str) -> str:
     files = glob.glob(os.path.join(workspace, "analysis", "*.json"))
     if not files:
-        raise FileNotFoundError(f"no analysis JSON in {os.path.join(workspace, 'analysis')}: run "
+        raise InputNotFoundError(f"no analysis JSON in {os.path.join(workspace, 'analysis')}: run "
                                 "`siamfc vot evaluate` (or `vot analysis --format json`) first")
     return max(files, key=os.path.getmtime)
 

@@ -238,6 +238,7 @@ def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> Non
                                                  read_problems), trackers)
     problems += [p for p in read_problems if trackers is None or p.tracker in trackers]
     result.frames["got10k"] = frames
+    state["got10k_runs"] = collect.got10k_runs(got10k_dir)
     frames.to_csv(os.path.join(state["tab_dir"], "frames_got10k.csv"), index=False)
     problems += got10k_problems(got10k_dir, reports, frames, groundtruth, trackers)
     for exp in sorted(reports["experiment"].unique()):
@@ -308,11 +309,13 @@ def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state:
     damaged = {(p.tracker, p.sequence) for p in problems if p.toolkit == "got10k" and p.experiment == exp
                and p.sequence}
     stale = [d for d in tables.report_disagreements(reports, exp, scores) if (d[0], d[1]) not in damaged]
+    files = {(r["tracker"], r["sequence"]): r["boxes"] for r in state.get("got10k_runs", []) if r["experiment"] == exp}
     for tracker, name, reported, recomputed_value in stale:
         problems.append(collect.Problem("got10k", exp, tracker, name, (
-            f"got10k's report (performance.json) gives success AUC {reported:.4f}, the results file now on disk "
-            f"gives {recomputed_value:.4f} by got10k's own rule: the file changed after the report was made (or the "
-            "report was made on other ground truth); the board shows the numbers from the results files")))
+            f"got10k's report (performance.json) gives success AUC {reported:.4f}, the results file "
+            f"{files.get((tracker, name), '')} gives {recomputed_value:.4f} by got10k's own rule: the file changed "
+            "after the report was made (or the report was made on other ground truth); the board shows the numbers "
+            "from the results files")))
     convention = _one_pass_convention(board, has_truth, absent, stale, damaged)
     state["sections"].append(Section(f"{exp} one-pass evaluation (got10k)", [
         ("text", ONE_PASS_TEXT + " " + convention),

@@ -127,8 +127,8 @@ def read_got10k_results(path: str, frames: int | None = None, special_codes: boo
     result = ResultFile(path, np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
                         np.asarray(raw, dtype=np.float64).reshape(-1, 4), np.asarray(special, dtype=int), issues)
     if frames is not None and result.rows != frames:
-        result.length_issue = (f"{result.rows} rows for {frames} frames (cut short: the run was interrupted or the "
-                               "file damaged)" if result.rows < frames else
+        result.length_issue = (f"{result.rows} of {frames} rows, one per frame (cut short: the run was interrupted "
+                               "or the file damaged)" if result.rows < frames else
                                f"{result.rows} rows for {frames} frames (another sequence's results?)")
     return result
 

@@ -34,7 +34,7 @@ import pandas as pd
 
 from . import measures
 from .groundtruth import bounding_box, read_regions
-from .result_files import ResultFileError, read_got10k_results, vot_region_issue
+from .result_files import ResultFileError, read_got10k_results, read_got10k_times, vot_region_issue
 
 FRAME_COLUMNS = ["toolkit", "experiment", "tracker", "sequence", "run", "frame", "state", "x", "y", "w", "h",
                  "time", "confidence", "gt_x", "gt_y", "gt_w", "gt_h", "overlap", "center_error"]
@@ -790,8 +790,22 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
-def _load_times(path: str, length: int) -> np.ndarray:
-    return read_value_file(path, length) if os.path.isfile(path) else np.full(length, np.nan)
+def _load_times(path: str, length: int, problems: list[Problem], where: tuple) -> np.ndarray:
+    """Per-frame times of a got10k times file (NaN where there is none), padded or cut to `length`; lines that
+    got10k's loader cannot read are listed (the speed then comes from the other frames)."""
+    if not os.path.isfile(path):
+        return np.full(length, np.nan)
+    try:
+        times, issues = read_got10k_times(path)
+    except (OSError, ResultFileError) as exc:
+        problems.append(Problem(*where, f"{path} is unreadable ({exc}): no speed for this sequence"))
+        return np.full(length, np.nan)
+    if issues:
+        listed = "; ".join(f"line {i.line}: {i.why}" for i in issues[:6])
+        problems.append(Problem(*where, f"{path}: {listed}" + (f"; and {len(issues) - 6} more" if len(issues) > 6
+                                                               else "") + " -- the speed comes from the other frames"))
+    times = times[:length]
+    return np.concatenate([times, np.full(length - len(times), np.nan)])
 
 
 GOT10K_VOT_MODES = ("baseline", "unsupervised", "realtime")  # got10k's ExperimentVOT sub-folders
@@ -876,7 +890,7 @@ def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndar
         if gt is not None and n > len(gt):
             continue
         boxes = record.boxes
-        times = _load_times(r["times"], n)
+        times = _load_times(r["times"], n, problems, where)
         if gt is not None:
             gt = gt[:n]
             scored = boxes.copy()

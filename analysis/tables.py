@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import measures
 from .collect import VOT_TAGS, VotAnalysis, VotSequence
+from .errors import AnalysisInputError
 
 
 @dataclass
@@ -478,25 +479,33 @@ def read_datasize_curve(path: str) -> pd.DataFrame:
     import json
 
     label = "shipped model (dev AUC)"
-    if path.lower().endswith(".json"):
-        with open(path) as handle:
-            doc = json.load(handle)
-        if isinstance(doc, dict):
-            label = doc.get("label", label)
-            doc = doc.get("points", [])
-        table = pd.DataFrame(doc)
-    else:
-        table = pd.read_csv(path, comment="#")
+    try:
+        if path.lower().endswith(".json"):
+            with open(path) as handle:
+                doc = json.load(handle)
+            if isinstance(doc, dict):
+                label = doc.get("label", label)
+                doc = doc.get("points", [])
+            if not isinstance(doc, list) or not all(isinstance(point, dict) for point in doc):
+                raise AnalysisInputError(f"{path}: a data-size curve in JSON is a list of points (objects with "
+                                         "fraction and auc), or {\"points\": [...]}")
+            table = pd.DataFrame(doc)
+        else:
+            table = pd.read_csv(path, comment="#")
+    except UnicodeDecodeError as exc:
+        raise AnalysisInputError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
+    except (json.JSONDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise AnalysisInputError(f"{path}: not a readable data-size curve ({exc})") from None
     missing = {"fraction", "auc"} - set(table.columns)
     if missing:
-        raise ValueError(f"{path}: a data-size curve needs columns fraction and auc (missing: "
+        raise AnalysisInputError(f"{path}: a data-size curve needs columns fraction and auc (missing: "
                          f"{', '.join(sorted(missing))})")
     if "objects" not in table:
         table["objects"] = np.nan
     table = table[["fraction", "auc", "objects"]].apply(pd.to_numeric, errors="coerce").dropna(
         subset=["fraction", "auc"])
     if not len(table) or not table["fraction"].between(0, 1).all():
-        raise ValueError(f"{path}: fraction must be in [0, 1] and at least one point is needed")
+        raise AnalysisInputError(f"{path}: fraction must be in [0, 1] and at least one point is needed")
     table = table.sort_values("fraction").reset_index(drop=True)
     table.attrs["label"] = label
     return table

@@ -220,6 +220,14 @@ RESULT_FILES = [(t, s) for t in TRACKERS for s in SEQUENCES]
 
 
 # ---- 1. results files damaged, read by `python -m analysis report` ------------------------------------------------
+def read_table(path: Path) -> list[dict]:
+    """Rows of a table the report wrote (CSV, full precision); None for an empty cell."""
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
 def check_report(root: Path, damaged: set[Path]) -> None:
     board_dir = root / "board"
     code, err = analysis_report(["--out", str(board_dir), "--got10k", str(root / "out"),
@@ -229,8 +237,9 @@ def check_report(root: Path, damaged: set[Path]) -> None:
     whys = [p["why"] for p in summary["problems"] if p["toolkit"] == "got10k"]
     for why in whys:  # no false alarm: every problem names a damaged file
         assert any(str(path) in why for path in damaged), (why, damaged)
-    board = {row["tracker"]: row for row in summary[f"otb_{EXPERIMENT}"]}
-    per_sequence = {row["tracker"]: row for row in summary[f"otb_{EXPERIMENT}_per_sequence"]}
+    tables = board_dir / "tables"  # the board and its per-sequence table as the page shows them
+    board = {row["tracker"]: row for row in read_table(tables / f"leaderboard_{EXPERIMENT.lower()}.csv")}
+    per_sequence = {row["tracker"]: row for row in read_table(tables / f"per_sequence_{EXPERIMENT.lower()}.csv")}
     assert set(board) == set(TRACKERS), board
     for tracker in TRACKERS:
         shown = per_sequence.get(tracker, {})

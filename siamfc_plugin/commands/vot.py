@@ -419,8 +419,11 @@ def read_analysis(path: str) -> dict:
 
     try:
         analyses = read_vot_analyses(path)
-    except ValueError as exc:
+    except ValueError as exc:  # the reader's own refusals name the file
         raise VotError(str(exc)) from exc
+    except (TypeError, KeyError, IndexError, AttributeError) as exc:  # JSON of another shape: name the file here
+        raise VotError(f"{path}: not an analysis JSON as vot-toolkit writes it ({type(exc).__name__}: {exc})") \
+            from exc
     first = analyses[0]
     longest = max(first.sequence_lengths.values(), default=0)
     table = {"_trackers": list(first.summary["tracker"]), "_sequences": list(first.sequences), "_path": path,

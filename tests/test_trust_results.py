@@ -207,7 +207,6 @@ def test_only_our_errors_are_one_line_user_errors(monkeypatch, capsys):
     own errors are one line, exit 2. (The command's function is replaced: no real input of ours raises a bare
     ValueError any more, which is the point.)"""
     from siamfc_plugin import cli
-    from siamfc_plugin.common.errors import InputError
 
     def numpy_like(args):
         raise ValueError("could not convert string to float: 'abc'")
@@ -216,6 +215,8 @@ def test_only_our_errors_are_one_line_user_errors(monkeypatch, capsys):
     assert cli.main(["synthetic", "--out", "x"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and "internal error (ValueError)" in err and "please report" in err
+
+    from siamfc_plugin.common.errors import InputError
 
     def ours(args):
         raise InputError("data/x.txt, line 3: 3 values")

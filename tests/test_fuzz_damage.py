@@ -19,12 +19,13 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 N_QUICK = {"analysis": 10, "eval": 5, "groundtruth": 5}
@@ -110,7 +111,9 @@ def got10k_score(results: Path, anno: np.ndarray | None) -> float | None:
     if anno is None:
         return None
     try:
-        boxes = np.loadtxt(results, delimiter=",", ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": an empty file
+            boxes = np.loadtxt(results, delimiter=",", ndmin=2)
     except (ValueError, OSError):
         return None
     if boxes.shape != anno.shape:
@@ -271,6 +274,7 @@ def run_results_damage(clean: Path, changes: list[Damage]) -> None:
 
 @settings(max_examples=N_QUICK["analysis"], **FUZZ)
 @given(changes=damages(ROW_DAMAGE, len(RESULT_FILES)))
+@example(changes=[Damage("swap", 0, 3, 4), Damage("edit_value", 2, 5, 7)])  # valid edits: the equality is checked
 def test_damaged_results_files_in_the_report(clean, changes):
     run_results_damage(clean, changes)
 
@@ -308,6 +312,7 @@ def run_eval_on_damaged_results(clean: Path, changes: list[Damage]) -> None:
 
 @settings(max_examples=N_QUICK["eval"], **FUZZ)
 @given(changes=damages(ROW_DAMAGE, len(SEQUENCES)))
+@example(changes=[Damage("swap", 0, 3, 4), Damage("nan", 1, 5, 2)])  # always the exit-0 path too
 def test_damaged_results_files_under_eval(clean, changes):
     run_eval_on_damaged_results(clean, changes)
 
@@ -374,13 +379,15 @@ def run_groundtruth_damage(clean: Path, changes: list[Damage]) -> None:
             assert listed or (expected is not None and shown == pytest.approx(expected, abs=1e-9)), seq
 
 
+# while it is expected to fail, no shrinking (minutes on 2 busy cores): the first failing example is reported as found
+UNSHRUNK = dict(FUZZ, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 GROUNDTRUTH_PENDING = pytest.mark.xfail(
     strict=True, reason="ground truth read as got10k's loader reads it, or refused naming file and line: issue 27 "
                         "items 1-3 (the strict reader, branch trust-read); remove this marker once it is merged")
 
 
 @GROUNDTRUTH_PENDING
-@settings(max_examples=N_QUICK["groundtruth"], **FUZZ)
+@settings(max_examples=N_QUICK["groundtruth"], **UNSHRUNK)
 @given(changes=damages(GROUNDTRUTH_DAMAGE + FRAME_DAMAGE, len(SEQUENCES), most=2))
 def test_damaged_sequences_under_eval(clean, changes):
     run_groundtruth_damage(clean, changes)
@@ -388,7 +395,7 @@ def test_damaged_sequences_under_eval(clean, changes):
 
 @pytest.mark.slow
 @GROUNDTRUTH_PENDING
-@settings(max_examples=N_SLOW["groundtruth"], **FUZZ)
+@settings(max_examples=N_SLOW["groundtruth"], **UNSHRUNK)
 @given(changes=damages(GROUNDTRUTH_DAMAGE + FRAME_DAMAGE, len(SEQUENCES), most=2))
 def test_damaged_sequences_under_eval_many(clean, changes):
     run_groundtruth_damage(clean, changes)

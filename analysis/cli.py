@@ -10,6 +10,8 @@ import logging
 import os
 import sys
 
+from .errors import AnalysisInputError
+
 
 def dataset_roots(items: list[str] | None, otb_root: str | None = None) -> dict[str, str]:
     """--dataset-root EXPERIMENT=PATH (repeatable) and --otb-root PATH as {experiment: root}."""
@@ -17,11 +19,11 @@ def dataset_roots(items: list[str] | None, otb_root: str | None = None) -> dict[
     for item in items or []:
         experiment, sep, path = item.partition("=")
         if not sep or not experiment or not path:
-            raise ValueError(f"--dataset-root wants EXPERIMENT=PATH (e.g. UAV123=/data/UAV123), not {item!r}")
+            raise AnalysisInputError(f"--dataset-root wants EXPERIMENT=PATH (e.g. UAV123=/data/UAV123), not {item!r}")
         roots[experiment] = path
     for experiment, path in roots.items():
         if not os.path.isdir(path):
-            raise FileNotFoundError(f"dataset root of {experiment} not found: {path}")
+            raise AnalysisInputError(f"dataset root of {experiment} not found: {path}")
     return roots
 
 
@@ -33,9 +35,9 @@ def check_got10k_dir(path: str) -> None:
     parent = os.path.dirname(os.path.abspath(path))
     if os.path.basename(os.path.normpath(path)) in ("results", "reports") and \
             os.path.isdir(os.path.join(parent, "results")):
-        raise ValueError(f"--got10k {path} is the results/ or reports/ folder itself: pass the got10k output "
+        raise AnalysisInputError(f"--got10k {path} is the results/ or reports/ folder itself: pass the got10k output "
                          f"folder that holds it, {parent}")
-    raise ValueError(f"--got10k {path}: no results/ or reports/ with anything in it; expected a got10k output "
+    raise AnalysisInputError(f"--got10k {path}: no results/ or reports/ with anything in it; expected a got10k output "
                      "folder (results/<EXPERIMENT>/<tracker>/..., reports/<EXPERIMENT>/<tracker>/performance.json)")
 
 
@@ -44,13 +46,13 @@ def check_vot_workspace(path: str) -> None:
     if not os.path.isfile(os.path.join(path, "config.yaml")):
         parent = os.path.dirname(os.path.abspath(path))
         if os.path.isfile(os.path.join(parent, "config.yaml")):
-            raise ValueError(f"--vot-workspace {path} is a folder inside a workspace: pass the workspace, {parent}")
-        raise ValueError(f"--vot-workspace {path}: not a VOT workspace (no config.yaml)")
+            raise AnalysisInputError(f"--vot-workspace {path} is a folder inside a workspace: pass the workspace, {parent}")
+        raise AnalysisInputError(f"--vot-workspace {path}: not a VOT workspace (no config.yaml)")
     analyses = os.path.isdir(os.path.join(path, "analysis")) and any(
         name.endswith(".json") for name in os.listdir(os.path.join(path, "analysis")))
     results = os.path.isdir(os.path.join(path, "results")) and os.listdir(os.path.join(path, "results"))
     if not analyses and not results:
-        raise ValueError(f"--vot-workspace {path}: no results/ and no analysis/*.json yet: run `siamfc vot "
+        raise AnalysisInputError(f"--vot-workspace {path}: no results/ and no analysis/*.json yet: run `siamfc vot "
                          "evaluate` on it first")
 
 
@@ -58,11 +60,11 @@ def cmd_report(args) -> int:
     from .report import build_report
 
     if not args.got10k and not args.vot_workspace:
-        raise ValueError("nothing to report: give --got10k FOLDER and/or --vot-workspace FOLDER")
+        raise AnalysisInputError("nothing to report: give --got10k FOLDER and/or --vot-workspace FOLDER")
     for option, path in (("--got10k", args.got10k), ("--vot-workspace", args.vot_workspace),
                          ("--datasize-curve", args.datasize_curve)):
         if path and not os.path.exists(path):
-            raise FileNotFoundError(f"{option} {path}: not found")
+            raise AnalysisInputError(f"{option} {path}: not found")
     if args.got10k:
         check_got10k_dir(args.got10k)
     if args.vot_workspace:
@@ -82,7 +84,8 @@ def cmd_report(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     problems = outputs.data.get("problems")
     if problems is not None and len(problems):
-        print(f"{len(problems)} result(s) missing, partial or unreadable (listed in the report):", file=sys.stderr)
+        print(f"{len(problems)} problem(s) listed in the report (results missing, partial, damaged or unreadable; "
+              "abnormal tracker answers):", file=sys.stderr)
         for _, row in problems.iterrows():
             where = "/".join(str(v) for v in (row["experiment"], row["tracker"], row["sequence"]) if v)
             print(f"  {row['toolkit']} {where}: {row['why']}", file=sys.stderr)
@@ -115,6 +118,24 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+    except AnalysisInputError as exc:
         print(f"analysis {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.filename is None:
+            return internal_error(args.command)
+        print(f"analysis {args.command}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001 - a bug, never dressed as a user's mistake
+        return internal_error(args.command)
+
+
+def internal_error(command: str) -> int:
+    """An exception no check of ours raised: its traceback and a request to report it, exit status 1."""
+    import traceback
+
+    traceback.print_exc()
+    print(f"analysis {command}: internal error ({type(sys.exc_info()[1]).__name__}): a bug in analysis/, not a fault "
+          "of your input as far as it can tell; please report it with the command line and the traceback above",
+          file=sys.stderr)
+    return 1

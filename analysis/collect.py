@@ -39,6 +39,7 @@ from siamfc_plugin.formats.lines import read_groundtruth as read_groundtruth_fil
 
 from . import measures
 from .groundtruth import bounding_box, read_regions
+from .result_files import ResultFileError, read_got10k_results, read_got10k_times, vot_region_issue
 
 FRAME_COLUMNS = ["toolkit", "experiment", "tracker", "sequence", "run", "frame", "state", "x", "y", "w", "h",
                  "time", "confidence", "gt_x", "gt_y", "gt_w", "gt_h", "overlap", "center_error"]
@@ -239,7 +240,8 @@ _ANCHOR_FILE = re.compile(r"^(?P<seq>.+)_(?P<anchor>\d{8})\.(?:bin|txt)$")  # mu
 
 @dataclass
 class Problem:
-    """A result that is missing, partial or unreadable: reported in the leaderboard, never a crash."""
+    """A result that is missing, partial, damaged or unreadable, or an abnormal tracker answer: listed in the
+    leaderboard (naming the file and its rows or frames), never a crash."""
 
     toolkit: str
     experiment: str
@@ -265,24 +267,43 @@ def _anchors(folder: str, length: int) -> np.ndarray:
     return read_value_file(path, length) if os.path.isfile(path) else np.zeros(length)
 
 
-def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
-                       sequences: dict[str, VotSequence] | None = None, problems: list[Problem] | None = None
-                       ) -> pd.DataFrame:
-    """Every frame of every run under <ws>/results (optionally one experiment / some trackers). Multistart runs
-    (<seq>_<anchor:08d>.bin) get run = anchor frame, and backward runs are mapped back to sequence frames.
-    Unreadable or short trajectories are appended to `problems` (and left out or kept as far as they go)."""
+@dataclass
+class VotRun:
+    """One trajectory file of a VOT workspace: tracker, experiment, sequence, run (repetition, or the anchor frame
+    of a multistart run), path, and how its entries map to sequence frames (frame = start + step * index)."""
+
+    tracker: str
+    experiment: str
+    sequence: VotSequence
+    run: int
+    path: str
+    start: int = 0
+    step: int = 1
+    anchored: bool = False  # a multistart run: `run` is its anchor frame
+
+    @property
+    def stem(self) -> str:
+        return os.path.splitext(self.path)[0]
+
+    @property
+    def expected(self) -> int:
+        """Frames the run must cover: to the sequence's end (forward) or its start (a backward multistart run)."""
+        return self.sequence.length - self.start if self.step > 0 else self.start + 1
+
+
+def vot_runs(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+             sequences: dict[str, VotSequence] | None = None) -> list[VotRun]:
+    """Every trajectory file under <ws>/results (optionally one experiment / some trackers) of a known sequence.
+    Multistart runs (<seq>_<anchor:08d>.bin) get run = anchor frame; backward ones step -1 (anchor.value < 0)."""
     sequences = sequences if sequences is not None else read_vot_sequences(workspace)
-    problems = problems if problems is not None else []
     results_root = os.path.join(workspace, "results")
-    rows: list[dict] = []
-    if not os.path.isdir(results_root):
-        return pd.DataFrame(columns=FRAME_COLUMNS)
-    for tracker in sorted(os.listdir(results_root)):
+    runs: list[VotRun] = []
+    for tracker in sorted(os.listdir(results_root)) if os.path.isdir(results_root) else []:
         if trackers is not None and tracker not in trackers:
             continue
         tracker_dir = os.path.join(results_root, tracker)
         for exp in sorted(os.listdir(tracker_dir)) if os.path.isdir(tracker_dir) else []:
-            if experiment is not None and exp != experiment:
+            if experiment is not None and exp != experiment or not os.path.isdir(os.path.join(tracker_dir, exp)):
                 continue
             for seq_name in sorted(os.listdir(os.path.join(tracker_dir, exp))):
                 seq_dir = os.path.join(tracker_dir, exp, seq_name)
@@ -297,29 +318,134 @@ def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: 
                         continue
                     path = os.path.join(seq_dir, entry)
                     if match:
-                        run, start, step = int(match.group("run")), 0, 1
-                    else:
-                        if anchors is None:
-                            anchors = _anchors(os.path.join(workspace, "sequences", seq_name), seq.length)
-                        run = start = int(anchor.group("anchor"))
-                        step = -1 if start < len(anchors) and anchors[start] < 0 else 1
-                    stem = os.path.splitext(path)[0]
-                    try:
-                        trajectory = read_vot_trajectory(path)
-                    except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
-                        problems.append(Problem("vot", exp, tracker, seq_name, f"{path} is unreadable ({exc})"))
+                        runs.append(VotRun(tracker, exp, seq, int(match.group("run")), path))
                         continue
-                    expected = seq.length - start if step > 0 else start + 1
-                    if not trajectory:
-                        problems.append(Problem("vot", exp, tracker, seq_name,
-                                                f"{path} is empty ({os.path.getsize(path)} bytes): re-run it"))
-                        continue
-                    if len(trajectory) < expected:
-                        problems.append(Problem("vot", exp, tracker, seq_name,
-                                                f"{path} stops after {len(trajectory)} of {expected} frames "
-                                                "(the run was interrupted)"))
-                    rows.extend(_vot_run_rows(tracker, exp, seq, run, trajectory, stem, start, step))
+                    if anchors is None:
+                        anchors = _anchors(os.path.join(workspace, "sequences", seq_name), seq.length)
+                    start = int(anchor.group("anchor"))
+                    step = -1 if start < len(anchors) and anchors[start] < 0 else 1
+                    runs.append(VotRun(tracker, exp, seq, start, path, start, step, anchored=True))
+    return runs
+
+
+def collect_vot_frames(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+                       sequences: dict[str, VotSequence] | None = None, problems: list[Problem] | None = None
+                       ) -> pd.DataFrame:
+    """Every frame of every run under <ws>/results (optionally one experiment / some trackers). Multistart runs
+    (<seq>_<anchor:08d>.bin) get run = anchor frame, and backward runs are mapped back to sequence frames.
+    Listed in `problems`, naming the file: an unreadable or empty trajectory (left out), one shorter than its
+    sequence (kept as far as it goes) or longer (the frames past the sequence's end left out), and entries the
+    toolkit cannot score (analysis.result_files.vot_region_issue: an unknown special code, NaN values)."""
+    problems = problems if problems is not None else []
+    rows: list[dict] = []
+    for r in vot_runs(workspace, experiment, trackers, sequences):
+        where = ("vot", r.experiment, r.tracker, r.sequence.name)
+        try:
+            trajectory = read_vot_trajectory(r.path)
+        except (ValueError, struct.error, UnicodeDecodeError, OSError) as exc:
+            problems.append(Problem(*where, f"{r.path} is unreadable ({exc})"))
+            continue
+        if not trajectory:
+            problems.append(Problem(*where, f"{r.path} is empty ({os.path.getsize(r.path)} bytes): re-run it"))
+            continue
+        if len(trajectory) < r.expected:
+            problems.append(Problem(*where, f"{r.path} stops after {len(trajectory)} of {r.expected} frames "
+                                            "(the run was interrupted)"))
+        elif len(trajectory) > r.expected:
+            problems.append(Problem(*where, f"{r.path} has {len(trajectory)} frames, the sequence {r.expected} "
+                                            "(another sequence's results?): the frames past its end are left out"))
+            trajectory = trajectory[:r.expected]
+        issues = [(i, why) for i, (kind, value) in enumerate(trajectory)
+                  for why in [vot_region_issue(kind, value)] if why]
+        if issues:
+            listed = "; ".join(f"frame {r.start + r.step * i + 1}: {why}" for i, why in issues[:6])
+            more = f"; and {len(issues) - 6} more" if len(issues) > 6 else ""
+            problems.append(Problem(*where, f"{r.path}: {listed}{more} -- not a region the toolkit can "
+                                            "score (the file was damaged or the tracker is broken)"))
+        rows.extend(_vot_run_rows(r.tracker, r.experiment, r.sequence, r.run, trajectory, r.stem, r.start, r.step))
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+# the `error` property of the plugin's trax server (siamfc_plugin/toolkits/vot/trax_server.py), stored by the
+# toolkit as <run>_error.value (one line per frame, empty when the answer was normal), and what each code means
+TRAX_ERRORS = {
+    "frame_unreadable": "the frame file is missing or cannot be decoded: the tracker answered its last box with "
+                        "confidence 0",
+    "bad_image": "the frame has a shape or type the tracker cannot use: the tracker answered its last box with "
+                 "confidence 0",
+    "bad_region": "the initialisation region was refused (NaN, no area, outside the frame): the tracker had no "
+                  "target until the next initialisation",
+    "not_initialized": "the tracker had no target (a refused initialisation): it answered the empty box",
+    "bad_request": "the toolkit's request lacked a frame or a region",
+}
+
+
+def read_property_file(path: str) -> list[str]:
+    """A `_<key>.value` file of text values (one line per frame, '' where the frame has none)."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return [line.strip() for line in handle.read().splitlines()]
+
+
+def _frame_file(workspace: str, sequence: str, frame: int) -> str:
+    """The color channel's file of a 1-based frame number, from the sequence file's pattern ('' if unknown)."""
+    try:
+        with open(os.path.join(workspace, "sequences", sequence, "sequence")) as handle:
+            for line in handle:
+                key, _, value = line.strip().partition("=")
+                if key.strip() == "channels.color":
+                    return value.strip() % frame
+    except (OSError, TypeError, ValueError):
+        pass
+    return ""
+
+
+def _spans(numbers: list[int]) -> str:
+    """1, 2, 3, 7 -> '1-3, 7'."""
+    numbers, out = sorted(set(numbers)), []
+    for n in numbers:
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in out)
+
+
+def vot_abnormal_answers(workspace: str, experiment: str | None = None, trackers: list[str] | None = None,
+                         sequences: dict[str, VotSequence] | None = None) -> list[Problem]:
+    """Every abnormal answer of a trax tracker (the `error` property its answers carry: an unreadable frame, a
+    failed decode, a refused region), one problem per tracker, experiment, sequence and kind, naming the frames
+    (1-based, with the frame file) and the runs. The toolkit scores these answers like any other."""
+    found: dict[tuple, dict] = {}
+    for r in vot_runs(workspace, experiment, trackers, sequences):
+        path = r.stem + "_error.value"
+        if not os.path.isfile(path):
+            continue
+        try:
+            values = read_property_file(path)
+        except OSError:
+            continue
+        for index, code in enumerate(values):
+            if not code:
+                continue
+            entry = found.setdefault((r.tracker, r.experiment, r.sequence.name, code),
+                                     {"frames": [], "runs": [], "anchored": r.anchored})
+            entry["frames"].append(r.start + r.step * index + 1)
+            entry["runs"].append(r.run)
+    problems = []
+    for (tracker, exp, name, code), entry in sorted(found.items()):
+        frames = sorted(set(entry["frames"]))
+        files = [f for f in (_frame_file(workspace, name, f) for f in frames[:3]) if f]
+        where = f"frame {_spans(frames)}" if len(frames) == 1 else f"frames {_spans(frames)}"
+        if files:
+            where += " (" + ", ".join(files) + (", ..." if len(frames) > 3 else "") + ")"
+        runs = sorted(set(entry["runs"]))
+        meaning = TRAX_ERRORS.get(code, "an answer the tracker marked abnormal")
+        runs_text = (f"in the run{'s' if len(runs) > 1 else ''} from anchor frame{'s' if len(runs) > 1 else ''} "
+                     f"{_spans(runs)}" if entry["anchored"] else f"in run{'s' if len(runs) > 1 else ''} {_spans(runs)}")
+        problems.append(Problem("vot", exp, tracker, name, (
+            f"the tracker answered '{code}' at {where}, {runs_text}: "
+            f"{meaning}; the toolkit's scores include these answers")))
+    return problems
 
 
 def _vot_run_rows(tracker: str, experiment: str, seq: VotSequence, run: int, trajectory, stem: str,
@@ -675,14 +801,22 @@ def _read_experiment(path: str, doc: dict, name: str, exp: dict) -> VotAnalysis:
 
 
 # ---- got10k --------------------------------------------------------------------------------------------------------
-def _load_boxes(path: str) -> np.ndarray:
-    """Boxes of a got10k results file; lines that are not a box (got10k's VOT records hold the special codes 1, 2, 0
-    of initialisation, failure, skip) become NaN rows, polygons their bounding boxes."""
-    return np.array([bounding_box(r) for r in read_regions(path)], dtype=np.float64).reshape(-1, 4)
-
-
-def _load_times(path: str, length: int) -> np.ndarray:
-    return read_value_file(path, length) if os.path.isfile(path) else np.full(length, np.nan)
+def _load_times(path: str, length: int, problems: list[Problem], where: tuple) -> np.ndarray:
+    """Per-frame times of a got10k times file (NaN where there is none), padded or cut to `length`; lines that
+    got10k's loader cannot read are listed (the speed then comes from the other frames)."""
+    if not os.path.isfile(path):
+        return np.full(length, np.nan)
+    try:
+        times, issues = read_got10k_times(path)
+    except (OSError, ResultFileError) as exc:
+        problems.append(Problem(*where, f"{path} is unreadable ({exc}): no speed for this sequence"))
+        return np.full(length, np.nan)
+    if issues:
+        listed = "; ".join(f"line {i.line}: {i.why}" for i in issues[:6])
+        problems.append(Problem(*where, f"{path}: {listed}" + (f"; and {len(issues) - 6} more" if len(issues) > 6
+                                                               else "") + " -- the speed comes from the other frames"))
+    times = times[:length]
+    return np.concatenate([times, np.full(length - len(times), np.nan)])
 
 
 GOT10K_VOT_MODES = ("baseline", "unsupervised", "realtime")  # got10k's ExperimentVOT sub-folders
@@ -733,38 +867,48 @@ def read_groundtruth(root: str, experiment: str = "OTB") -> dict[str, np.ndarray
 
 def collect_got10k_frames(out_dir: str, groundtruth: dict[str, dict[str, np.ndarray]] | None = None,
                           problems: list[Problem] | None = None) -> pd.DataFrame:
-    """Every frame of every got10k results file. groundtruth: {experiment: {sequence: boxes}} (optional).
-    An unreadable or empty file, and one with fewer or more boxes than the sequence has frames, is appended to
-    `problems` with its path (an empty or unreadable one is left out; a cut-short one is scored as far as it goes,
-    its missing frames are not counted as anything), and every other file is kept."""
+    """Every frame of every got10k results file, each read by the rules of analysis.result_files.
+    groundtruth: {experiment: {sequence: boxes}} (optional; the row count is checked against it).
+
+    Listed in `problems`, naming the file and its lines: an unreadable or empty file (left out); rows that are not
+    valid boxes (other separators, another number of values, NaN, width or height <= 0: kept as failures, box NaN,
+    overlap 0); a file with fewer rows than the sequence has frames (scored as far as it goes, the rest is missing,
+    not absent) or more (left out: not this sequence's results). Every other file is kept as it is."""
     problems = problems if problems is not None else []
-    rows: list[dict] = []
+    rows: list[pd.DataFrame] = []
     for r in got10k_runs(out_dir):
         where = ("got10k", r["experiment"], r["tracker"], r["sequence"])
+        gt = (groundtruth or {}).get(r["experiment"], {}).get(r["sequence"])
         try:
-            boxes = _load_boxes(r["boxes"])
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            record = read_got10k_results(r["boxes"], len(gt) if gt is not None else None,
+                                         special_codes="/" in r["experiment"])
+        except (OSError, ResultFileError) as exc:
             problems.append(Problem(*where, f"{r['boxes']} is unreadable ({exc})"))
             continue
-        n = len(boxes)
+        n = record.rows
         if n == 0:
             problems.append(Problem(*where, f"{r['boxes']} is empty ({os.path.getsize(r['boxes'])} bytes): "
                                             "the run did not finish or the file was damaged; re-run this sequence"))
             continue
-        times = _load_times(r["times"], n)
-        gt = (groundtruth or {}).get(r["experiment"], {}).get(r["sequence"])
-        if gt is not None and len(gt) != n:
-            problems.append(Problem(*where, (
-                f"{r['boxes']} has {n} of {len(gt)} boxes (cut short: the run was interrupted or the file "
-                "damaged); its frames are scored as far as they go, the rest is missing, not absent"
-                if n < len(gt) else f"{r['boxes']} has {n} boxes for {len(gt)} frames (another sequence's "
-                "results?); not scored per frame")))
-            if n < len(gt):
-                gt = gt[:n]
-        if gt is not None and len(gt) == n:
+        if record.issues or record.length_issue:
+            consequence = []
+            if record.issues:
+                consequence.append(f"{len(record.issues)} row(s) not a valid box: scored as failures (overlap 0)")
+            if record.length_issue and gt is not None and n < len(gt):
+                consequence.append("its frames are scored as far as they go, the rest is missing, not absent")
+            elif record.length_issue:
+                consequence.append("not scored")
+            problems.append(Problem(*where, record.describe() + " -- " + "; ".join(consequence)))
+        if gt is not None and n > len(gt):
+            continue
+        boxes = record.boxes
+        times = _load_times(r["times"], n, problems, where)
+        if gt is not None:
+            gt = gt[:n]
             scored = boxes.copy()
             scored[0] = gt[0]  # got10k scores frame 1 as the ground truth
             overlap = measures.rect_iou(scored, gt)
+            overlap[~np.all(np.isfinite(scored), axis=1) & np.all(np.isfinite(gt), axis=1)] = 0.0  # a failure
             error = measures.center_error(scored, gt)
         else:
             gt = np.full((n, 4), np.nan)

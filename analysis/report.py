@@ -182,7 +182,8 @@ def _build(out: str, got10k_dir, vot_workspace, otb_roots, title, context, track
     if len(problem_table):
         columns = [tables.Column(c, c) for c in collect.PROBLEM_COLUMNS]
         sections.append(Section("Incomplete or failed runs", [
-            ("text", f"{len(problem_table)} result(s) missing, partial or unreadable. The numbers above use what "
+            ("text", f"{len(problem_table)} problem(s): results missing, partial, damaged or unreadable, and abnormal "
+                     "tracker answers, each naming its file, rows or frames. The numbers above use what "
                      "was there; a tracker with missing sequences is scored on fewer sequences than the others."),
             ("table", (problem_table, columns))]))
 
@@ -274,6 +275,7 @@ def _got10k_sections(got10k_dir: str, roots: dict[str, str], state: dict) -> Non
                                                  read_problems), trackers)
     problems += [p for p in read_problems if trackers is None or p.tracker in trackers]
     result.frames["got10k"] = frames
+    state["got10k_runs"] = collect.got10k_runs(got10k_dir)
     frames.to_csv(os.path.join(state["tab_dir"], "frames_got10k.csv"), index=False)
     problems += got10k_problems(got10k_dir, reports, frames, groundtruth, trackers)
     for exp in sorted(reports["experiment"].unique()):
@@ -327,21 +329,27 @@ def got10k_problems(got10k_dir: str, reports: pd.DataFrame, frames: pd.DataFrame
 
 
 def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state: dict) -> None:
-    result, style = state["result"], state["style"]
-    board, my_curves = tables.otb_leaderboard(reports, exp, frames if has_truth else None)
+    result, style, problems = state["result"], state["style"], state["problems"]
+    scores = tables.one_pass_scores(frames, exp) if has_truth else {}
+    board, my_curves = tables.otb_leaderboard(reports, exp, scores)
     exp_curves = {t: my_curves.get(t, c) for (e, t), c in curves.items() if e == exp and "success_curve" in c}
     exp_curves.update(my_curves)
     key = exp.lower()
-    result.data[f"otb_{exp}"] = board
+    result.data[f"otb_{exp}"] = board.drop(columns=["recomputed"])
     stem = os.path.join(state["tab_dir"], f"leaderboard_{key}")
     result.tables[f"leaderboard_{key}"] = tables.write_table(
         board, tables.OTB_COLUMNS, stem, f"{exp} one-pass evaluation (got10k), sorted by success AUC", f"tab:{key}")
-    per_seq = tables.otb_per_sequence(reports, exp)
+    per_seq = tables.otb_per_sequence(reports, exp, scores)
+    result.data[f"otb_{exp}_per_sequence"] = per_seq
     seq_columns = [tables.Column("tracker", "tracker")] + [
         tables.Column(c, c, "{:.3f}") for c in per_seq.columns if c != "tracker"]
+    recomputed = set(board.loc[board["recomputed"], "tracker"])
+    source = ("recomputed from the results files, as the board above" if recomputed == set(board["tracker"]) else
+              "got10k's report" if not recomputed else
+              f"recomputed for {', '.join(sorted(recomputed))}, got10k's report for the others, as the board above")
     result.tables[f"per_sequence_{key}"] = tables.write_table(
         per_seq, seq_columns, os.path.join(state["tab_dir"], f"per_sequence_{key}"),
-        f"{exp}: success AUC per sequence (got10k's report)", f"tab:{key}-seq")
+        f"{exp}: success AUC per sequence ({source})", f"tab:{key}-seq")
     absent = int(board["absent_frames"].max()) if len(board) else 0
     result.figures[f"otb_{key}"] = figures.otb_plots(
         exp_curves, os.path.join(state["fig_dir"], f"otb_{key}_success_precision.png"),
@@ -354,22 +362,54 @@ def _one_pass_section(exp: str, reports, curves, frames, has_truth: bool, state:
                                "record": ("got10k", exp, row["tracker"])})
         state["headlines"].append({"tracker": row["tracker"], "column": f"{exp} success AUC",
                                    "value": row["success_auc"]})
-    if has_truth:
-        convention = ("Absent frames: where the ground truth marks the target absent (a NaN row, as UAV123 does) "
-                      "the frame is left out of success and precision, the benchmark's own convention. "
-                      + (f"{absent} such frames here; 'success AUC (got10k report)' is got10k's OTB number, "
-                         "which counts them as failures." if absent else
-                         "No frame is marked absent here, so the scores equal got10k's report.")
-                      + " Scores recomputed from the results files and the ground truth.")
-    else:
-        convention = ("Scores from got10k's performance.json (no dataset root given: frames where the target is "
-                      "absent, if any, count as failures there; pass --otb-root / --dataset-root to exclude "
-                      "them).")
+    damaged = {(p.tracker, p.sequence) for p in problems if p.toolkit == "got10k" and p.experiment == exp
+               and p.sequence}
+    stale = [d for d in tables.report_disagreements(reports, exp, scores) if (d[0], d[1]) not in damaged]
+    files = {(r["tracker"], r["sequence"]): r["boxes"] for r in state.get("got10k_runs", []) if r["experiment"] == exp}
+    for tracker, name, reported, recomputed_value in stale:
+        problems.append(collect.Problem("got10k", exp, tracker, name, (
+            f"got10k's report (performance.json) gives success AUC {reported:.4f}, the results file "
+            f"{files.get((tracker, name), '')} gives {recomputed_value:.4f} by got10k's own rule: the file changed "
+            "after the report was made (or the report was made on other ground truth); the board shows the numbers "
+            "from the results files")))
+    convention = _one_pass_convention(board, has_truth, absent, stale, damaged)
     state["sections"].append(Section(f"{exp} one-pass evaluation (got10k)", [
         ("text", ONE_PASS_TEXT + " " + convention + _groundtruth_text(state, "got10k", exp)),
         ("table", (board, tables.OTB_COLUMNS)),
         ("figure", result.figures[f"otb_{key}"]),
         ("table", (per_seq, seq_columns))]))
+
+
+def _one_pass_convention(board, has_truth: bool, absent: int, stale: list, damaged: set) -> str:
+    """What the one-pass numbers are and how they relate to got10k's report: an equality only where it was checked
+    (each tracker's recomputed AUC against its report), otherwise the difference and why."""
+    if not has_truth or not board["recomputed"].any():
+        return ("Scores from got10k's performance.json, not checked against the results files (no dataset root "
+                "given: frames where the target is absent, if any, count as failures there; pass --otb-root / "
+                "--dataset-root to recompute them and exclude those frames).")
+    text = ("Scores recomputed from the results files and the ground truth; the per-sequence table below comes from "
+            "the same computation. Absent frames: where the ground truth marks the target absent (a NaN row, as "
+            "UAV123 does) the frame is left out of success and precision, the benchmark's own convention")
+    text += (f" ({absent} such frames here; got10k's OTB report counts them as failures)." if absent else
+             " (none here).")
+    scored = board[board["recomputed"]]
+    equal = [t for t, mine, theirs in zip(scored["tracker"], scored["success_auc"], scored["success_auc_got10k"])
+             if abs(mine - theirs) <= 1e-9]
+    differ = [t for t in scored["tracker"] if t not in equal]
+    if equal:
+        text += (" Checked: the success AUC of " + ", ".join(equal) + " equals got10k's report "
+                 "(column 'success AUC (got10k report)').")
+    if differ:
+        reasons = []
+        if absent:
+            reasons.append("absent frames are excluded here and counted as failures there")
+        if damaged:
+            reasons.append("results files with rows that are not boxes (listed under 'Incomplete or failed runs')")
+        if stale:
+            reasons.append("got10k's report is older than the results files (listed)")
+        text += (" The success AUC of " + ", ".join(differ) + " differs from got10k's report"
+                 + (": " + "; ".join(reasons) if reasons else "") + ".")
+    return text
 
 
 def _got10k_section(exp: str, reports, curves, state: dict) -> None:
@@ -554,6 +594,7 @@ def _vot_section(workspace: str, analysis, sequences, suffix: str, state: dict, 
     summary = analysis.summary[analysis.summary["tracker"].isin(names)].reset_index(drop=True)
     analysis.summary = summary
     problems += collect.missing_vot_results(workspace, exp, names, kind, sequences)
+    problems += collect.vot_abnormal_answers(workspace, exp, names, sequences)
     problems += [collect.Problem("vot", exp, t, "", why) for t, why in analysis.missing if t in names]
     frames = collect.collect_vot_frames(workspace, exp, names, sequences, problems)
     all_frames.append(frames)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import measures
 from .collect import VOT_TAGS, VotAnalysis, VotSequence
+from .errors import AnalysisInputError
 
 
 @dataclass
@@ -136,13 +137,34 @@ OTB_COLUMNS = [Column("rank", "#", "{:d}"), Column("tracker", "tracker"),
                Column("sequences", "sequences", "{:d}"), Column("frames", "frames", "{:d}")]
 
 
-def otb_leaderboard(reports: pd.DataFrame, experiment: str = "OTB", frames: pd.DataFrame | None = None
+def one_pass_scores(frames: pd.DataFrame | None, experiment: str = "OTB") -> dict[str, dict[str, dict]]:
+    """tracker -> sequence -> measures.one_pass_sequence of its frames (absent frames excluded), with
+    "success_score_got10k": the same sequence's AUC with absent frames counted as failures, got10k's OTB convention.
+    Only sequences with ground truth; the one computation behind the one-pass board and its per-sequence table."""
+    out: dict[str, dict[str, dict]] = {}
+    if frames is None or not len(frames):
+        return out
+    sub = frames[frames["experiment"] == experiment]
+    for (tracker, name), seq in sub.groupby(["tracker", "sequence"], sort=True):
+        truth = seq[["gt_x", "gt_y", "gt_w", "gt_h"]]
+        if not truth.notna().any(axis=1).any():
+            continue
+        seq = seq.sort_values("frame")
+        boxes, gt = seq[["x", "y", "w", "h"]].to_numpy(float), seq[["gt_x", "gt_y", "gt_w", "gt_h"]].to_numpy(float)
+        result = measures.one_pass_sequence(boxes, gt)
+        result["success_score_got10k"] = measures.one_pass_sequence(boxes, gt, exclude_absent=False)["success_score"]
+        result["rows"] = len(seq)
+        out.setdefault(tracker, {})[name] = result
+    return out
+
+
+def otb_leaderboard(reports: pd.DataFrame, experiment: str = "OTB", scores: dict | None = None
                     ) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
     """One row per tracker, sorted by success AUC, and the success/precision curves per tracker.
 
-    With per-frame ground truth (frames), the scores are recomputed from the results files with frames where the
-    target is absent left out (measures.one_pass_sequence); got10k's own AUC stays beside it. Without it, they
-    are got10k's performance.json numbers."""
+    scores (one_pass_scores): a tracker found there is scored from its results files with frames where the target
+    is absent left out (measures.one_pass_sequence); got10k's own AUC stays beside it. Any other tracker keeps
+    got10k's performance.json numbers."""
     rows = reports[(reports["experiment"] == experiment) & (reports["sequence"] == "_overall_")]
     per_seq = reports[(reports["experiment"] == experiment) & (reports["sequence"] != "_overall_")]
     table = pd.DataFrame({
@@ -155,38 +177,57 @@ def otb_leaderboard(reports: pd.DataFrame, experiment: str = "OTB", frames: pd.D
         "fps": rows["speed_fps"].to_numpy(float)})
     table["sequences"] = [int((per_seq["tracker"] == t).sum()) for t in table["tracker"]]
     table["frames"] = 0
+    table["recomputed"] = False
     curves: dict[str, dict[str, np.ndarray]] = {}
-    sub = frames[frames["experiment"] == experiment] if frames is not None and len(frames) else None
     for index, tracker in table["tracker"].items():
-        mine = sub[sub["tracker"] == tracker] if sub is not None else None
-        scored = mine is not None and len(mine) and mine[["gt_x", "gt_y", "gt_w", "gt_h"]].notna().any(axis=1).any()
-        if not scored:
+        mine = (scores or {}).get(tracker)
+        if not mine:
             continue
-        succ, prec, absent = [], [], 0
-        for _, seq in mine.groupby("sequence", sort=True):
-            seq = seq.sort_values("frame")
-            result = measures.one_pass_sequence(seq[["x", "y", "w", "h"]].to_numpy(float),
-                                                seq[["gt_x", "gt_y", "gt_w", "gt_h"]].to_numpy(float))
-            succ.append(result["success_curve"])
-            prec.append(result["precision_curve"])
-            absent += result["absent"]
-        curve_s, curve_p = np.mean(succ, axis=0), np.mean(prec, axis=0)
+        curve_s = np.mean([r["success_curve"] for r in mine.values()], axis=0)
+        curve_p = np.mean([r["precision_curve"] for r in mine.values()], axis=0)
         curves[tracker] = {"success_curve": curve_s, "precision_curve": curve_p}
         table.loc[index, ["success_auc", "precision_20px", "success_rate_50"]] = \
             [float(curve_s.mean()), float(curve_p[20]), float(curve_s[len(measures.IOU_THRESHOLDS) // 2])]
-        table.loc[index, "absent_frames"] = absent
-        table.loc[index, "frames"] = len(mine)
-    table["absent_frames"] = table["absent_frames"].astype(int)
-    table["frames"] = table["frames"].astype(int)
+        table.loc[index, "absent_frames"] = sum(r["absent"] for r in mine.values())
+        table.loc[index, "frames"] = sum(r["rows"] for r in mine.values())
+        table.loc[index, "sequences"] = len(mine)
+        table.loc[index, "recomputed"] = True
+    for column in ("absent_frames", "frames", "sequences"):
+        table[column] = table[column].astype(int)
     return _ranked(_blank_speed(table), "success_auc"), curves
 
 
-def otb_per_sequence(reports: pd.DataFrame, experiment: str = "OTB", value: str = "success_score") -> pd.DataFrame:
-    """tracker x sequence table of one per-sequence value (default the success AUC)."""
+def otb_per_sequence(reports: pd.DataFrame, experiment: str = "OTB", scores: dict | None = None) -> pd.DataFrame:
+    """tracker x sequence success AUC, from the same computation as otb_leaderboard: a tracker in `scores`
+    (one_pass_scores) from its results files, any other from got10k's performance.json; 'mean' equals the board's
+    success AUC (the AUC of the mean curve is the mean of the sequences' AUCs)."""
     sub = reports[(reports["experiment"] == experiment) & (reports["sequence"] != "_overall_")]
-    wide = sub.pivot_table(index="tracker", columns="sequence", values=value, aggfunc="first")
+    values: dict[str, dict[str, float]] = {}
+    for tracker, rows in sub.groupby("tracker", sort=False):
+        if not (scores or {}).get(tracker):
+            values[tracker] = dict(zip(rows["sequence"], rows["success_score"].astype(float)))
+    for tracker, mine in (scores or {}).items():
+        values[tracker] = {name: r["success_score"] for name, r in mine.items()}
+    wide = pd.DataFrame.from_dict(values, orient="index")
+    wide = wide.reindex(columns=sorted(wide.columns))
+    wide.index.name = "tracker"
     wide["mean"] = wide.mean(axis=1)
     return wide.sort_values("mean", ascending=False).reset_index()
+
+
+def report_disagreements(reports: pd.DataFrame, experiment: str, scores: dict) -> list[tuple[str, str, float, float]]:
+    """(tracker, sequence, got10k's report, recomputed) where got10k's performance.json does not give the success
+    AUC its own convention gives on the results files now on disk (absent frames counted as failures): a stale
+    report (the files changed after it) or one made on other ground truth."""
+    out = []
+    sub = reports[(reports["experiment"] == experiment) & (reports["sequence"] != "_overall_")]
+    reported = {(t, q): v for t, q, v in zip(sub["tracker"], sub["sequence"], sub["success_score"].astype(float))}
+    for tracker, mine in scores.items():
+        for name, result in sorted(mine.items()):
+            value = reported.get((tracker, name))
+            if value is not None and not abs(value - result["success_score_got10k"]) <= 1e-9:
+                out.append((tracker, name, value, result["success_score_got10k"]))
+    return out
 
 
 # ---- GOT-10k ---------------------------------------------------------------------------------------------------------
@@ -438,25 +479,33 @@ def read_datasize_curve(path: str) -> pd.DataFrame:
     import json
 
     label = "shipped model (dev AUC)"
-    if path.lower().endswith(".json"):
-        with open(path) as handle:
-            doc = json.load(handle)
-        if isinstance(doc, dict):
-            label = doc.get("label", label)
-            doc = doc.get("points", [])
-        table = pd.DataFrame(doc)
-    else:
-        table = pd.read_csv(path, comment="#")
+    try:
+        if path.lower().endswith(".json"):
+            with open(path) as handle:
+                doc = json.load(handle)
+            if isinstance(doc, dict):
+                label = doc.get("label", label)
+                doc = doc.get("points", [])
+            if not isinstance(doc, list) or not all(isinstance(point, dict) for point in doc):
+                raise AnalysisInputError(f"{path}: a data-size curve in JSON is a list of points (objects with "
+                                         "fraction and auc), or {\"points\": [...]}")
+            table = pd.DataFrame(doc)
+        else:
+            table = pd.read_csv(path, comment="#")
+    except UnicodeDecodeError as exc:
+        raise AnalysisInputError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
+    except (json.JSONDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise AnalysisInputError(f"{path}: not a readable data-size curve ({exc})") from None
     missing = {"fraction", "auc"} - set(table.columns)
     if missing:
-        raise ValueError(f"{path}: a data-size curve needs columns fraction and auc (missing: "
+        raise AnalysisInputError(f"{path}: a data-size curve needs columns fraction and auc (missing: "
                          f"{', '.join(sorted(missing))})")
     if "objects" not in table:
         table["objects"] = np.nan
     table = table[["fraction", "auc", "objects"]].apply(pd.to_numeric, errors="coerce").dropna(
         subset=["fraction", "auc"])
     if not len(table) or not table["fraction"].between(0, 1).all():
-        raise ValueError(f"{path}: fraction must be in [0, 1] and at least one point is needed")
+        raise AnalysisInputError(f"{path}: fraction must be in [0, 1] and at least one point is needed")
     table = table.sort_values("fraction").reset_index(drop=True)
     table.attrs["label"] = label
     return table

@@ -13,7 +13,7 @@ import os
 import sys
 
 from . import __version__
-from .common.errors import ConfigError, SiamFCError
+from .common.errors import ConfigError, InputNotFoundError, SiamFCError
 from .core.config import parse_overrides
 
 
@@ -201,7 +201,7 @@ def check_distributed(args) -> None:
 
         require_ray()
     if not os.path.isdir(args.root):
-        raise FileNotFoundError(f"dataset root not found: {args.root}")
+        raise InputNotFoundError(f"dataset root not found: {args.root}")
 
 
 def experiment_spec(args, names):
@@ -264,7 +264,7 @@ def cmd_train(args) -> int:
         if root and not os.path.exists(root):
             made_by = (" (a curated folder: make it first with `siamfc curate --config configs/curate_public.toml "
                        f"--out {root}`, docs/training.md)" if "curated" in root else "")
-            raise FileNotFoundError(f"training source {source.get('kind', '')} {root} (from {args.config}) not "
+            raise InputNotFoundError(f"training source {source.get('kind', '')} {root} (from {args.config}) not "
                                     f"found{made_by}")
     if args.time_budget is not None:
         from .training.throughput import fit_to_budget
@@ -550,16 +550,36 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel(level)  # also when logging was configured before (an embedding program, tests)
     try:
         return int(args.func(args) or 0)
-    except (SiamFCError, FileNotFoundError, ValueError) as exc:
+    except SiamFCError as exc:  # our own errors: each names the input it rejects
         print(f"siamfc {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `siamfc ... | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        if exc.filename is None:
+            return internal_error(args.command)
+        # the system refused a path (missing, not readable or writable): the message names it
+        print(f"siamfc {args.command}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: one line; results are written atomically, finished ones kept
         print(f"siamfc {args.command}: interrupted (finished sequences and epochs are kept; the same command "
               "resumes)", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `siamfc ... | head`: the reader left; nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except Exception:  # noqa: BLE001 - anything else is a bug of ours (or of a library): never a user error
+        return internal_error(args.command)
+
+
+def internal_error(command: str) -> int:
+    """An exception no check of ours raised (numpy's ValueError, a KeyError, ...): the traceback and a request to
+    report it, exit status 1 -- never dressed as a one-line user error, whose message would name nothing."""
+    import traceback
+
+    traceback.print_exc()
+    kind = type(sys.exc_info()[1]).__name__
+    print(f"siamfc {command}: internal error ({kind}): a bug in siamfc-plugin, not a fault of your input as far as "
+          "it can tell; please report it with the command line and the traceback above", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from ..core.network import SCORE_SCALE, SiamFC, fold_batchnorm
+from ..common.errors import ConfigError, InputError, InputNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str, den
         out = f"{prefix}{i}"
         if isinstance(m, nn.Conv2d):
             if m.padding_mode != "zeros" or isinstance(m.padding, str):
-                raise ValueError("only explicit zero padding is exported")
+                raise InputError("only explicit zero padding is exported")
             weight = m.weight.detach().cpu().float().numpy()
             groups = m.groups
             if groups > 1 and m.in_channels // groups <= dense_groups:
@@ -113,12 +114,12 @@ def _embedding_nodes(embedding: nn.Sequential, input_name: str, prefix: str, den
             s = _pair(m.stride if m.stride is not None else m.kernel_size)
             p = _pair(m.padding)
             if _pair(m.dilation) != (1, 1):
-                raise ValueError("dilated max-pooling is not exported")
+                raise InputError("dilated max-pooling is not exported")
             nodes.append(helper.make_node("MaxPool", [current], [out], name=f"{prefix}pool{i}", kernel_shape=list(k),
                                           strides=list(s), pads=[p[0], p[1], p[0], p[1]],
                                           ceil_mode=int(m.ceil_mode)))
         else:
-            raise ValueError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
+            raise InputError(f"cannot export layer {type(m).__name__} (fold BatchNorm first)")
         current = out
     return nodes, inits, current
 
@@ -180,7 +181,7 @@ def _split_head(embedding: nn.Sequential) -> tuple[nn.Sequential, nn.Conv2d]:
     layers = list(embedding)
     last = layers[-1]
     if not isinstance(last, nn.Conv2d) or last.bias is None or last.stride != (1, 1) or last.padding != (0, 0):
-        raise ValueError("the fused head needs an embedding that ends with a bare stride-1 unpadded conv with bias")
+        raise InputError("the fused head needs an embedding that ends with a bare stride-1 unpadded conv with bias")
     return nn.Sequential(*layers[:-1]), last
 
 
@@ -190,7 +191,7 @@ def exemplar_graph(embedding: nn.Sequential, metadata: dict | None = None, head:
     from onnx import TensorProto, helper, numpy_helper
 
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+        raise ConfigError(f"unknown head {head!r}; choose one of {list(HEADS)}")
     pre, x = _input_nodes("exemplar", "z_")
     nodes, inits, out = _embedding_nodes(embedding, x, "z_")
     nodes[-1].output[0] = "features"
@@ -256,7 +257,7 @@ def search_graph(embedding: nn.Sequential, bias: float, score_scale: float = SCO
     from onnx import TensorProto, helper, numpy_helper
 
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; choose one of {list(HEADS)}")
+        raise ConfigError(f"unknown head {head!r}; choose one of {list(HEADS)}")
     pre, x = _input_nodes("search", "x_")
     body = _split_head(embedding)[0] if head == "fused" else embedding
     nodes, inits, feat = _embedding_nodes(body, x, "x_", dense_groups, s2d_first)
@@ -356,7 +357,7 @@ def _calibration_sequences(source: str | None) -> Iterable[tuple[list, np.ndarra
             yield frames, boxes
         return
     if not os.path.isdir(source):
-        raise FileNotFoundError(f"calibration data not found: {source}")
+        raise InputNotFoundError(f"calibration data not found: {source}")
     if os.path.isdir(os.path.join(source, "img")):
         sequences = read_otb_sequence(source)
     else:
@@ -408,7 +409,7 @@ def curated_search_crops(model: SiamFC, folder: str, count: int = 96, preset_nam
         tracker.center = np.array([x + w / 2, y + h / 2]) - rng.uniform(-margin / 2, margin / 2, size=2)
         tracker.update(read_frame(seq.frames[j]))
     if not recorder.crops:
-        raise ValueError(f"no calibration crops from {folder!r}")
+        raise InputError(f"no calibration crops from {folder!r}")
     return np.concatenate(recorder.crops)[:count]
 
 
@@ -430,7 +431,7 @@ def calibration_search_crops(model: SiamFC, source: str | None = None, count: in
         for frame in frames[1:]:
             tracker.update(frame)
     if not recorder.crops:
-        raise ValueError(f"no calibration crops from {source!r}")
+        raise InputError(f"no calibration crops from {source!r}")
     crops = np.concatenate(recorder.crops)
     pick = np.unique(np.linspace(0, len(crops) - 1, min(count, len(crops))).round().astype(int))
     return crops[pick]
@@ -459,7 +460,7 @@ def quantize_search(search_model, crops: np.ndarray, feeds: dict, batch: int = 3
             return next(self.items, None)
 
     if method not in CALIBRATION_METHODS:
-        raise ValueError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
+        raise ConfigError(f"unknown calibration method {method!r}; choose one of {list(CALIBRATION_METHODS)}")
     extra = {"CalibPercentile": percentile} if method == "percentile" else {}
     if scales:
         extra["TensorQuantOverrides"] = {name: [{"scale": np.array(scale, dtype=np.float32),
@@ -604,7 +605,7 @@ def calibration_digest(source: str | None) -> str:
     from ..data.readers import read_otb_sequence, read_sequences
 
     if not os.path.isdir(source):
-        raise FileNotFoundError(f"calibration data not found: {source}")
+        raise InputNotFoundError(f"calibration data not found: {source}")
     if is_curated(source):  # a finished curation does not change: its summary and its list of tracks name it
         for name in (CURATION_SUMMARY, "list.txt"):
             with open(os.path.join(source, name), "rb") as handle:

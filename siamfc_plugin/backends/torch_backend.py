@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..common.errors import ConfigError
 from ..core.network import SCORE_SCALE, SiamFC, cross_correlate, fold_batchnorm
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
@@ -63,7 +64,7 @@ class TorchBackend:
     def __init__(self, embedding: nn.Module, bias: float = 0.0, score_scale: float = SCORE_SCALE,
                  device: str = "cpu", channels_last: bool = True, precision: str = "auto") -> None:
         if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}; choose one of {list(PRECISIONS)}")
+            raise ConfigError(f"unknown precision {precision!r}; choose one of {list(PRECISIONS)}")
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
         if precision == "auto":

@@ -51,6 +51,7 @@ from ..backends.fidelity import CRITERION
 from ..data.images import to_rgb_uint8
 from ..core.metrics import iou, success_auc
 from ..core.network import KERNELS, STRIDES, SiamFC, arch_spec
+from ..common.errors import ConfigError, InputNotFoundError, UsageError
 
 REFERENCE = "torch-fp32"
 SCALE_PRESETS = {3: "siamfc-3s", 5: "siamfc-5s"}
@@ -137,7 +138,7 @@ def load_sequence(root: str | None, name: str | None = None, max_frames: int | N
     if name:
         sequences = [s for s in sequences if s.name == name]
     if not sequences:
-        raise FileNotFoundError(f"no sequence {name or ''} under {root}")
+        raise InputNotFoundError(f"no sequence {name or ''} under {root}")
     seq = sequences[0]
     n = len(seq) if max_frames is None else min(len(seq), max_frames)
     start = time.perf_counter()
@@ -403,13 +404,13 @@ def sorted_dev_sequences(roots: list[str], names=None, skip=(), frames: int | No
     found = []
     for root in roots:
         if not os.path.isdir(root):
-            raise FileNotFoundError(f"dev dataset root not found: {root}")
+            raise InputNotFoundError(f"dev dataset root not found: {root}")
         found += read_sequences(root)
     found += list(extra)
     if names:
         unknown = set(names) - {seq.name for seq in found}
         if unknown:
-            raise FileNotFoundError(f"no sequence {', '.join(sorted(unknown))} under {', '.join(roots)}")
+            raise InputNotFoundError(f"no sequence {', '.join(sorted(unknown))} under {', '.join(roots)}")
     for seq in (found if order is None else sorted(found, key=order)):
         if (names and seq.name not in names) or seq.name in skip:
             continue
@@ -442,11 +443,11 @@ def run_calibration(dev: list[str], backends=None, scales: int = 3, checkpoint: 
             log(f"skipped backend {name}: {why}")
     model, weights = build_model(arch, checkpoint)
     if weights == "random":
-        raise ValueError("a calibration needs trained weights (--checkpoint, or an architecture with a shipped model)")
+        raise UsageError("a calibration needs trained weights (--checkpoint, or an architecture with a shipped model)")
     digest = weights_digest(model)
     config = preset(SCALE_PRESETS.get(scales, "siamfc-3s"), scale_num=scales)
     if engine not in ("torch", "onnx"):
-        raise ValueError(f"the reference engine is torch or onnx (fp32), not {engine!r}")
+        raise UsageError(f"the reference engine is torch or onnx (fp32), not {engine!r}")
     reference = SiamFCTracker(make_backend(engine, model, threads=threads), config, model.geometry)
     other = None
     if engine == "onnx":  # onnxruntime's threads are fixed per session: a second one at the other count
@@ -599,7 +600,7 @@ def cmd_bench(args) -> int:
     spec = TrackerSpec.from_args(args)  # the weights, device and threads; the rest are bench's own lists
     unknown = [b for b in args.backends or () if b not in BACKENDS]
     if unknown:
-        raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
+        raise UsageError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
     if not args.no_save:  # refused before minutes of timing, not after them
         check_writable(args.out or os.path.join("benchmarks", "bench.json"), "--out", create=True)
     report = run_bench(args.root, args.sequence, tuple(args.backends or ()), tuple(args.archs),

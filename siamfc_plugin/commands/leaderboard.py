@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from siamfc_plugin.backends.spec import TrackerSpec
+from siamfc_plugin.common.errors import InputError, ToolkitError
 
 log = logging.getLogger("analysis")
 
@@ -275,7 +276,7 @@ def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool 
                 code, output = _streamed(command, _got10k_progress(bar))
                 bar.update(bar.total - bar.n)
             if code != 0:
-                raise RuntimeError(f"`{' '.join(command)}` failed ({code}):\n{output[-3000:]}")
+                raise child_failure(command, code, output)
             summaries[spec.name] = json.loads(output.strip().splitlines()[-1])
         else:
             from siamfc_plugin.toolkits.got10k.adapter import Got10kTracker
@@ -286,6 +287,17 @@ def run_got10k(specs: list[Entry], otb_root: str, out_dir: str, overwrite: bool 
             summary = run_experiment(tracker, "otb", otb_root, out_dir, overwrite=overwrite)
             summaries[spec.name] = {k: v for k, v in summary.items() if k != "report_files"}
     return summaries
+
+
+def child_failure(command: list[str], code: int, output: str) -> Exception:
+    """The error of a failed child `siamfc` run: its own one-line error (exit status 2: a user error, such as a
+    damaged results file, named by the child) as a ToolkitError; anything else (a crash) as a RuntimeError with
+    the end of its output, which `siamfc` shows as an internal error."""
+    errors = [line.split(": error: ", 1)[1] for line in output.splitlines()
+              if line.startswith("siamfc ") and ": error: " in line]
+    if code == 2 and errors:
+        return ToolkitError(f"`siamfc {command[3]}` of the leaderboard stopped: {errors[-1]}")
+    return RuntimeError(f"`{' '.join(command)}` failed ({code}):\n{output[-3000:]}")
 
 
 # ---- VOT -----------------------------------------------------------------------------------------------------------
@@ -333,7 +345,7 @@ def prepare_vot_workspace(workspace: str, specs: list[Entry], sequences: list[Vi
     os.makedirs(workspace, exist_ok=True)
     names = write_vot_sequences(sequences, os.path.join(workspace, "sequences"))
     if not names:
-        raise ValueError("no sequence can be used for the VOT baseline (every one lacks ground truth somewhere)")
+        raise InputError("no sequence can be used for the VOT baseline (every one lacks ground truth somewhere)")
     lengths = [len(s.frames) for s in sequences if s.name in names]
     low, high = eao_interval(lengths)
     settings = {"experiment": VOT_EXPERIMENT, "experiment_type": COMPAT_SUPERVISED, "repetitions": repetitions,
@@ -380,17 +392,17 @@ def run_vot_baseline(workspace: str, specs: list[Entry], sequences: list[ViewSeq
     finally:
         shown.close()
     if code != 0:
-        raise RuntimeError(f"vot evaluate failed ({code}):\n{evaluate[-4000:]}")
+        raise ToolkitError(f"vot evaluate failed ({code}):\n{evaluate[-4000:]}")
     missing = _missing_results(workspace, names, repetitions)
     if missing:
-        raise RuntimeError("vot evaluate left no results for " + ", ".join(missing) +
+        raise ToolkitError("vot evaluate left no results for " + ", ".join(missing) +
                            f"\n--- vot output (tail) ---\n{evaluate[-4000:]}")
     record_speeds(workspace, names, load_at_start, started)
     shutil.rmtree(os.path.join(workspace, "cache"), ignore_errors=True)  # never a stale analysis cache
     _vot(["analysis", "--workspace", workspace, "--format", "json", "--name", "leaderboard", *names], env)
     path = os.path.join(workspace, "analysis", "leaderboard.json")
     if not os.path.isfile(path):
-        raise RuntimeError(f"vot analysis wrote no {path}")
+        raise ToolkitError(f"vot analysis wrote no {path}")
     return path
 
 
@@ -399,7 +411,7 @@ def _vot(arguments: list[str], env: dict) -> str:
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     output = done.stdout + done.stderr
     if done.returncode != 0:
-        raise RuntimeError(f"vot {arguments[0]} failed ({done.returncode}):\n{output[-4000:]}")
+        raise ToolkitError(f"vot {arguments[0]} failed ({done.returncode}):\n{output[-4000:]}")
     return output
 
 

@@ -12,6 +12,8 @@ import argparse
 import logging
 import os
 
+from ..common.errors import UsageError
+
 
 def add_leaderboard_arguments(p: argparse.ArgumentParser, default_out: str = "leaderboard") -> None:
     p.add_argument("--root", help="dataset root (OTB, VOT or GOT-10k layout) for the one-pass run "
@@ -58,10 +60,10 @@ def cmd_leaderboard(args) -> int:
 
     logging.getLogger("analysis").setLevel(logging.INFO)
     if not args.checkpoint and not args.random_weights and not _shipped_model_exists(args.arch):
-        raise ValueError("no trained SiamFC model is shipped with this install: pass --checkpoint PATH "
+        raise UsageError("no trained SiamFC model is shipped with this install: pass --checkpoint PATH "
                          "(or --random-weights for a plumbing check)")
     if args.skip_vot and args.skip_got10k:
-        raise ValueError("nothing to do: both --skip-vot and --skip-got10k given")
+        raise UsageError("nothing to do: both --skip-vot and --skip-got10k given")
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
 
@@ -69,12 +71,12 @@ def cmd_leaderboard(args) -> int:
     for peer in peers:
         reason = peer_unavailable_reason(peer)
         if reason:
-            raise ValueError(reason)
+            raise UsageError(reason)
     specs = [run.siamfc_entry(TrackerSpec.from_args(args))]
     specs += [run.registry_entry(name) for name in getattr(args, "tracker", [])]
     names_seen = [s.name.lower() for s in specs]
     if len(set(names_seen)) != len(names_seen):
-        raise ValueError(f"--tracker names a tracker twice ({', '.join(s.name for s in specs)})")
+        raise UsageError(f"--tracker names a tracker twice ({', '.join(s.name for s in specs)})")
     specs += [run.peer_entry(p) for p in peers]
 
     root = args.root or run.ensure_synthetic()

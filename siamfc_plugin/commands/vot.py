@@ -19,6 +19,7 @@ import time
 
 from ..toolkits.vot import workspace as ws
 from ..toolkits.vot.workspace import VotError
+from ..common.errors import InputNotFoundError, UsageError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -76,7 +77,7 @@ def _read_ini(path: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser()
     parser.optionxform = str  # keep the case the file uses
     if not parser.read(path):
-        raise FileNotFoundError(f"tracker registry not found: {path}")
+        raise InputNotFoundError(f"tracker registry not found: {path}")
     return parser
 
 
@@ -160,7 +161,7 @@ def default_registry() -> str:
 # ---- commands ------------------------------------------------------------------------------------------------------
 def cmd_prepare(args) -> int:
     if args.anchor_spacing < 1:
-        raise ValueError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
+        raise UsageError(f"--anchor-spacing must be at least 1 frame, not {args.anchor_spacing}")
     names = [n for n in (args.names or "").split(",") if n] or None
     new_workspace = not os.path.exists(args.workspace)
     try:
@@ -197,7 +198,20 @@ def cmd_prepare(args) -> int:
               f"that had none: frame 0 and every {args.anchor_spacing} frames, each run towards the longer part "
               "of the sequence")
     _warn_eao_range(args.workspace, max(p.frames for p in prepared))
+    _warn_burn_in(args.workspace, {p.name: p.frames for p in prepared})
     return 0
+
+
+def _warn_burn_in(workspace: str, lengths: dict[str, int]) -> None:
+    """Sequences no longer than an experiment's burn-in, by the toolkit's own reading of the stack."""
+    try:
+        warnings = ws.short_of_burn_in(workspace, lengths)
+    except Exception as exc:  # noqa: BLE001 - a stack the toolkit cannot load is reported by `vot evaluate`
+        print(f"note: the burn-in of the workspace's stack could not be read ({type(exc).__name__}: {exc}); "
+              "sequences shorter than it were not looked for", file=sys.stderr)
+        return
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _warn_eao_range(workspace: str, longest: int) -> None:
@@ -396,12 +410,28 @@ def cmd_evaluate(args) -> int:
         raise VotError("\n".join(lines))
     ws.record_speeds(workspace, [t for t in args.trackers if not t.startswith("#")], load_at_start, started)
     print(f"evaluation complete: {', '.join(args.trackers)} on {len(ws.list_sequences(workspace))} sequences")
+    report_abnormal_answers(workspace, args.trackers, experiments)
     if args.no_analysis:
         return 0
     path = run_analysis(workspace, args.trackers, args.name, experiments, echo=not args.quiet)
     print(f"analysis: {os.path.join(getattr(args, 'real_workspace', workspace), os.path.relpath(path, workspace))}")
     print(format_table(read_analysis(path)))
     return 0
+
+
+def report_abnormal_answers(workspace: str, trackers: list[str], experiments: list[str] | None = None) -> list:
+    """Print every abnormal trax answer of these trackers' runs (an unreadable frame, a failed decode, a refused
+    region: analysis.collect.vot_abnormal_answers) on stderr, naming sequence and frames; returns them. The toolkit
+    scores such answers like any other, so its numbers stand, but never silently."""
+    from analysis.collect import vot_abnormal_answers
+
+    found = [p for p in vot_abnormal_answers(workspace, trackers=trackers)
+             if experiments is None or p.experiment in experiments]
+    if found:
+        print(f"warning: {len(found)} abnormal tracker answer(s); the scores below include them:", file=sys.stderr)
+        for problem in found:
+            print(f"  {problem.tracker} {problem.experiment}/{problem.sequence}: {problem.why}", file=sys.stderr)
+    return found
 
 
 def run_analysis(workspace: str, trackers: list[str], name: str | None = None, experiments: list[str] | None = None,
@@ -448,8 +478,11 @@ def read_analysis(path: str) -> dict:
 
     try:
         analyses = read_vot_analyses(path)
-    except ValueError as exc:
+    except ValueError as exc:  # the reader's own refusals name the file
         raise VotError(str(exc)) from exc
+    except (TypeError, KeyError, IndexError, AttributeError) as exc:  # JSON of another shape: name the file here
+        raise VotError(f"{path}: not an analysis JSON as vot-toolkit writes it ({type(exc).__name__}: {exc})") \
+            from exc
     first = analyses[0]
     longest = max(first.sequence_lengths.values(), default=0)
     table = {"_trackers": list(first.summary["tracker"]), "_sequences": list(first.sequences), "_path": path,

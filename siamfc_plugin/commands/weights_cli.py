@@ -13,6 +13,7 @@ import os
 import sys
 
 import numpy as np
+from ..common.errors import ConfigError, UsageError
 
 
 def cmd_import(args) -> int:
@@ -24,7 +25,7 @@ def cmd_import(args) -> int:
     if not args.check and not args.out:
         raise ConfigError("give --out PATH (the checkpoint to write) or --check")
     if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise FileNotFoundError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
+        raise UsageError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
     model, provenance = import_weights(args.file)  # CheckpointError (one line, exit 2) before anything is written
     if args.check:
         report = {"provenance": provenance, **check_report(model)}
@@ -153,7 +154,9 @@ def cmd_weights_get(args) -> int:
         raise ConfigError(f"no published net is called {args.name!r}; `siamfc weights list` describes them: "
                           f"{', '.join(names())}")
     if args.source and not os.path.isfile(args.source):
-        raise FileNotFoundError(f"--from {args.source}: not found")
+        from ..common.errors import InputNotFoundError
+
+        raise InputNotFoundError(f"--from {args.source}: not found")
     check_writable(weights_dir(), "weights cache", folder=True, create=True)
     os.makedirs(weights_dir(), exist_ok=True)
     path, record = net.cached_path(), net.record()

@@ -7,6 +7,8 @@ import os
 import tempfile
 from typing import Callable, Iterator
 
+from .errors import OutputError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
@@ -18,7 +20,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
         os.close(fd)
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot write {path}: {_reason(exc)}") from exc
+        raise OutputError(exc.errno, f"cannot write {path}: {_reason(exc)}") from exc
     try:
         yield tmp
         with open(tmp, "rb") as handle:
@@ -27,7 +29,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
-        raise OSError(exc.errno, f"cannot write {path}: {_reason(exc)}") from exc
+        raise OutputError(exc.errno, f"cannot write {path}: {_reason(exc)}") from exc
     except BaseException:
         _remove(tmp)
         raise

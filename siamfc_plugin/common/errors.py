@@ -39,3 +39,25 @@ class FramePairingError(SiamFCError, ValueError):
 
 class MissingFrameError(FramePairingError):
     """A ground-truth line has no frame file (frames are matched to lines by their number, never by position)."""
+
+
+class UsageError(SiamFCError, ValueError):
+    """An option or argument given on the command line cannot be used (the message names the option)."""
+
+
+class InputError(SiamFCError, ValueError):
+    """An input file or folder is malformed or does not fit the command (the message names the file and, where
+    there is one, its line, frame or sequence)."""
+
+
+class InputNotFoundError(SiamFCError, FileNotFoundError):
+    """A file or folder the command needs does not exist (the message names it and what it should hold)."""
+
+
+class OutputError(SiamFCError, OSError):
+    """An output file or folder cannot be written (the message names it and the reason)."""
+
+
+class ToolkitError(SiamFCError, RuntimeError):
+    """A toolkit run (got10k, vot-toolkit, a child `siamfc` process) failed for a reason it reported; the message
+    names the command and carries its reason or the end of its output."""

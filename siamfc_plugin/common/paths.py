@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from .errors import UsageError
+
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -20,13 +22,13 @@ def check_writable(path: str, option: str, folder: bool = False, create: bool = 
         while not os.path.exists(probe) and os.path.dirname(probe) != probe:
             probe = os.path.dirname(probe)
     if not os.path.exists(probe):
-        raise ValueError(f"{option} {path}: folder {probe} does not exist")
+        raise UsageError(f"{option} {path}: folder {probe} does not exist")
     if not os.path.isdir(probe):
-        raise ValueError(f"{option} {path}: {probe} is a file, not a folder")
+        raise UsageError(f"{option} {path}: {probe} is a file, not a folder")
     if not folder and os.path.isdir(os.path.abspath(path)):
-        raise ValueError(f"{option} {path} is a folder; give a file name")
+        raise UsageError(f"{option} {path} is a folder; give a file name")
     try:
         with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as exc:
-        raise ValueError(f"{option} {path}: cannot write in {probe} ({exc.strerror or exc})") from None
+        raise UsageError(f"{option} {path}: cannot write in {probe} ({exc.strerror or exc})") from None

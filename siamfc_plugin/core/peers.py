@@ -21,7 +21,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ..common.errors import TrackerStateError
+from ..common.errors import ConfigError, TrackerStateError
 from ..data.images import to_rgb_uint8
 from ..core.tracker import validate_box
 
@@ -157,7 +157,7 @@ def make_peer(name: str):
     """A fresh core for peer `name`; ValueError says what is missing when it cannot be built here."""
     reason = peer_unavailable_reason(name)
     if reason is not None:
-        raise ValueError(reason)
+        raise ConfigError(reason)
     return PEERS[name][0]()
 
 

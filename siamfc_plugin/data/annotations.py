@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..common.errors import InputError
+
 log = logging.getLogger(__name__)
 
 # COCO file names carry the image id: 000000397133.jpg, coco128_train2017_000000000009.jpg, ...
@@ -69,7 +71,7 @@ def read_coco_json(annotations: str, images: str, dataset: str = "coco") -> list
     with open(annotations) as handle:
         data = json.load(handle)
     if "annotations" not in data or "categories" not in data:
-        raise ValueError(f"{annotations} is not a COCO detection file (no 'annotations' or 'categories')")
+        raise InputError(f"{annotations} is not a COCO detection file (no 'annotations' or 'categories')")
     classes = {c["id"]: c["name"] for c in data["categories"]}
     out: dict[int, AnnotatedImage] = {}
     exported = _roboflow_names(images)
@@ -166,5 +168,5 @@ def _image_size(path: str) -> tuple[int, int]:
     """(width, height) of an image file."""
     image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise ValueError(f"cannot read image {path}")
+        raise InputError(f"cannot read image {path}")
     return image.shape[1], image.shape[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common.errors import MissingFrameError  # noqa: F401  (re-exported: callers catch it from here)
+from ..common.errors import InputError, MissingFrameError  # noqa: F401  (re-exported: callers catch it from here)
 from ..formats.frames import IMAGE_EXTENSIONS, MISSING_FRAMES, list_images  # noqa: F401
 from ..formats.lines import region_box
 from ..formats.sequences import (LAYOUTS, OTB_ORIGIN, Sequence, detect_layout,  # noqa: F401
@@ -29,7 +29,7 @@ def polygon_to_box(values, mode: str = "aabb") -> np.ndarray:
     if v.size == 4:
         return v.copy()
     if v.size < 6 or v.size % 2:
-        raise ValueError(f"a region needs 4 rectangle values or an even number >= 6 of polygon values, got {v.size}")
+        raise InputError(f"a region needs 4 rectangle values or an even number >= 6 of polygon values, got {v.size}")
     x0, y0, w, h = region_box(v)
     if mode == "aabb" or w <= 0 or h <= 0:
         return np.array([x0, y0, w, h])

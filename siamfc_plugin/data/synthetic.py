@@ -17,6 +17,7 @@ import numpy as np
 
 from ..common.atomic import write_text
 from .readers import otb_groundtruth_text
+from ..common.errors import ConfigError
 
 
 # Bumped whenever the generator's output changes: a benchmark written by another version is written anew.
@@ -225,7 +226,7 @@ def write_benchmark(root: str, cfg: SyntheticConfig = SyntheticConfig()) -> list
         elif cfg.style == "plain":
             (frames, boxes), tags = make_sequence(seq_rng, cfg), {}
         else:
-            raise ValueError(f"unknown synthetic style {cfg.style!r} (plain or demo)")
+            raise ConfigError(f"unknown synthetic style {cfg.style!r} (plain or demo)")
         os.makedirs(os.path.join(folder, "img"), exist_ok=True)
         for t, frame in enumerate(frames):
             cv2.imwrite(os.path.join(folder, "img", f"{t + 1:04d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),

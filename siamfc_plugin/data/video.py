@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from .readers import list_images
-from ..common.errors import FrameReadError
+from ..common.errors import FrameReadError, OutputError, UsageError
 from .images import read_frame
 
 
@@ -111,10 +111,10 @@ def check_video_path(path: str) -> None:
     """ValueError unless an annotated video can be written at `path` (a known extension, an existing folder)."""
     extension = os.path.splitext(path)[1].lower()
     if extension not in VIDEO_CODECS:
-        raise ValueError(f"--video {path}: write .mp4 or .avi (OpenCV has no {extension or 'extension-less'} writer)")
+        raise UsageError(f"--video {path}: write .mp4 or .avi (OpenCV has no {extension or 'extension-less'} writer)")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise ValueError(f"--video {path}: folder {folder} does not exist")
+        raise UsageError(f"--video {path}: folder {folder} does not exist")
 
 
 def _banner(image: np.ndarray, text: str) -> None:
@@ -136,7 +136,7 @@ class AnnotatedVideo:
         fourcc = cv2.VideoWriter_fourcc(*VIDEO_CODECS[os.path.splitext(path)[1].lower()])
         self.writer = cv2.VideoWriter(path, fourcc, fps, (shape[1], shape[0]))
         if not self.writer.isOpened():
-            raise OSError(f"cannot write video {path}")
+            raise OutputError(f"cannot write video {path} (OpenCV could not open a writer for it)")
 
     def write(self, frame: np.ndarray, box, confidence: float, index: int) -> None:
         """The frame with the box (green) and, at the top left, "frame N" (1-based: line N of the boxes file) and

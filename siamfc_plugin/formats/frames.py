@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.errors import FramePairingError, MissingFrameError
+from ..common.errors import FramePairingError, InputError, MissingFrameError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 MISSING_FRAMES = ("error", "drop")
@@ -126,7 +126,7 @@ def pair_frames(where: str, frames: dict[int, str], lines: int, start: int | Non
     rule in words, for messages. A frame file without a line, outside those ranges, is a FramePairingError naming
     both counts."""
     if missing not in MISSING_FRAMES:
-        raise ValueError(f"missing frames: {missing!r} is not one of {MISSING_FRAMES}")
+        raise InputError(f"missing frames: {missing!r} is not one of {MISSING_FRAMES}")
     if not frames:
         raise FramePairingError(f"{where}: no frame files{' (' + rule + ')' if rule else ''}")
     if start is None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.errors import AnnotationError
+from ..common.errors import AnnotationError, InputNotFoundError
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?nan", re.IGNORECASE)
 _COMMAS = re.compile(r"\s*,\s*")
@@ -187,7 +187,7 @@ def read_groundtruth(path: str, layout: str, absent_frames: np.ndarray | None = 
     lines are kept in .refused and their frames hold no box."""
     rules = RULES[layout]
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no ground-truth file ({rules.describe()})")
+        raise InputNotFoundError(f"{path}: no ground-truth file ({rules.describe()})")
     result = GroundTruthFile(path, rules)
     for number, text in enumerate(read_lines(path), 1):
         flagged = absent_frames is not None and number - 1 < len(absent_frames) and absent_frames[number - 1]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.errors import AnnotationError, FramePairingError
+from ..common.errors import AnnotationError, FramePairingError, InputError, InputNotFoundError
 from .frames import Pairing, folder_frames, pair_frames, pattern_frames
 from .lines import GroundTruthFile, read_flags, read_groundtruth, read_lines
 from .otb import otb_sequence
@@ -73,7 +73,7 @@ class Sequence:
         if self.visible is None:
             self.visible = valid_boxes(self.boxes)
         if len(self.frames) != len(self.boxes) or len(self.visible) != len(self.boxes):
-            raise ValueError(f"sequence {self.name}: {len(self.frames)} frames, {len(self.boxes)} boxes and "
+            raise InputError(f"sequence {self.name}: {len(self.frames)} frames, {len(self.boxes)} boxes and "
                              f"{len(self.visible)} visibility flags (they pair one to one)")
         if not self.lines:
             self.lines = len(self.boxes)
@@ -124,7 +124,7 @@ def _otb_files(folder: str, name: str, official) -> list[tuple[str, str]]:
             continue
         found.append((target, path))
     if not found:
-        raise FileNotFoundError(f"{folder}: no groundtruth_rect.txt (OTB layout: img/ + groundtruth_rect.txt)")
+        raise InputNotFoundError(f"{folder}: no groundtruth_rect.txt (OTB layout: img/ + groundtruth_rect.txt)")
     several = len(found) > 1
     return [(f"{name}-{target}" if several and target is not None else name, path) for target, path in found]
 
@@ -139,7 +139,7 @@ def read_otb_sequence(folder: str, name: str | None = None, missing_frames: str 
     official = otb_sequence(name) if layout == "otb" else None
     images = os.path.join(folder, "img")
     if not os.path.isdir(images):
-        raise FileNotFoundError(f"{folder}: no img/ folder ({layout.upper()} layout: img/ + groundtruth_rect.txt)")
+        raise InputNotFoundError(f"{folder}: no img/ folder ({layout.upper()} layout: img/ + groundtruth_rect.txt)")
     frames = folder_frames(images, name)
     out = []
     for seq_name, path in _otb_files(folder, name, official):
@@ -178,19 +178,19 @@ def read_uav123(root: str, names: list[str] | None = None, missing_frames: str =
     their whole folder data_seq/UAV123/<name>/."""
     anno_files = sorted(glob.glob(os.path.join(glob.escape(root), "anno", "UAV123", "*.txt")))
     if not anno_files:
-        raise FileNotFoundError(f"no anno/UAV123/*.txt under {root}")
+        raise InputNotFoundError(f"no anno/UAV123/*.txt under {root}")
     by_name = {os.path.basename(f)[:-4]: f for f in anno_files}
     if names is not None:
         unknown = [n for n in names if n not in by_name]
         if unknown:
-            raise FileNotFoundError(f"{root}: no anno/UAV123/{unknown[0]}.txt (sequences: {', '.join(by_name)})")
+            raise InputNotFoundError(f"{root}: no anno/UAV123/{unknown[0]}.txt (sequences: {', '.join(by_name)})")
     metas = uav123_ranges()
     out = []
     for name in (names if names is not None else list(by_name)):
         meta = metas.get(name)
         folder = os.path.join(root, "data_seq", "UAV123", meta["folder_name"] if meta else name)
         if not os.path.isdir(folder):
-            raise FileNotFoundError(f"UAV123 sequence {name}: no frame folder {folder}")
+            raise InputNotFoundError(f"UAV123 sequence {name}: no frame folder {folder}")
         frames = folder_frames(folder, name)
         gt = read_groundtruth(by_name[name], "uav123", strict=strict)
         if meta:
@@ -213,7 +213,7 @@ def read_got10k_sequence(folder: str, missing_frames: str = "error", strict: boo
     name = os.path.basename(os.path.normpath(folder))
     path = os.path.join(folder, "groundtruth.txt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{folder}: no groundtruth.txt (GOT-10k layout)")
+        raise InputNotFoundError(f"{folder}: no groundtruth.txt (GOT-10k layout)")
     lines = len(read_lines(path))
     labels = {}
     for label, allowed in (("absence", (0, 1)), ("cover", tuple(range(9))), ("cut_by_image", (0, 1))):
@@ -282,7 +282,7 @@ def read_vot_sequence(folder: str, missing_frames: str = "error", strict: bool =
         if glob.glob(os.path.join(glob.escape(folder), "groundtruth_*.txt")):
             raise AnnotationError(f"{folder}: a multi-object (VOTS) sequence (groundtruth_<object>.txt): not a "
                                   "single-target sequence")
-        raise FileNotFoundError(f"{folder}: no groundtruth.txt (VOT layout)")
+        raise InputNotFoundError(f"{folder}: no groundtruth.txt (VOT layout)")
     meta = read_properties(os.path.join(folder, "sequence"))
     legacy = not os.path.isfile(os.path.join(folder, "sequence"))
     gt = read_groundtruth(path, "vot", strict=strict)
@@ -321,7 +321,7 @@ def read_lasot_sequence(folder: str, missing_frames: str = "error", strict: bool
     name = os.path.basename(os.path.normpath(folder))
     path = os.path.join(folder, "groundtruth.txt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{folder}: no groundtruth.txt (LaSOT layout)")
+        raise InputNotFoundError(f"{folder}: no groundtruth.txt (LaSOT layout)")
     lines = len(read_lines(path))
     absent = np.zeros(lines, dtype=bool)
     attributes = {}
@@ -409,7 +409,7 @@ def detect_layout(root: str) -> str:
         return "mixed"
     subsets = [name for name in ("train", "val", "test") if os.path.isdir(os.path.join(root, name))]
     hint = f" (a GOT-10k root? name one of its subsets: {os.path.join(root, subsets[0])})" if subsets else ""
-    raise ValueError(f"cannot tell the layout of {root}: no OTB, VOT, GOT-10k or LaSOT sequence folder inside{hint}")
+    raise InputError(f"cannot tell the layout of {root}: no OTB, VOT, GOT-10k or LaSOT sequence folder inside{hint}")
 
 
 def read_sequence(folder: str, layout: str, missing_frames: str = "error", strict: bool = True) -> list[Sequence]:
@@ -422,7 +422,7 @@ def read_sequence(folder: str, layout: str, missing_frames: str = "error", stric
         return [read_got10k_sequence(folder, missing_frames, strict)]
     if layout == "lasot":
         return [read_lasot_sequence(folder, missing_frames, strict)]
-    raise ValueError(f"unknown layout {layout!r} for one sequence folder; one of otb, dtb70, vot, vot-legacy, "
+    raise InputError(f"unknown layout {layout!r} for one sequence folder; one of otb, dtb70, vot, vot-legacy, "
                      "got10k, lasot")
 
 
@@ -445,12 +445,12 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
     for name in names:
         folder = os.path.join(root, name)
         if not os.path.isdir(folder):
-            raise FileNotFoundError(f"{root}: no sequence folder {name}")
+            raise InputNotFoundError(f"{root}: no sequence folder {name}")
         kind = layout
         if layout == "mixed":
             kind = detect_sequence_layout(folder)
             if kind is None:
-                raise ValueError(f"{folder}: not a sequence folder of any known layout (OTB, VOT, GOT-10k, LaSOT)")
+                raise InputError(f"{folder}: not a sequence folder of any known layout (OTB, VOT, GOT-10k, LaSOT)")
         elif layout in ("vot", "got10k") and detect_sequence_layout(folder) == "vot-legacy":
             kind = "vot-legacy"  # frames at the root and VOT labels: its polygons and labels are kept
         out += read_sequence(folder, kind, missing_frames, strict)

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 
 from ..core.crops import context_side, mean_colour
 from ..core.geometry import Geometry
-from ..common.errors import FrameReadError
+from ..common.errors import ConfigError, FrameReadError
 from ..data.images import read_frame
 from .sources import Track
 
@@ -94,7 +94,7 @@ class PairSampler(Dataset):
                  pairs_per_epoch: int = 50_000, seed: int = 0, frame_reader=read_frame) -> None:
         self.sources = [(tracks, float(weight)) for tracks, weight in sources if tracks and weight > 0]
         if not self.sources:
-            raise ValueError("the pair sampler needs at least one source with tracks and a weight > 0")
+            raise ConfigError("the pair sampler needs at least one source with tracks and a weight > 0")
         weights = np.array([w for _, w in self.sources])
         self.source_probs = weights / weights.sum()
         self.config = config

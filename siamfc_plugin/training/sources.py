@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.readers import Sequence, read_got10k_sequence, read_sequences
-from ..common.errors import ConfigError
+from ..common.errors import ConfigError, InputError
 from ..data.annotations import class_name, read_coco_json
 
 log = logging.getLogger(__name__)
@@ -164,14 +164,14 @@ def load_source(spec: SourceSpec, max_broken_fraction: float = 0.1) -> list[Trac
     elif spec.kind in ("otb", "vot"):
         tracks = read_sequences(spec.root, spec.kind, strict=False)  # refused lines: the budget below
     else:
-        raise ValueError(f"unknown data source kind {spec.kind!r}; use got10k, vid, coco, otb or vot")
+        raise ConfigError(f"unknown data source kind {spec.kind!r}; use got10k, vid, coco, otb or vot")
     refused = [f"{t.groundtruth}:{line}: {why}" for t in tracks for line, why in getattr(t, "refused", [])]
     lines = sum(len(t) for t in tracks)
     if refused:
         log.warning("%s source %s: skipped %d of %d annotation lines (broken: refused by the reader, their frames "
                     "are not used), e.g. %s", spec.kind, spec.root, len(refused), lines, "; ".join(refused[:3]))
     if len(refused) > max_broken_fraction * max(lines, 1):
-        raise ConfigError(f"{spec.kind} source {spec.root}: {len(refused)} of {lines} annotation lines are broken "
+        raise InputError(f"{spec.kind} source {spec.root}: {len(refused)} of {lines} annotation lines are broken "
                           f"(more than {max_broken_fraction:.0%}), e.g. {refused[0]}")
     tracks = [t for t in tracks if t.visible.any()]
     if spec.frames != "all":
@@ -182,5 +182,5 @@ def load_source(spec: SourceSpec, max_broken_fraction: float = 0.1) -> list[Trac
     if spec.max_tracks:
         tracks = tracks[: spec.max_tracks]
     if not tracks:
-        raise ValueError(f"{spec.kind} source {spec.root} holds no usable tracks")
+        raise InputError(f"{spec.kind} source {spec.root} holds no usable tracks")
     return tracks

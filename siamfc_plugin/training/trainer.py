@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from ..backends.torch_backend import TorchBackend
+from ..common.errors import FrameReadError
 from ..core.checkpoint import read_checkpoint, save_checkpoint
 from ..core.config import ConfigError, dataclass_from_dict, preset
 from ..core.geometry import Geometry
@@ -334,7 +335,7 @@ class Trainer:
             if skipped:
                 log.warning("epoch %d: %d unreadable frames skipped", self.epoch, skipped)
             if skipped > cfg.max_unreadable_fraction * cfg.pairs_per_epoch:
-                raise RuntimeError(f"{skipped} unreadable frames in epoch {self.epoch} (more than "
+                raise FrameReadError(f"{skipped} unreadable frames in epoch {self.epoch} (more than "
                                    f"{cfg.max_unreadable_fraction:.0%} of {cfg.pairs_per_epoch} pairs): check the data")
             if val_sequences and (self.epoch % cfg.val_every == 0 or self.epoch == cfg.epochs):
                 record.update(self.validate(val_sequences))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import logging
 import os
 import shutil
 import sys
@@ -30,11 +31,14 @@ from ...common.atomic import write_text
 from ...common.errors import AnnotationError
 from ...data.readers import groundtruth_counts, read_sequences
 from .adapter import patch_got10k
+from ...common.errors import InputError, InputNotFoundError, UsageError
 
 patch_got10k()
 
 from got10k.datasets import VOT  # noqa: E402
 from got10k.experiments import ExperimentGOT10k, ExperimentOTB, ExperimentUAV123, ExperimentVOT  # noqa: E402
+
+log = logging.getLogger(__name__)
 
 DATASETS = ("otb", "got10k", "vot", "uav123", "dtb70")
 
@@ -47,7 +51,7 @@ class FolderDataset:
     def __init__(self, root: str, layout: str = "otb", names: list[str] | None = None) -> None:
         self.sequences = read_sequences(root, layout, names)
         if not self.sequences:
-            raise FileNotFoundError(f"no sequences found under {root}")
+            raise InputNotFoundError(f"no sequences found under {root}")
         self.seq_names = [s.name for s in self.sequences]
 
     def __getitem__(self, index):
@@ -266,9 +270,9 @@ def check_dataset_root(dataset: str, root: str, names: list[str] | None = None, 
     """One clear line, before the model loads, when --root cannot be the dataset's folder or the plugin's reader
     refuses its ground truth (naming the file and the line, or the frame)."""
     if not os.path.exists(root):
-        raise FileNotFoundError(f"--root {root}: not found")
+        raise InputNotFoundError(f"--root {root}: not found")
     if not os.path.isdir(root):
-        raise ValueError(f"--root {root} is a file, not a dataset folder: `siamfc eval` runs a benchmark over a folder "
+        raise UsageError(f"--root {root} is a file, not a dataset folder: `siamfc eval` runs a benchmark over a folder "
                          "of sequences (`siamfc track` tracks one video)")
     if dataset == "vot" and not os.path.isfile(os.path.join(root, "list.txt")):
         from ...data.readers import detect_layout
@@ -279,7 +283,7 @@ def check_dataset_root(dataset: str, root: str, names: list[str] | None = None, 
             layout = None
         hint = f"; it looks like a folder of {layout} sequences: --dataset {layout}" if layout in DATASETS and \
             layout != "vot" else ""
-        raise ValueError(f"--root {root}: not a VOT sequences folder (no list.txt){hint}")
+        raise UsageError(f"--root {root}: not a VOT sequences folder (no list.txt){hint}")
     read_groundtruth_of(dataset, root, names, subset)
 
 
@@ -302,18 +306,18 @@ def check_got10k_val(root: str) -> None:
     """A clear error, before any tracking, when a GOT-10k val split lacks what got10k's report() reads."""
     listed = os.path.join(root, "val", "list.txt")
     if not os.path.isfile(listed):
-        raise FileNotFoundError(f"{root}: a GOT-10k root needs val/list.txt (and one folder per listed sequence)")
+        raise InputNotFoundError(f"{root}: a GOT-10k root needs val/list.txt (and one folder per listed sequence)")
     with open(listed) as handle:
         names = [line.strip() for line in handle if line.strip()]
     for name in names:
         missing = [f for f in GOT10K_VAL_FILES if not os.path.isfile(os.path.join(root, "val", name, f))]
         if missing:
-            raise FileNotFoundError(f"GOT-10k val sequence {name} lacks {', '.join(missing)}: got10k's report "
+            raise InputNotFoundError(f"GOT-10k val sequence {name} lacks {', '.join(missing)}: got10k's report "
                                     f"reads {', '.join(GOT10K_VAL_FILES)} from every val sequence "
                                     "(meta_info.ini with `resolution: (W, H)`)")
         with open(os.path.join(root, "val", name, "meta_info.ini")) as handle:
             if "resolution:" not in handle.read():
-                raise ValueError(f"GOT-10k val sequence {name}: meta_info.ini has no `resolution: (W, H)` line "
+                raise InputError(f"GOT-10k val sequence {name}: meta_info.ini has no `resolution: (W, H)` line "
                                  "(got10k's report bounds the overlaps with it)")
 
 
@@ -321,7 +325,7 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
                     names: list[str] | None = None):
     """The experiment for a dataset kind; `names` restricts it to those sequences (where the kind allows)."""
     if dataset == "got10k" and subset not in GOT10K_SUBSETS:  # got10k itself would fail a bare assert
-        raise ValueError(f"got10k's GOT-10k experiment runs on the {' or '.join(GOT10K_SUBSETS)} split, "
+        raise UsageError(f"got10k's GOT-10k experiment runs on the {' or '.join(GOT10K_SUBSETS)} split, "
                          f"not {subset!r}")
     if dataset == "otb":
         return ExperimentOTBFolder(root, result_dir, report_dir, name="OTB", names=names)
@@ -344,7 +348,7 @@ def make_experiment(dataset: str, root: str, result_dir: str, report_dir: str, s
         return experiment
     if dataset == "vot":
         return ExperimentVOTFolder(root, ("supervised",), result_dir, report_dir, names=names)
-    raise ValueError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
+    raise UsageError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
 
 
 def tracker_results_dir(experiment, tracker_name: str) -> str:
@@ -412,7 +416,7 @@ def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch
     from ...backends.batched import run_batched
 
     if isinstance(experiment, ExperimentVOT):
-        raise ValueError("batched evaluation supports one-pass experiments only (not VOT's supervised resets)")
+        raise UsageError("batched evaluation supports one-pass experiments only (not VOT's supervised resets)")
     dataset = experiment.dataset
     if hasattr(dataset, "return_meta"):
         dataset.return_meta = False
@@ -429,6 +433,68 @@ def run_experiment_batched(experiment, tracker_factory, tracker_name: str, batch
     return [t[0] for t in todo]
 
 
+def results_files(experiment, tracker_name: str, seq_name: str) -> list[str]:
+    """The results files got10k's report reads for one sequence (every repetition of GOT-10k and VOT)."""
+    base = tracker_results_dir(experiment, tracker_name)
+    if isinstance(experiment, ExperimentVOT):
+        return sorted(glob.glob(os.path.join(base, "baseline", seq_name, f"{seq_name}_[0-9]*.txt")))
+    if isinstance(experiment, ExperimentGOT10k):
+        return sorted(glob.glob(os.path.join(base, seq_name, f"{seq_name}_[0-9]*.txt")))
+    return [p for p in [record_file(experiment, tracker_name, seq_name)] if os.path.isfile(p)]
+
+
+def times_file(experiment, tracker_name: str, seq_name: str) -> str:
+    base = tracker_results_dir(experiment, tracker_name)
+    if isinstance(experiment, ExperimentVOT):
+        return os.path.join(base, "baseline", seq_name, f"{seq_name}_time.txt")
+    if isinstance(experiment, ExperimentGOT10k):
+        return os.path.join(base, seq_name, f"{seq_name}_time.txt")
+    return os.path.join(base, "times", f"{seq_name}_time.txt")
+
+
+def check_results(experiment, tracker_name: str) -> list[str]:
+    """The tracker's results files already on disk, by the rules got10k's report reads them with
+    (analysis.result_files): a file the report cannot read (rows of another width, other separators, text that is
+    not numbers, fewer or more rows than the sequence has frames) is an InputError naming the file and its lines,
+    before any tracking -- got10k would end in a numpy ValueError or an AssertionError that names nothing.
+    Rows it reads but that are no box (NaN, width or height <= 0) are returned as warnings: got10k scores them
+    (as failures, or with a negative area), and the caller says so."""
+    from analysis.result_files import ResultFileError, read_got10k_results, read_got10k_times
+
+    refused, warnings = [], []
+    dataset = experiment.dataset
+    test_split = getattr(experiment, "subset", None) == "test"  # GOT-10k test: one ground-truth box per sequence
+    for index, seq_name in enumerate(dataset.seq_names):
+        paths = results_files(experiment, tracker_name, seq_name)
+        if not paths:
+            continue
+        item = dataset[index]
+        frames = len(item[0]) if test_split else len(item[1])
+        for path in paths:
+            try:
+                record = read_got10k_results(path, frames, special_codes=isinstance(experiment, ExperimentVOT))
+            except (OSError, ResultFileError) as exc:
+                refused.append(f"{path}: unreadable ({exc})")
+                continue
+            if not record.loadable:
+                refused.append(record.describe(limit=3))
+            elif record.issues:
+                warnings.append(record.describe(limit=3))
+        times = times_file(experiment, tracker_name, seq_name)
+        if os.path.isfile(times):
+            try:
+                _, issues = read_got10k_times(times)
+            except (OSError, ResultFileError) as exc:
+                refused.append(f"{times}: unreadable ({exc})")
+                continue
+            if issues:
+                refused.append(f"{times}: " + "; ".join(f"line {i.line}: {i.why}" for i in issues[:3]))
+    if refused:
+        raise InputError(f"results of {tracker_name} that got10k's report cannot read: " + " | ".join(refused)
+                         + " -- delete those files (their sequences are tracked again) or run with --overwrite")
+    return warnings
+
+
 def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-output", overwrite: bool = False,
                    subset: str = "val", names: list[str] | None = None, batch: int = 0, spec=None,
                    record: dict | None = None, quiet: bool = False) -> dict[str, Any]:
@@ -442,7 +508,7 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
     quiet: got10k's own line per sequence ("--Sequence 3/5: FaceOcc1", on stdout) is not printed either.
     """
     if not os.path.isdir(root):
-        raise FileNotFoundError(f"dataset root not found: {root}")
+        raise InputNotFoundError(f"dataset root not found: {root}")
     result_dir = os.path.join(out_dir, "results")
     report_dir = os.path.join(out_dir, "reports")
     experiment = make_experiment(dataset, root, result_dir, report_dir, subset, names)
@@ -457,6 +523,8 @@ def run_experiment(tracker, dataset: str, root: str, out_dir: str = "got10k-outp
         shutil.rmtree(mine)
     for message in discard_unfinished(experiment, tracker.name):
         print(message, file=sys.stderr)
+    for warning in check_results(experiment, tracker.name):
+        log.warning("%s -- got10k's report scores these rows as they are (a NaN row as a failure)", warning)
     if batch and dataset != "vot":  # VOT re-initialises after failures: sequential only
         from ...backends.batched import shared_factory
 

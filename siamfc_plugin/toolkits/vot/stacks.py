@@ -12,6 +12,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from ...common.errors import InputError
+
 # (stack name pattern, ground-truth region type, channels). First match wins.
 FACTS: list[tuple[str, str, str]] = [
     (r"^vot2013$", "rectangle", "color"),
@@ -193,7 +195,7 @@ def cmd_stacks(args) -> int:
         with open(args.write) as handle:
             text = handle.read()
         if doc_block(text) is None:
-            raise ValueError(f"{args.write} has no {BEGIN} ... {END} block to replace")
+            raise InputError(f"{args.write} has no {BEGIN} ... {END} block to replace")
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]
         write_text(args.write, f"{head}{BEGIN}\n{table}\n{END}{tail}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...common.atomic import write_text
 from ...common.paths import PACKAGE_PARENT
-from ...common.errors import SiamFCError
+from ...common.errors import FrameReadError, InputError, InputNotFoundError, SiamFCError, UsageError
 
 
 class VotError(SiamFCError):
@@ -242,7 +242,7 @@ def read_config(workspace: str) -> dict:
 
     path = os.path.join(workspace, "config.yaml")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{workspace} is not a VOT workspace (no config.yaml); "
+        raise InputNotFoundError(f"{workspace} is not a VOT workspace (no config.yaml); "
                                 "create one with `siamfc vot prepare --workspace DIR ...`")
     with open(path) as handle:
         return yaml.safe_load(handle) or {}
@@ -315,7 +315,7 @@ def patch_stack(stack: str, workspace: str, out_name: str | None = None, point_c
 
     source = resolve_stack(stack, workspace)
     if source is None:
-        raise FileNotFoundError(f"stack {stack!r} is neither a toolkit stack nor a file in {workspace}")
+        raise InputNotFoundError(f"stack {stack!r} is neither a toolkit stack nor a file in {workspace}")
     with open(source) as handle:
         data = yaml.safe_load(handle)
     replaced = []
@@ -429,7 +429,7 @@ def write_sequence(folder: str, name: str, frames: list[str], groundtruth_lines:
 
             image = cv2.imread(src, cv2.IMREAD_UNCHANGED)
             if image is None:
-                raise OSError(f"cannot read frame {src}")
+                raise FrameReadError(f"cannot read frame {src} (OpenCV cannot decode it)")
             cv2.imwrite(dst, image)
     write_text(os.path.join(folder, "groundtruth.txt"), "\n".join(groundtruth_lines) + "\n")
     write_text(os.path.join(folder, "sequence"),
@@ -556,15 +556,15 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
     listed = os.path.join(target, "list.txt")  # the workspace's list (never the source's)
     existing = _read_lines(listed) if os.path.isfile(listed) else []
     if add and overwrite:
-        raise ValueError("give one of --add (keep the prepared sequences, add these) or --overwrite (replace them)")
+        raise UsageError("give one of --add (keep the prepared sequences, add these) or --overwrite (replace them)")
     if os.path.isfile(listed) and not (overwrite or add):
         raise VotError(f"{target} is already prepared (list.txt exists); pass --add to add these sequences beside "
                        "it, or --overwrite to replace it (results of the old sequences stay in results/: delete "
                        "them if names are reused)")
     if (source is None) == (not synthetic):
-        raise ValueError("give exactly one of a source folder (--from) or --synthetic")
+        raise UsageError("give exactly one of a source folder (--from) or --synthetic")
     if source is not None and not os.path.isdir(source):
-        raise FileNotFoundError(f"dataset folder not found: {source}")
+        raise InputNotFoundError(f"dataset folder not found: {source}")
 
     os.makedirs(workspace, exist_ok=True)
     from ...data.readers import detect_layout, detect_sequence_layout, read_sequences
@@ -609,7 +609,7 @@ def prepare_sequences(workspace: str, source: str | None = None, synthetic: bool
                     prepared.append(_convert_sequence(by_name[name], os.path.join(staging, name), max_frames))
                     prepared[-1].layout = by_name[name].layout or layout
         if not prepared:
-            raise ValueError(f"no sequences found in {source or 'the generator'}")
+            raise InputError(f"no sequences found in {source or 'the generator'}")
         names_here = [p.name for p in prepared]
         twice = sorted({n for n in names_here if names_here.count(n) > 1})
         if twice:
@@ -641,7 +641,7 @@ def _choose(available: list[str], names: list[str] | None, count: int | None) ->
     if names:
         missing = [n for n in names if n not in available]
         if missing:
-            raise ValueError(f"sequences {missing} not found; available: {available}")
+            raise InputError(f"sequences {missing} not found; available: {available}")
         chosen = list(names)
     else:
         chosen = list(available)
@@ -653,7 +653,7 @@ def list_sequences(workspace: str) -> list[str]:
     root = os.path.join(workspace, str(config.get("sequences", "sequences")))
     listed = os.path.join(root, "list.txt")
     if not os.path.isfile(listed):
-        raise FileNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
+        raise InputNotFoundError(f"{root} has no list.txt: prepare the workspace first (`siamfc vot prepare`)")
     return _read_lines(listed)
 
 
@@ -701,6 +701,42 @@ def check_sequence_files(workspace: str) -> None:
                        + "; ".join(problems))
 
 
+# analyses whose `burnin` is a count of frames left out of the accuracy after each initialisation (vot-toolkit
+# 0.9.0); the multistart analyses' `burnin` only switches the bounding of regions to the image on or off
+BURN_IN_MODULES = ("vot.analysis.supervised", "vot.analysis.accuracy")
+
+
+def burn_ins(workspace: str) -> dict[str, tuple[int, str]]:
+    """{experiment: (burn-in, analysis)} of the workspace's stack, as the toolkit resolves it (its defaults
+    included): the largest number of frames an analysis of the experiment leaves out of the accuracy after each
+    initialisation. Experiments without such an analysis are absent."""
+    from vot.workspace import Workspace
+
+    out: dict[str, tuple[int, str]] = {}
+    for name, experiment in Workspace.load(workspace).stack.experiments.items():
+        for analysis in experiment.analyses:
+            burnin = getattr(analysis, "burnin", None)
+            if type(analysis).__module__ in BURN_IN_MODULES and isinstance(burnin, int) and burnin > 0 and \
+                    burnin > out.get(name, (0, ""))[0]:
+                out[name] = (burnin, type(analysis).__name__)
+    return out
+
+
+def short_of_burn_in(workspace: str, lengths: dict[str, int]) -> list[str]:
+    """Warnings for sequences no longer than an experiment's burn-in (`burn_ins`): every frame of theirs falls in
+    the burn-in after the first initialisation, so they add no frame to the accuracy (the toolkit scores them 0,
+    with weight 0)."""
+    warnings = []
+    for experiment, (burnin, analysis) in sorted(burn_ins(workspace).items()):
+        short = [f"{name} ({frames} frames)" for name, frames in lengths.items() if frames <= burnin]
+        if short:
+            warnings.append(f"experiment {experiment}: sequence(s) {', '.join(short)} are no longer than the "
+                            f"burn-in of its {analysis} analysis ({burnin} frames after each initialisation are left out of the "
+                            "accuracy): they add no frame to the accuracy (the toolkit gives them accuracy 0 with "
+                            "weight 0); use longer sequences (a larger --frames)")
+    return warnings
+
+
 # ---- results -------------------------------------------------------------------------------------------------------
 INITIALIZATION, FAILURE, UNKNOWN = 1, 2, 0
 
@@ -728,7 +764,7 @@ def reinitialisations(codes: list[int | None]) -> int:
 def latest_analysis(workspace: str) -> str:
     files = glob.glob(os.path.join(workspace, "analysis", "*.json"))
     if not files:
-        raise FileNotFoundError(f"no analysis JSON in {os.path.join(workspace, 'analysis')}: run "
+        raise InputNotFoundError(f"no analysis JSON in {os.path.join(workspace, 'analysis')}: run "
                                 "`siamfc vot evaluate` (or `vot analysis --format json`) first")
     return max(files, key=os.path.getmtime)
 

@@ -809,8 +809,8 @@ def test_synthetic_benchmark_tags_every_attribute(tmp_path):
 
 @pytest.mark.slow  # 6-20 s on 2 cores: the full suite runs it, the quick subset (-m "not slow") does not
 def test_demo_ranks_static_mil_siamfc(trained_checkpoint, tmp_path):
-    """The demo's benchmark separates the trackers (shipped model): static < MIL < SiamFC with clear gaps, every
-    long phase shows progress."""
+    """The demo's benchmark separates the trackers (shipped model): static < MIL < SiamFC with clear gaps. (Its
+    progress bars are drawn on a terminal only: tests/test_progress.py runs them on a pseudo-terminal.)"""
     done = subprocess.run([sys.executable, "-m", "siamfc_plugin", "demo", "--data", str(tmp_path / "syn"),
                            "--out", str(tmp_path / "demo"), "--synthetic-sequences", "3", "--frames", "60",
                            "--peers", "MIL,Static", "--skip-vot", "--threads", "1"], cwd=REPO, capture_output=True,
@@ -819,7 +819,7 @@ def test_demo_ranks_static_mil_siamfc(trained_checkpoint, tmp_path):
     board = pd.read_csv(tmp_path / "demo" / "tables" / "leaderboard_otb.csv").set_index("tracker")
     auc = board["success_auc"]
     assert auc["Static"] + 0.1 < auc["MIL"] < auc["SiamFC-3s"] - 0.1, auc.to_dict()
-    assert "got10k SiamFC-3s" in done.stderr and "100%" in done.stderr  # the SiamFC phase's progress bar
+    assert "100%" not in done.stderr  # stderr is a pipe here: no progress bar
     assert pd.isna(board.loc["Static", "fps"]) and "no speed" in done.stdout
 
 

@@ -45,12 +45,14 @@ def eval_args(root, out, *extra):
 
 
 def result_files(out: Path) -> dict[str, bytes]:
-    """Every results file but the per-frame times (wall-clock measurements, different on every run) and the record
-    of the tracker (tracker-spec.json: which run wrote it first)."""
+    """Every results file but the per-frame times (wall-clock measurements, different on every run), the record
+    of the tracker (tracker-spec.json: which run wrote it first) and the machine that tracked (machine.json: CPU and
+    load, written by whichever run tracked last)."""
     files = {}
     for path in sorted((out / "results").rglob("*")):
         rel = path.relative_to(out / "results").as_posix()
-        if path.is_file() and "/times/" not in f"/{rel}" and not rel.endswith(("_time.txt", "tracker-spec.json")):
+        if path.is_file() and "/times/" not in f"/{rel}" and not rel.endswith(("_time.txt", "tracker-spec.json",
+                                                                                         "machine.json")):
             files[rel] = path.read_bytes()
     return files
 

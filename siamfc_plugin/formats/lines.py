@@ -14,7 +14,7 @@ What each toolkit accepts (read, not copied: got10k 0.1.3's datasets, vot-toolki
   out_of_view.txt (the box on such a line may be anything: LaSOT's authors call it a random box).
 - VOT (legacy and new): vot-toolkit's parse_region splits on commas only; one value is a special code (0: the
   ground truth is unknown), 4 values a rectangle, 2n >= 6 a polygon; any NaN makes the region unknown; 'm...' is a
-  mask (VOT2020 and later), which the plugin does not read.
+  mask (VOT2020 and later), read as the bounding box its encoding carries (m<x0>,<y0>,<w>,<h>,...).
 - boxes (a frames folder + one x,y,w,h file: UAVDT-SOT, custom videos): commas, spaces or tabs; an all-zero or NaN
   line is unannotated.
 """
@@ -82,8 +82,13 @@ def parse_line(text: str, rules: LineRules) -> tuple[str, np.ndarray]:
         raise LineRefused("a blank line (every frame has one line; got10k's loader would skip it and shift the "
                           "lines after it)")
     if rules.polygons and line[0] in "mM":
-        raise LineRefused("a mask region (VOT2020 and later segmentation ground truth), which the plugin does not "
-                          "read")
+        # a mask (VOT2020 and later): m<x0>,<y0>,<w>,<h>,<run lengths...>, vot-toolkit's encoding of the mask
+        # cropped to its bounding box: the plugin reads that box (its tracker answers boxes; the stack scores masks)
+        head = line[1:].split(",")[:4]
+        if len(head) < 4 or not all(_NUMBER.fullmatch(t) for t in head):
+            raise LineRefused("a mask region whose header is not m<x0>,<y0>,<w>,<h>,<run lengths...>")
+        box = np.array([float(t) for t in head], dtype=np.float64)
+        return ("box", box) if box[2] > 0 and box[3] > 0 else ("absent", box)
     tokens = rules.separator.split(line)
     for token in tokens:
         if token == "":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 N_QUICK = {"analysis": 10, "eval": 5, "groundtruth": 5}
@@ -379,23 +378,16 @@ def run_groundtruth_damage(clean: Path, changes: list[Damage]) -> None:
             assert listed or (expected is not None and shown == pytest.approx(expected, abs=1e-9)), seq
 
 
-# while it is expected to fail, no shrinking (minutes on 2 busy cores): the first failing example is reported as found
-UNSHRUNK = dict(FUZZ, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-GROUNDTRUTH_PENDING = pytest.mark.xfail(
-    strict=True, reason="ground truth read as got10k's loader reads it, or refused naming file and line: issue 27 "
-                        "items 1-3 (the strict reader, branch trust-read); remove this marker once it is merged")
 
 
-@GROUNDTRUTH_PENDING
-@settings(max_examples=N_QUICK["groundtruth"], **UNSHRUNK)
+@settings(max_examples=N_QUICK["groundtruth"], **FUZZ)
 @given(changes=damages(GROUNDTRUTH_DAMAGE + FRAME_DAMAGE, len(SEQUENCES), most=2))
 def test_damaged_sequences_under_eval(clean, changes):
     run_groundtruth_damage(clean, changes)
 
 
 @pytest.mark.slow
-@GROUNDTRUTH_PENDING
-@settings(max_examples=N_SLOW["groundtruth"], **UNSHRUNK)
+@settings(max_examples=N_SLOW["groundtruth"], **FUZZ)
 @given(changes=damages(GROUNDTRUTH_DAMAGE + FRAME_DAMAGE, len(SEQUENCES), most=2))
 def test_damaged_sequences_under_eval_many(clean, changes):
     run_groundtruth_damage(clean, changes)

@@ -149,6 +149,9 @@ class GroundTruthFile:
     kinds: list[str] = field(default_factory=list)
     regions: list[np.ndarray] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # lines with no comma between their values (spaces or tabs, which the layout allows): got10k's own OTB-style
+    # loaders read commas only (np.loadtxt(delimiter=',')), so on this file its numbers cannot be got10k's
+    whitespace_lines: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -198,6 +201,8 @@ def read_groundtruth(path: str, layout: str, absent_frames: np.ndarray | None = 
         flagged = absent_frames is not None and number - 1 < len(absent_frames) and absent_frames[number - 1]
         try:
             kind, values = parse_line(text, rules)
+            if "," not in text and len(text.split()) > 1:
+                result.whitespace_lines.append(number)
             if kind != "absent" and not flagged:
                 problem = size_problem(kind, values)
                 if problem:

@@ -67,6 +67,7 @@ class Sequence:
     values: dict[str, np.ndarray] = field(default_factory=dict)  # VOT *.value files per frame
     line_numbers: list = field(default=None)  # the ground-truth line (1-based) of each frame
     start: int = 1  # the frame number of line 1 (frame number = start + line - 1)
+    whitespace_lines: list = field(default_factory=list)  # lines separated by spaces/tabs (got10k reads commas only)
 
     def __post_init__(self) -> None:
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
@@ -104,7 +105,8 @@ def _sequence(name: str, layout: str, gt: GroundTruthFile, pairing: Pairing, ori
     return Sequence(name, pairing.frames, boxes, visible, dropped_frames=list(pairing.dropped), layout=layout,
                     groundtruth=gt.path, lines=len(gt), absent_lines=int(np.count_nonzero(absent)),
                     refused=list(gt.refused), unannotated_frames=list(pairing.ignored),
-                    line_numbers=[int(k) + 1 for k in pairing.lines], start=pairing.start, **extra)
+                    line_numbers=[int(k) + 1 for k in pairing.lines], start=pairing.start,
+                    whitespace_lines=list(gt.whitespace_lines), **extra)
 
 
 # ---- OTB, DTB70 ------------------------------------------------------------------------------------------------------
@@ -458,6 +460,19 @@ def read_sequences(root: str, layout: str | None = None, names: list[str] | None
 
 
 # ---- what every summary prints -------------------------------------------------------------------------------------
+def loader_differences(sequences: list[Sequence]) -> list[str]:
+    """Why got10k's own loader would not give these sequences' numbers, one line per ground-truth file that names
+    it (the plugin reads such files as the benchmark defines them; got10k's OTB-style loaders cannot)."""
+    notes = []
+    for seq in sequences:
+        if seq.whitespace_lines:
+            lines = seq.whitespace_lines
+            notes.append(f"{seq.groundtruth}: {len(lines)} line(s) separated by spaces or tabs (first: line {lines[0]}), "
+                         f"read as the {seq.layout.upper()} layout allows; got10k's own loader reads commas only and "
+                         "cannot read this file, so these numbers are the plugin reader's, not got10k's")
+    return notes
+
+
 def groundtruth_counts(sequences: list[Sequence]) -> dict[str, int]:
     """Counts over the ground-truth files read: lines, absent (documented absences), refused (lenient reads), dropped
     (lines without a frame file, missing='drop'), unannotated (frame files an official folder holds without a line:

@@ -30,6 +30,7 @@ import numpy as np
 from ...common.atomic import write_text
 from ...common.errors import AnnotationError
 from ...data.readers import groundtruth_counts, read_sequences
+from ...formats.sequences import loader_differences
 from .adapter import patch_got10k
 from ...common.errors import InputError, InputNotFoundError, UsageError
 
@@ -284,7 +285,9 @@ def check_dataset_root(dataset: str, root: str, names: list[str] | None = None, 
         hint = f"; it looks like a folder of {layout} sequences: --dataset {layout}" if layout in DATASETS and \
             layout != "vot" else ""
         raise UsageError(f"--root {root}: not a VOT sequences folder (no list.txt){hint}")
-    read_groundtruth_of(dataset, root, names, subset)
+    sequences = read_groundtruth_of(dataset, root, names, subset)
+    for note in loader_differences(sequences or []):  # said before any work, naming the file
+        print(f"siamfc eval: note: {note}", file=sys.stderr)
 
 
 def read_groundtruth_of(dataset: str, root: str, names: list[str] | None = None, subset: str = "val") -> list | None:
@@ -574,7 +577,7 @@ def summarise(dataset: str, experiment, tracker_name: str, performance: dict) ->
         counts = groundtruth_counts(sequences)
         summary.update(groundtruth_lines=counts["lines"], absent_lines=counts["absent"],
                        refused_lines=counts["refused"], dropped_frames=counts["dropped"],
-                       unannotated_frames=counts["unannotated"])
+                       unannotated_frames=counts["unannotated"], loader_differences=loader_differences(sequences))
     report_files = glob.glob(os.path.join(summary["report_dir"], "**", "*.*"), recursive=True)
     summary["report_files"] = sorted(report_files)
     write_text(os.path.join(summary["report_dir"], "summary.json"), json.dumps(summary, indent=2, default=float))

@@ -54,8 +54,9 @@ def test_spec_refuses_what_it_cannot_honour(random_checkpoint):
 
 
 # ---- every option a command accepts is honoured ----------------------------------------------------------------------
-class Caught(Exception):
-    """Raised by the spy in place of the real work, once the spec the command runs with is known."""
+class Caught(BaseException):
+    """Raised by the spy in place of the real work, once the spec the command runs with is known (a BaseException:
+    `siamfc`'s main() reports any Exception as an internal error, exit 1, and this one must reach the test)."""
 
 
 VALUES = {"checkpoint": None, "preset": "siamfc-5s", "arch": "alexnet", "overrides": ["window_influence=0.3"],

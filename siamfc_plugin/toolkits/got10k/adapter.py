@@ -1,8 +1,11 @@
 """got10k edge: a got10k Tracker wrapping any tracking core, and the numpy-2 / offline patches got10k 0.1.3 needs."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from ...common.errors import InvalidBoxError
 from ...core.frame_loop import run_frames
 
 
@@ -49,5 +52,9 @@ class Got10kTracker(Tracker):
 
     def track(self, img_files, box, visualize=False):
         """As got10k's track(), but frames decoded by OpenCV (faster than PIL) and decoding kept out of the times."""
-        run = run_frames(self.core, img_files, np.asarray(box, dtype=np.float64))
+        try:
+            run = run_frames(self.core, img_files, np.asarray(box, dtype=np.float64))
+        except InvalidBoxError as exc:  # the box is the sequence's first ground-truth line: say which sequence
+            where = os.path.dirname(str(img_files[0])) if len(img_files) else "a sequence without frames"
+            raise InvalidBoxError(f"{where}: the first ground-truth box cannot start a tracker: {exc}") from None
         return run.boxes, run.seconds

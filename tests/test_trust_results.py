@@ -241,3 +241,23 @@ def test_malformed_inputs_of_the_report_name_the_file(tmp_path, got10k_runs):
     done = run("siamfc_plugin", "vot", "table", str(analysis_json))
     assert done.returncode == 2 and str(analysis_json) in done.stderr and "Traceback" not in done.stderr, \
         done.stderr
+
+
+def test_sequences_got10k_cannot_score_are_named_before_tracking(otb_root, tmp_path):
+    """Found by tests/test_fuzz_damage.py: a one-frame sequence ended in numpy's "setting an array element with a
+    sequence" inside got10k's report (np.loadtxt reads one row as a 1-D array), and a first ground-truth box that
+    cannot start a tracker was "box has NaN or infinite values" naming no sequence."""
+    one = otb_copy(otb_root, tmp_path / "one", frames=3)
+    for seq in SEQUENCES:
+        edit_path = one / seq / "groundtruth_rect.txt"
+        first = edit_path.read_text().splitlines()[0]
+        edit_path.unlink()
+        edit_path.write_text(first + "\n")
+    done = run("siamfc_plugin", "eval", "--dataset", "otb", "--root", str(one), "--out", str(tmp_path / "o1"), *SIAMFC)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"sequence Crossing ({one / 'Crossing' / 'img'}) has 1 frame(s)" in done.stderr
+    bad = otb_copy(otb_root, tmp_path / "bad", frames=3)
+    edit_rows(bad / "DragonBaby" / "groundtruth_rect.txt", {0: "nan,nan,nan,nan"})
+    done = run("siamfc_plugin", "eval", "--dataset", "otb", "--root", str(bad), "--out", str(tmp_path / "o2"), *SIAMFC)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{bad / 'DragonBaby' / 'img'}: the first ground-truth box cannot start a tracker" in done.stderr

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from ...common import progress
+from ...common.errors import InvalidBoxError
 from ...core.frame_loop import run_frames
 
 
@@ -74,7 +75,11 @@ class Got10kTracker(Tracker):
     def track(self, img_files, box, visualize=False):
         """As got10k's track(), but frames decoded by OpenCV (faster than PIL) and decoding kept out of the times."""
         frames = progress.frames(img_files, len(img_files), sequence_name(img_files), quiet=self.quiet, leave=False)
-        run = run_frames(self.core, frames, np.asarray(box, dtype=np.float64))
+        try:
+            run = run_frames(self.core, frames, np.asarray(box, dtype=np.float64))
+        except InvalidBoxError as exc:  # the box is the sequence's first ground-truth line: say which sequence
+            where = os.path.dirname(str(img_files[0])) if len(img_files) else "a sequence without frames"
+            raise InvalidBoxError(f"{where}: the first ground-truth box cannot start a tracker: {exc}") from None
         return run.boxes, run.seconds
 
 

@@ -468,11 +468,16 @@ def check_results(experiment, tracker_name: str) -> list[str]:
     dataset = experiment.dataset
     test_split = getattr(experiment, "subset", None) == "test"  # GOT-10k test: one ground-truth box per sequence
     for index, seq_name in enumerate(dataset.seq_names):
+        item = dataset[index]
+        frames = len(item[0]) if test_split else len(item[1])
+        if frames < 2 and not test_split:  # np.loadtxt reads a one-row file as a 1-D array: got10k's report fails
+            first = os.path.dirname(item[0][0]) if len(item[0]) else "no frames"
+            refused.append(f"sequence {seq_name} ({first}) has {frames} frame(s) with ground truth: got10k's report "
+                           "cannot score a sequence of fewer than 2 frames")
+            continue
         paths = results_files(experiment, tracker_name, seq_name)
         if not paths:
             continue
-        item = dataset[index]
-        frames = len(item[0]) if test_split else len(item[1])
         for path in paths:
             try:
                 record = read_got10k_results(path, frames, special_codes=isinstance(experiment, ExperimentVOT))
@@ -493,8 +498,9 @@ def check_results(experiment, tracker_name: str) -> list[str]:
             if issues:
                 refused.append(f"{times}: " + "; ".join(f"line {i.line}: {i.why}" for i in issues[:3]))
     if refused:
-        raise InputError(f"results of {tracker_name} that got10k's report cannot read: " + " | ".join(refused)
-                         + " -- delete those files (their sequences are tracked again) or run with --overwrite")
+        raise InputError(f"what got10k's report of {tracker_name} cannot read: " + " | ".join(refused)
+                         + " -- delete those results files (their sequences are tracked again) or run with "
+                         "--overwrite; leave such sequences out (--sequences)")
     return warnings
 
 
